@@ -1,0 +1,241 @@
+"""Startup and one-shot latency: what a person waits for before latm answers at all.
+
+    python tests/bench/startup_bench.py [--tools 1000] [--runs 7] [--out PATH]
+
+Measures, each against real processes (raw JSON-RPC over stdio for the servers, no test client):
+- ``latm serve``: spawning the process to the ``initialize`` answer, side by side with a bare
+  pygls server that registers nothing (the floor: importing pygls and lsprotocol), runs
+  interleaved so both see the same load; the ratio of the medians (target <= 1.3);
+- the first ``textDocument/codeAction`` sent right after ``initialized``, while the rest loads
+  (target <= 100 ms);
+- one-shot CLI in a workspace of ``--tools`` tools: ``latm route --offline Q`` and a zero-model
+  ``latm solve Q`` (the committed word_sorting tool answers), first run (caches cold) and the
+  median of the others (target p50 <= 250 ms); ``python -I -c pass`` as the floor;
+- ``python -X importtime`` of ``latm serve`` (up to the answer) and ``latm solve``: the slowest
+  imports, cumulative, so a regression names its import.
+
+Prints a table with the machine's description and writes JSON (default
+.latm/bench/startup_bench.json). Targets are printed beside the figures, never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve()
+REPO = HERE.parents[2]
+TESTS = HERE.parents[1]
+sys.path[:0] = [str(TESTS), str(TESTS / "dispatch"), str(TESTS / "engine"), str(HERE.parent)]
+
+from benchlib import machine, machine_line, write_report  # noqa: E402
+from route_bench import SYLLABLES, synthetic_examples, write_fast  # noqa: E402
+
+TARGETS = {"initialize_ratio_to_bare_pygls": 1.3, "first_code_action_ms": 100.0, "one_shot_cli_p50_ms": 250.0}
+BARE_PYGLS = "from pygls.lsp.server import LanguageServer; LanguageServer('bare', '0').start_io()"
+QUESTION = "Sort the following words alphabetically: List: syndrome therefrom fig apple"
+
+
+class RawClient:
+    """Just enough JSON-RPC over a child's stdio to time requests; no test client in the way."""
+
+    def __init__(self, argv: list[str], cwd: Path, env: dict) -> None:
+        self.spawned = time.perf_counter()
+        self.proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.DEVNULL)
+        self.next_id = 0
+
+    def send(self, method: str, params: object, request: bool = True) -> int:
+        message: dict = {"jsonrpc": "2.0", "method": method, "params": params}
+        if request:
+            self.next_id += 1
+            message["id"] = self.next_id
+        body = json.dumps(message).encode()
+        self.proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        self.proc.stdin.flush()
+        return self.next_id
+
+    def answer(self, request_id: int) -> dict:
+        """Read messages until the response to ``request_id`` (answering the server's own requests)."""
+        while True:
+            message = self._read()
+            if message.get("id") == request_id and "method" not in message:
+                return message
+            if "method" in message and "id" in message:  # e.g. workspace/configuration, progress create
+                reply = {"jsonrpc": "2.0", "id": message["id"], "result": [None] if "configuration" in message["method"] else None}
+                body = json.dumps(reply).encode()
+                self.proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+                self.proc.stdin.flush()
+
+    def _read(self) -> dict:
+        length = 0
+        while True:
+            line = self.proc.stdout.readline()
+            if not line:
+                raise RuntimeError("the server closed its output")
+            if line in (b"\r\n", b"\n"):
+                break
+            if line.lower().startswith(b"content-length:"):
+                length = int(line.split(b":")[1])
+        return json.loads(self.proc.stdout.read(length))
+
+    def close(self) -> None:
+        try:
+            self.answer(self.send("shutdown", None))
+            self.send("exit", None, request=False)
+            self.proc.wait(timeout=30)
+        except Exception:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def initialize_params(root: Path) -> dict:
+    return {"processId": os.getpid(), "rootUri": root.as_uri(), "capabilities": {},
+            "workspaceFolders": [{"uri": root.as_uri(), "name": root.name}]}
+
+
+def time_initialize(argv: list[str], root: Path, env: dict) -> float:
+    client = RawClient(argv, root, env)
+    try:
+        client.answer(client.send("initialize", initialize_params(root)))
+        return (time.perf_counter() - client.spawned) * 1000
+    finally:
+        client.close()
+
+
+def first_code_action(root: Path, env: dict) -> dict:
+    """initialize, initialized, open a document, ask for code actions at once: the first answer's delay."""
+    client = RawClient([sys.executable, "-m", "latm", "serve"], root, env)
+    try:
+        client.answer(client.send("initialize", initialize_params(root)))
+        client.send("initialized", {}, request=False)
+        uri = (root / "notes.md").as_uri()
+        client.send("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "markdown", "version": 1,
+                                                               "text": QUESTION + "\n"}}, request=False)
+        asked = time.perf_counter()
+        reply = client.answer(client.send("textDocument/codeAction", {
+            "textDocument": {"uri": uri}, "range": {"start": {"line": 0, "character": 3}, "end": {"line": 0, "character": 3}},
+            "context": {"diagnostics": []}}))
+        titles = [action.get("title") for action in reply.get("result") or []]
+        return {"ms": round((time.perf_counter() - asked) * 1000, 1), "titles": titles}
+    finally:
+        client.close()
+
+
+def one_shot(argv: list[str], root: Path, env: dict, runs: int) -> dict:
+    times, output = [], ""
+    for _ in range(runs):
+        started = time.perf_counter()
+        done = subprocess.run(argv, cwd=root, env=env, capture_output=True, text=True)
+        times.append((time.perf_counter() - started) * 1000)
+        if done.returncode != 0:
+            raise RuntimeError(f"{' '.join(argv[2:])} failed: {done.stderr.strip()[-400:]}")
+        output = done.stdout.strip()
+    return {"first_ms": round(times[0], 1), "p50_ms": round(statistics.median(times[1:] or times), 1),
+            "runs": runs, "output": output.splitlines()[0] if output else ""}
+
+
+def import_times(argv: list[str], root: Path, env: dict, stdin: bytes = b"", top: int = 12) -> list[dict]:
+    """The slowest imports (cumulative microseconds) from ``python -X importtime``."""
+    done = subprocess.run([sys.executable, "-X", "importtime", *argv], cwd=root, env=env, input=stdin,
+                          capture_output=True, timeout=120)
+    rows = []
+    for line in done.stderr.decode(errors="replace").splitlines():
+        if line.startswith("import time:") and "|" in line:
+            _, cumulative, name = line.split("|")
+            if cumulative.strip().isdigit():
+                rows.append({"module": name.strip(), "cumulative_us": int(cumulative)})
+    return sorted(rows, key=lambda row: -row["cumulative_us"])[:top]
+
+
+def serve_stdin(root: Path) -> bytes:
+    """initialize then exit: enough for importtime to see what answering initialize costs."""
+    def frame(message: dict) -> bytes:
+        body = json.dumps(message).encode()
+        return b"Content-Length: %d\r\n\r\n" % len(body) + body
+    return (frame({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": initialize_params(root)})
+            + frame({"jsonrpc": "2.0", "id": 2, "method": "shutdown", "params": None})
+            + frame({"jsonrpc": "2.0", "method": "exit", "params": None}))
+
+
+def lay_out(root: Path, tools: int) -> None:
+    rnd = random.Random(11)
+    vocabulary = sorted({"".join(rnd.choice(SYLLABLES) for _ in range(rnd.randint(2, 3))) for _ in range(6000)})
+    shutil.copytree(REPO / "toolbox" / "word_sorting", root / "toolbox" / "word_sorting")
+    for i in range(tools - 1):
+        write_fast(root / "toolbox", f"synthetic_{i:05d}", synthetic_examples(rnd, vocabulary))
+
+
+def run(tools: int, runs: int) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "LATM_"))}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO / "server"), env.get("PYTHONPATH", "")]))
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "project"
+        lay_out(root, tools)
+        serve = [sys.executable, "-m", "latm", "serve"]
+        bare = [sys.executable, "-c", BARE_PYGLS]
+        latm_ms, bare_ms = [], []
+        for _ in range(runs):  # interleaved, so both see the same load
+            bare_ms.append(time_initialize(bare, root, env))
+            latm_ms.append(time_initialize(serve, root, env))
+        latm_p50, bare_p50 = statistics.median(latm_ms), statistics.median(bare_ms)
+        cli = [sys.executable, "-m", "latm"]
+        return {
+            "tools": tools,
+            "initialize": {"latm_p50_ms": round(latm_p50, 1), "bare_pygls_p50_ms": round(bare_p50, 1),
+                           "ratio": round(latm_p50 / bare_p50, 2), "runs": runs},
+            "first_code_action": first_code_action(root, env),
+            "python_floor": one_shot([sys.executable, "-I", "-c", "pass"], root, env, runs),
+            "route_offline": one_shot([*cli, "route", "--offline", QUESTION], root, env, runs),
+            "solve_zero_model": one_shot([*cli, "solve", QUESTION], root, env, runs),
+            "importtime": {"serve": import_times(["-m", "latm", "serve"], root, env, serve_stdin(root)),
+                           "solve": import_times(["-m", "latm", "solve", QUESTION], root, env)},
+        }
+
+
+def report(r: dict) -> str:
+    init, action = r["initialize"], r["first_code_action"]
+    rows = [
+        machine_line(r["machine"]),
+        f"toolbox: {r['tools']} tools; {init['runs']} runs per figure (p50 = median; first run = caches cold)",
+        "",
+        f"{'measure':<58} {'value':>14} {'target':>12}",
+        f"{'initialize from spawn: latm serve / bare pygls (p50)':<58} {init['latm_p50_ms']:>6.0f}/{init['bare_pygls_p50_ms']:<4.0f} ms"
+        f" {'':>1}",
+        f"{'  ratio':<58} {init['ratio']:>11.2f} x {'<= 1.3 x':>12}",
+        f"{'first codeAction right after initialized':<58} {action['ms']:>11.1f} ms {'<= 100 ms':>12}",
+        f"{'python -I -c pass (floor), p50':<58} {r['python_floor']['p50_ms']:>11.1f} ms",
+    ]
+    for key, label in (("route_offline", "latm route --offline Q"), ("solve_zero_model", "latm solve Q (no model)")):
+        row = r[key]
+        rows.append(f"{label + ': first / p50':<58} {row['first_ms']:>6.0f}/{row['p50_ms']:<4.0f} ms {'p50 <= 250':>12}")
+    rows.append("")
+    for which in ("serve", "solve"):
+        slowest = ", ".join(f"{i['module']} {i['cumulative_us'] / 1000:.0f}" for i in r["importtime"][which][:6])
+        rows.append(f"slowest imports of latm {which} (cumulative ms): {slowest}")
+    return "\n".join(rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--tools", type=int, default=1000)
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--out", type=Path, default=REPO / ".latm" / "bench" / "startup_bench.json")
+    args = parser.parse_args(argv)
+    results = {"machine": machine(), "targets": TARGETS} | run(args.tools, args.runs)
+    print(f"{report(results)}\n")
+    write_report(results, args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
