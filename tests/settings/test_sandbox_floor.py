@@ -46,9 +46,17 @@ def test_project_process_sandbox_is_ignored_when_the_user_runs_docker(user, proj
     ("auto", "process", "auto"), ("docker", "auto", "docker"), ("docker", "process", "docker"),
 ])
 def test_project_cannot_choose_a_weaker_backend(user, project, mine, theirs, result):
+    user.configure(f'sandbox = "{mine}"\n')
     project_config(project, f'sandbox = "{theirs}"\n')
-    settings, problems = load_settings(project, environ={**user.env, "LATM_SANDBOX": mine})
+    settings, problems = load_settings(project)
     assert settings.sandbox == result and [p.key for p in problems] == ["sandbox"]
+
+
+def test_a_project_value_the_users_environment_overrides_is_not_reported(user, project):
+    project_config(project, 'sandbox = "process"\nmemory_mb = 2048\nbase_url = "http://127.0.0.1:9/v1"\n')
+    environ = {**user.env, "LATM_SANDBOX": "docker", "LATM_MEMORY_MB": "512", "OPENAI_BASE_URL": "http://mine/v1"}
+    settings, problems = load_settings(project, environ=environ)
+    assert (settings.sandbox, settings.memory_mb, settings.base_url, problems) == ("docker", 512, "http://mine/v1", [])
 
 
 @pytest.mark.parametrize("mine, theirs", [("auto", "docker"), ("process", "auto"), ("process", "docker"),
