@@ -214,7 +214,7 @@ def _apply(base: dict, layer: Layer, problems: list) -> set[str]:
             coerced = layer.admit(key, coerced)
             if coerced is IGNORED:
                 continue
-        if key == "prices":  # a project's table extends the built-in one
+        if key == "prices":  # a layer's table extends the one below it
             coerced = {**base[key], **coerced}
         base[key] = coerced
         applied.add(key)
