@@ -75,6 +75,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("sandbox", "build the sandbox image or show which backend is active")
     p.add_argument("action", choices=["build", "status"])
     p.add_argument("--offline", action="store_true", help="build the base from a Debian root filesystem (no registry needed)")
+    p = add("trust", "let this workspace's project config choose where the API key goes, until the file changes")
+    either = p.add_mutually_exclusive_group()
+    either.add_argument("--revoke", action="store_true", help="trust this workspace's project config no more")
+    either.add_argument("--list", action="store_true", help="list the trusted project configs and whether each changed")
     return parser
 
 

@@ -1,8 +1,13 @@
 """Typed settings and their precedence.
 
-Precedence, lowest first: built-in defaults < ``[tool.latm]`` in the workspace's
-``pyproject.toml`` (or a ``latm.toml``) < environment (``LATM_<KEY>``, plus the openai SDK's
-``OPENAI_BASE_URL``) < editor settings sent by the client < command-line flags.
+Precedence, lowest first: built-in defaults < the user config file
+(``$XDG_CONFIG_HOME/latm/config.toml``, default ``~/.config/latm/config.toml``) < ``[tool.latm]``
+in the workspace's ``pyproject.toml`` (or a ``latm.toml``) < environment (``LATM_<KEY>``, plus the
+openai SDK's ``OPENAI_BASE_URL``) < editor settings sent by the client < command-line flags.
+
+Every layer but the project's is the user's own. The project's values pass ``ProjectPolicy``
+first: what routes the API key needs the user's trust, and the sandbox only gets stricter than the
+user's own settings (everything but the project, merged).
 
 A bad value or an unknown key never raises: it becomes a ``SettingProblem`` naming the key, and
 the value from the layer below (in the end, the default) stays in force.
@@ -16,7 +21,10 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Optional
+from typing import Any, Callable, Mapping, NamedTuple, Optional
+
+from latm import trust, userdirs
+from latm.project_policy import IGNORED, ProjectPolicy
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -110,9 +118,14 @@ class SettingProblem:
 
 
 FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
-_BOUNDS = {  # inclusive ranges for numbers; a value outside is a bad value
-    "llm_timeout_s": (0.1, 3600), "timeout_s": (0.01, 600), "memory_mb": (16, 65536),
-    "output_limit_kb": (1, 1 << 20), "sandbox_pool": (1, 64), "train_examples": (1, 50),
+# Inclusive ranges for numbers, at every layer; a value outside is a bad value. The sandbox's are
+# sized for a 2-core laptop with 8 GB: one call may take half the memory but cannot push the host
+# into swap; two minutes is far beyond any tool that answers a question (the default is 5 s);
+# 16 warm containers is 8 per core, more would only queue; 4 MB per output stream is far more than
+# an answer, and the host holds about 20 times that per reply frame.
+_BOUNDS = {
+    "llm_timeout_s": (0.1, 3600), "timeout_s": (0.01, 120), "memory_mb": (16, 4096),
+    "output_limit_kb": (1, 4096), "sandbox_pool": (1, 16), "train_examples": (1, 50),
     "validation_examples": (1, 50), "max_retries": (1, 20), "maker_temperature": (0, 2),
     "user_temperature": (0, 2), "dispatcher_temperature": (0, 2),
     "route_min_fit": (0.05, 1), "route_clear_fit": (0.05, 1), "route_margin": (0, 1),
@@ -177,42 +190,84 @@ def _coerce_prices(value: Any) -> dict:
     return prices
 
 
-def _apply(base: dict, layer: Mapping[str, Any], source: str, problems: list, from_text: bool = False) -> None:
-    for raw_key, value in layer.items():
+class Layer(NamedTuple):
+    values: Mapping[str, Any]
+    source: str
+    from_text: bool = False  # values are environment strings
+    admit: Optional[Callable[[str, Any], Any]] = None  # a coerced value -> the value to apply, or IGNORED
+
+
+def _apply(base: dict, layer: Layer, problems: list) -> set[str]:
+    """Apply ``layer``'s valid values to ``base``; return the keys it set."""
+    applied = set()
+    for raw_key, value in layer.values.items():
         key = raw_key.replace("-", "_")
         if key not in FIELDS:
-            problems.append(SettingProblem(raw_key, source, "unknown setting; ignored"))
+            problems.append(SettingProblem(raw_key, layer.source, "unknown setting; ignored"))
             continue
         try:
-            coerced = _coerce(key, value, from_text)
+            coerced = _coerce(key, value, layer.from_text)
         except (ValueError, TypeError) as err:
-            problems.append(SettingProblem(key, source, f"bad value: {err}; keeping {_show(base[key])}"))
+            problems.append(SettingProblem(key, layer.source, f"bad value: {err}; keeping {_show(base[key])}"))
             continue
-        if key == "prices":  # a project's table extends the built-in one
+        if layer.admit is not None:
+            coerced = layer.admit(key, coerced)
+            if coerced is IGNORED:
+                continue
+        if key == "prices":  # a layer's table extends the one below it
             coerced = {**base[key], **coerced}
         base[key] = coerced
+        applied.add(key)
+    return applied
 
 
 def _show(value: Any) -> str:
     return "the built-in price table" if isinstance(value, Mapping) else repr(value)
 
 
-def read_project_layer(root: Path, problems: list) -> tuple[dict, str]:
-    """``[tool.latm]`` of ``pyproject.toml``, else ``latm.toml``; ({}, "") when neither has one."""
+@dataclass(frozen=True)
+class ConfigFile:
+    """A settings file as read: its table of settings, where it is, the sha256 of its bytes."""
+
+    values: Mapping[str, Any] = field(default_factory=dict)
+    path: Optional[Path] = None
+    sha256: str = ""
+
+    @property
+    def source(self) -> str:
+        return str(self.path or "")
+
+
+def _read_toml(path: Path, problems: list) -> Optional[tuple[dict, str]]:
+    """(the file's table, sha256 of the bytes parsed), or None (a problem) when it cannot be read."""
+    try:
+        data = path.read_bytes()
+        return tomllib.loads(data.decode("utf-8")), trust.sha256(data)
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError, RecursionError) as err:
+        problems.append(SettingProblem("*", str(path), f"cannot read: {err}; its settings are ignored"))
+        return None
+
+
+def read_project_layer(root: Path, problems: list) -> ConfigFile:
+    """``[tool.latm]`` of ``pyproject.toml``, else ``latm.toml``; an empty ConfigFile when neither has one."""
     for name, dig in (("pyproject.toml", ("tool", "latm")), ("latm.toml", ())):
         path = root / name
-        if not path.is_file():
+        read = _read_toml(path, problems) if path.is_file() else None
+        if read is None:
             continue
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as err:
-            problems.append(SettingProblem("*", str(path), f"cannot read: {err}; its settings are ignored"))
-            continue
+        data, digest = read
         for part in dig:
             data = data.get(part, {}) if isinstance(data, dict) else {}
-        if data:
-            return data, str(path)
-    return {}, ""
+        if data and isinstance(data, dict):
+            return ConfigFile(data, path, digest)
+    return ConfigFile()
+
+
+def read_user_layer(environ: Mapping[str, str], problems: list) -> ConfigFile:
+    """The user's own ``config.toml`` (top-level keys, as in ``latm.toml``); empty when there is none."""
+    path = userdirs.config_file(environ)
+    read = _read_toml(path, problems) if path is not None and path.is_file() else None
+    return ConfigFile(read[0], path, read[1]) if read else ConfigFile()
 
 
 # LATM_ variables that are not settings: the offline image build's mirror, and test harness knobs.
@@ -237,11 +292,29 @@ def load_settings(
     flags: Optional[Mapping[str, Any]] = None,
 ) -> tuple[Settings, list[SettingProblem]]:
     """Resolve settings for the workspace at ``root``; never raises on bad input."""
+    environ = os.environ if environ is None else environ
     problems: list[SettingProblem] = []
+    user_file = read_user_layer(environ, problems)
+    project = read_project_layer(Path(root), problems)
+    user_layers = [
+        Layer(user_file.values, user_file.source),
+        Layer(env_layer(environ), "environment", from_text=True),
+        Layer(dict(editor or {}), "editor settings"),
+        Layer({k: v for k, v in (flags or {}).items() if v is not None}, "command line"),
+    ]
+    # The user's own settings, and the keys the layers above the project set (problems are reported
+    # by the full merge below).
+    users_own, above = _merged(user_layers[:1], []), set()
+    for layer in user_layers[1:]:
+        above |= _apply(users_own, layer, [])
+    policy = ProjectPolicy(Path(root), project.path, project.sha256, users_own, above, environ,
+                           lambda key, message: problems.append(SettingProblem(key, project.source, message)))
+    project_layer = Layer(project.values, project.source, admit=policy.admit)
+    return Settings(**_merged([user_layers[0], project_layer, *user_layers[1:]], problems)), problems
+
+
+def _merged(layers: list[Layer], problems: list) -> dict:
     values = {name: getattr(Settings(), name) for name in FIELDS}
-    project, project_source = read_project_layer(Path(root), problems)
-    _apply(values, project, project_source or "pyproject.toml", problems)
-    _apply(values, env_layer(os.environ if environ is None else environ), "environment", problems, from_text=True)
-    _apply(values, dict(editor or {}), "editor settings", problems)
-    _apply(values, {k: v for k, v in (flags or {}).items() if v is not None}, "command line", problems)
-    return Settings(**values), problems
+    for layer in layers:
+        _apply(values, layer, problems)
+    return values

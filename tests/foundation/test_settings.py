@@ -17,7 +17,7 @@ def test_defaults_without_any_configuration(tmp_path):
 
 def test_precedence_defaults_project_env_editor_flags(tmp_path):
     write(tmp_path, "pyproject.toml", '[tool.latm]\nmaker_model = "from-project"\nuser_model = "from-project"\n'
-          'dispatcher_model = "from-project"\nbase_url = "http://project"\ntimeout_s = 7\n')
+          'dispatcher_model = "from-project"\ntimeout_s = 4\n')
     environ = {"LATM_USER_MODEL": "from-env", "LATM_DISPATCHER_MODEL": "from-env", "OPENAI_BASE_URL": "http://env"}
     editor = {"dispatcher_model": "from-editor", "timeout_s": 9.5}
     settings, problems = load_settings(tmp_path, environ=environ, editor=editor, flags={"timeout_s": 2})
@@ -36,9 +36,9 @@ def test_latm_base_url_beats_openai_base_url(tmp_path):
 
 def test_latm_toml_is_read_when_pyproject_has_no_section(tmp_path):
     write(tmp_path, "pyproject.toml", "[project]\nname = 'x'\n")
-    write(tmp_path, "latm.toml", 'toolbox = "tools"\nsandbox = "process"\n')
+    write(tmp_path, "latm.toml", 'toolbox = "tools"\nsandbox = "docker"\n')
     settings, problems = load_settings(tmp_path, environ={})
-    assert (settings.toolbox, settings.sandbox, problems) == ("tools", "process", [])
+    assert (settings.toolbox, settings.sandbox, problems) == ("tools", "docker", [])
 
 
 def test_bad_values_and_unknown_keys_name_the_key_and_keep_defaults(tmp_path):
@@ -78,9 +78,8 @@ def test_price_table_extends_builtin_and_env_json(tmp_path):
 
 
 def test_api_key_is_read_from_the_named_variable_only(tmp_path, monkeypatch):
-    write(tmp_path, "latm.toml", 'api_key_env = "MY_KEY"\n')
     monkeypatch.setenv("MY_KEY", "sk-secret")
     monkeypatch.setenv("OPENAI_API_KEY", "sk-other")
-    settings, _ = load_settings(tmp_path)
+    settings, _ = load_settings(tmp_path, environ={"LATM_API_KEY_ENV": "MY_KEY"})
     assert settings.api_key() == "sk-secret"
     assert "sk-secret" not in repr(settings)

@@ -34,7 +34,7 @@ import {
 import { runProcess } from "./logic/run";
 import { solvePicks } from "./logic/solvePicks";
 import { Tool, verificationText } from "./logic/tools";
-import { API_KEY_SECRET, EditorRun, LatmServer } from "./server";
+import { API_KEY_SECRET, EditorRun, LatmServer, trustedText } from "./server";
 import { openTool } from "./toolboxView";
 
 const STATS_TIMEOUT_MS = 60_000;
@@ -316,7 +316,7 @@ export class Commands {
   }
 
   private async setApiKey(): Promise<void> {
-    const keyEnv = keyEnvName(vscode.workspace.getConfiguration("latm").get<string>("apiKeyEnv")).name;
+    const keyEnv = keyEnvName(trustedText(vscode.workspace.getConfiguration("latm"), "apiKeyEnv")).name;
     const key = await vscode.window.showInputBox({
       title: "LATM: Set API Key",
       prompt: `Kept in VS Code's secret storage and given to the server as ${keyEnv}. Leave empty to remove the stored key.`,

@@ -17,7 +17,7 @@ import { errorText } from "./logic/failures";
 import { Interpreter, chooseInterpreter, keyEnvName, latmLaunch, pipInstall, processEnv } from "./logic/launch";
 import { Probe, probeModule } from "./logic/probe";
 import { SandboxInfo, sandboxInfo } from "./logic/results";
-import { serverSection } from "./logic/settings";
+import { explicitValue, serverSection, trustedScope } from "./logic/settings";
 import { ServerState } from "./logic/statusText";
 import { Tool, applyToolboxChange, parseToolList } from "./logic/tools";
 import { activeInterpreter } from "./python";
@@ -37,7 +37,13 @@ function workspaceFolder(): vscode.WorkspaceFolder | undefined {
 /** The "latm" section the server receives: only values the user set (see logic/settings). */
 function configurationSection(scope?: vscode.Uri): Record<string, unknown> {
   const config = vscode.workspace.getConfiguration("latm", scope ?? workspaceFolder()?.uri);
-  return serverSection((key) => config.inspect(key));
+  return serverSection((key) => trustedScope(key, config.inspect(key), vscode.workspace.isTrusted));
+}
+
+/** A text setting as the extension may rely on it: a repository's value only in a trusted workspace. */
+export function trustedText(config: vscode.WorkspaceConfiguration, key: string): string | undefined {
+  const value = explicitValue(trustedScope(key, config.inspect(key), vscode.workspace.isTrusted));
+  return typeof value === "string" ? value : undefined;
 }
 
 export class LatmServer implements vscode.Disposable {
@@ -69,9 +75,10 @@ export class LatmServer implements vscode.Disposable {
   /** Interpreter and environment the server (and the CLI) run with; the key is optional. */
   async environment(withKey: boolean): Promise<{ python: string; env: Record<string, string> }> {
     const config = vscode.workspace.getConfiguration("latm", workspaceFolder()?.uri);
-    const fromExtension = config.get<string>("python") ? undefined : await activeInterpreter(workspaceFolder()?.uri);
-    this.interpreter = chooseInterpreter(config.get<string>("python"), fromExtension, this.root);
-    const keyEnv = keyEnvName(config.get<string>("apiKeyEnv"));
+    const python = trustedText(config, "python");
+    const fromExtension = python ? undefined : await activeInterpreter(workspaceFolder()?.uri);
+    this.interpreter = chooseInterpreter(python, fromExtension, this.root);
+    const keyEnv = keyEnvName(trustedText(config, "apiKeyEnv"));
     if (keyEnv.problem) {
       void vscode.window.showWarningMessage(keyEnv.problem);
     }

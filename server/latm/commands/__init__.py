@@ -5,5 +5,6 @@ from latm.commands import toolbox  # noqa: F401  (registers list, show, check)
 from latm.commands import dispatch  # noqa: F401  (registers route, pending, stats)
 from latm.commands import sandbox  # noqa: F401  (registers sandbox build|status)
 from latm.commands import engine  # noqa: F401  (registers make, solve, verify, import-latm)
+from latm.commands import trust  # noqa: F401  (registers trust)
 
 __all__ = ["COMMANDS", "Result"]

@@ -48,6 +48,24 @@ export function explicitValue(inspected: Inspected | undefined): unknown {
   return undefined;
 }
 
+/**
+ * Settings a repository could turn against the user: where the API key goes (the endpoint, the
+ * variable it is handed over as, the interpreter that receives it), the sandbox and its limits,
+ * and where tool files are read and written. A workspace's `.vscode/settings.json` comes with the
+ * repository, so for these only the user's own (global) value counts until the user trusts the
+ * workspace. (VS Code keeps this extension off in Restricted Mode anyway, as it declares no
+ * `untrustedWorkspaces` support; this holds should that change.)
+ */
+export const TRUST_NEEDED_KEYS: readonly string[] = ["baseUrl", "apiKeyEnv", "python", "sandbox", "timeoutS", "memoryMb", "toolbox"];
+
+/** `inspected` without its workspace values when `key` needs trust and the workspace has none. */
+export function trustedScope(key: string, inspected: Inspected | undefined, workspaceTrusted: boolean): Inspected | undefined {
+  if (workspaceTrusted || !inspected || !TRUST_NEEDED_KEYS.includes(key)) {
+    return inspected;
+  }
+  return { globalValue: inspected.globalValue };
+}
+
 /** The "latm" section as the server receives it: explicitly set server keys only. */
 export function serverSection(inspect: (key: ServerKey) => Inspected | undefined): Record<string, unknown> {
   const section: Record<string, unknown> = {};

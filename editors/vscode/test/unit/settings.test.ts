@@ -2,7 +2,14 @@ import { strict as assert } from "node:assert";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { EXTENSION_KEYS, SERVER_KEYS, explicitValue, serverSection } from "../../src/logic/settings";
+import {
+  EXTENSION_KEYS,
+  type Inspected,
+  SERVER_KEYS,
+  explicitValue,
+  serverSection,
+  trustedScope,
+} from "../../src/logic/settings";
 
 const EXTENSION_ROOT = path.resolve(__dirname, "../../..");
 const REPO_ROOT = path.resolve(EXTENSION_ROOT, "../..");
@@ -83,6 +90,45 @@ describe("serverSection", () => {
       assert.ok(!asked.includes(key), key);
     }
     assert.deepEqual(asked, [...SERVER_KEYS]);
+  });
+});
+
+describe("trustedScope", () => {
+  // What a repository's .vscode/settings.json sets, over the user's own settings.
+  const inspected: Record<string, Inspected> = {
+    baseUrl: { globalValue: "http://mine/v1", workspaceValue: "http://attacker/v1" },
+    apiKeyEnv: { workspaceFolderValue: "AWS_SECRET_ACCESS_KEY" },
+    python: { globalValue: "/usr/bin/python3", workspaceValue: "${workspaceFolder}/evil.sh" },
+    sandbox: { workspaceValue: "process" },
+    memoryMb: { globalValue: 512, workspaceValue: 4096 },
+    makerModel: { workspaceValue: "gpt-4.1" },
+  };
+
+  it("keeps only the user's own value of a key-routing or sandbox setting in an untrusted workspace", () => {
+    const seen = (key: string) => explicitValue(trustedScope(key, inspected[key], false));
+    assert.equal(seen("baseUrl"), "http://mine/v1");
+    assert.equal(seen("apiKeyEnv"), undefined);
+    assert.equal(seen("python"), "/usr/bin/python3");
+    assert.equal(seen("sandbox"), undefined);
+    assert.equal(seen("memoryMb"), 512);
+  });
+
+  it("sends the server no workspace value that routes the key or loosens the sandbox until the workspace is trusted", () => {
+    const untrusted = serverSection((key) => trustedScope(key, inspected[key], false));
+    assert.deepEqual(untrusted, { baseUrl: "http://mine/v1", memoryMb: 512, makerModel: "gpt-4.1" });
+    const trusted = serverSection((key) => trustedScope(key, inspected[key], true));
+    assert.deepEqual(trusted, {
+      baseUrl: "http://attacker/v1",
+      apiKeyEnv: "AWS_SECRET_ACCESS_KEY",
+      sandbox: "process",
+      memoryMb: 4096,
+      makerModel: "gpt-4.1",
+    });
+  });
+
+  it("leaves other settings and missing ones alone", () => {
+    assert.deepEqual(trustedScope("makerModel", inspected.makerModel, false), inspected.makerModel);
+    assert.equal(trustedScope("baseUrl", undefined, false), undefined);
   });
 });
 

@@ -1,0 +1,89 @@
+"""What a project's own config (``[tool.latm]`` in ``pyproject.toml``, or ``latm.toml``) may decide.
+
+That file comes with the repository, so whoever wrote the repository wrote it. Two rules:
+
+- Settings that route the API key count only once the user trusts that exact file (``latm
+  trust``): where requests go (``base_url``), which variable is the key (``api_key_env``), which
+  image runs tools (``sandbox_image``), a model name holding a URL, a toolbox outside the
+  workspace. The user's own settings (user config, environment, editor, flags) set them freely.
+- The sandbox only gets stricter: a weaker backend than the user's own is ignored, a limit above
+  the user's own is lowered to it. Trust does not change this; the user raises their own limits.
+
+Each ignored or lowered value is reported through ``report(key, message)``, once per load.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable, Mapping, Optional
+
+from latm import trust
+from latm.errors import SettingsError
+
+IGNORED = object()  # what ``admit`` returns for a value that must not be applied
+
+ROUTING = {
+    "base_url": "where requests and the API key go",
+    "api_key_env": "which environment variable is sent as the API key",
+    "sandbox_image": "the image that runs tools",
+}
+# The openai SDK sends a model name in the request body to base_url; a name holding a URL is
+# refused anyway, in case a proxy behind base_url routes by it.
+MODELS = ("maker_model", "user_model", "dispatcher_model")
+LIMITS = ("timeout_s", "memory_mb", "sandbox_pool", "output_limit_kb")  # for each, lower is stricter
+STRENGTH = {"process": 0, "auto": 1, "docker": 2}  # auto may fall back to process; docker never does
+
+
+def needs_trust(key: str, value: Any, root: Path) -> Optional[str]:
+    """What ``key = value`` would decide that only the user may, or None."""
+    if key in ROUTING:
+        return ROUTING[key]
+    if key in MODELS and "://" in str(value):
+        return "a model name holding a URL"
+    if key == "toolbox" and isinstance(value, str) and not (root / value).resolve().is_relative_to(root.resolve()):
+        return "a toolbox outside the workspace"
+    return None
+
+
+class ProjectPolicy:
+    """Judges the values of one project config against the user's own settings."""
+
+    def __init__(self, root: Path, config: Path, digest: str, users_own: Mapping[str, Any], above: set[str],
+                 environ: Mapping[str, str], report: Callable[[str, str], None]) -> None:
+        self.root = root
+        self.config = config
+        self.digest = digest
+        self.users_own = users_own
+        self.above = above  # keys the user's environment, editor or flags set: the project's value is moot
+        self.environ = environ
+        self.report = report
+        self._trusted: Optional[bool] = None
+
+    def admit(self, key: str, value: Any) -> Any:
+        """``value``, the user's own value when ``value`` is looser, or IGNORED."""
+        if key in self.above:
+            return value
+        decides = needs_trust(key, value, self.root)
+        if decides and not self.trusted():
+            self.report(key, f"ignored: a project file may choose {decides} only after you trust it "
+                             "(read it, then `latm trust`); or set it in your own settings")
+            return IGNORED
+        own = self.users_own.get(key)
+        if key == "sandbox" and STRENGTH[value] < STRENGTH[own]:
+            self.report(key, f"ignored: {value!r} would weaken the sandbox below your own setting {own!r}; "
+                             "a project may only make it stricter")
+            return IGNORED
+        if key in LIMITS and value > own:
+            self.report(key, f"lowered from {value:g} to your own setting {own:g}: a project may only make "
+                             "sandbox limits stricter")
+            return own
+        return value
+
+    def trusted(self) -> bool:
+        if self._trusted is None:
+            try:
+                self._trusted = trust.is_trusted(self.config, self.digest, self.environ)
+            except SettingsError as err:
+                self.report("*", str(err))
+                self._trusted = False
+        return self._trusted
