@@ -126,6 +126,27 @@ def test_a_question_parser_that_ignores_the_function_is_refused(scripted_llm, wo
     assert f"does not depend on `{ENTRY}`" in feedback and "format_answer" in feedback
 
 
+def test_verify_does_not_count_committed_use_cases_with_written_in_answers(workspace):
+    """A committed tool whose use cases write the answers in (as a pull request could) is not verified."""
+    import dataclasses
+    import shutil
+    from pathlib import Path
+
+    from latm.engine.verify import verify_tool
+    from latm.toolbox import manifest as mf
+
+    folder = workspace.toolbox_dir / "word_sorting"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "toolbox" / "word_sorting", folder)
+    manifest = mf.loads((folder / "tool.toml").read_text())
+    answers = {e.question: e.answer for e in manifest.examples}
+    written_in = tuple(dataclasses.replace(u, code=f"ret = sort_words(['a'])\nans = {answers[u.question]!r}\n")
+                       for u in manifest.use_cases)
+    (folder / "tool.toml").write_text(mf.dumps(dataclasses.replace(manifest, use_cases=written_in)))
+    result = verify_tool(workspace, "word_sorting")
+    assert not result.ok and (result.passed, result.total) == (6, 9)
+    assert [f.startswith("use case:") and "does not depend on `sort_words`" in f for f in result.failures] == [True] * 3
+
+
 # Item 9: latm's record of the asserts, forged by the tests.
 
 FORGED = {
