@@ -187,6 +187,8 @@ def test_a_forged_record_that_is_never_fixed_fails_the_make_cleanly(scripted_llm
 RESULTS = {  # the entry's return value, honest use-case code, the answer it gives
     "int": ("return 42", "ans = str(ret)", "42"),
     "int compared": ("return 3", "ans = 'Yes' if ret > 0 else 'No'", "Yes"),
+    "int capped": ("return 12", "ans = str(min(ret, 10))", "10"),
+    "middle option's index": ("return 2", "ans = '(' + 'ABCDE'[ret] + ')'", "(C)"),
     "int parsed from text": ("return '9'", "ans = str(int(ret) * 2)", "18"),
     "bool": ("return True", "ans = 'True' if ret else 'False'", "True"),
     "float": ("return 2.5", "ans = f'{ret:.1f}'", "2.5"),

@@ -58,7 +58,7 @@ class StageFailed(Exception):
 
 
 class _Cancellable:
-    """The sandbox, except that a cancelled make starts no more runs."""
+    """The sandbox as the checks use it (``run`` only), except that a cancelled make starts no more runs."""
 
     def __init__(self, sandbox: Sandbox, cancel: CancelToken) -> None:
         self.sandbox, self.cancel = sandbox, cancel
@@ -66,12 +66,6 @@ class _Cancellable:
     def run(self, code: str, calls: list[Call], *, timeout_s: Optional[float] = None) -> list[CallResult]:
         self.cancel.check()
         return self.sandbox.run(code, calls, timeout_s=timeout_s)
-
-    def status(self):
-        return self.sandbox.status()
-
-    def close(self) -> None:
-        self.sandbox.close()
 
 
 class Maker:

@@ -1,15 +1,17 @@
 """Wrong results on purpose (mutation testing): a check counts only when it fails once the tool's
 entry function returns a wrong value, which proves its answer came from calling that function.
 
-Two wrong functions, because honest code reacts to each differently:
+Three wrong functions, because honest code reacts to each differently:
 
 - ``sentinel`` returns an object that equals nothing (its text names it as latm's wrong result);
-- ``perturbed`` calls the real function and changes every part of its result but keeps its
-  type: numbers ``-x - 1``, booleans negated, letters and digits shifted by one, each item of a
-  list, tuple, set or dict changed, so code that goes on computing with it still runs.
+- ``negated`` and ``shifted`` call the real function and change every part of its result but
+  keep its type: numbers become ``-x - 1`` or ``x + 1`` (one changes a sign, for code that
+  compares with a bound; the other a position, for code that indexes with it), booleans are
+  negated, letters and digits shifted by one, each item of a list, tuple, set or dict changed,
+  so code that goes on computing with the result still runs.
 
-A check is *killed* when in one of the two runs it finishes with a different verdict, or when
-in both it cannot finish at all (it crashed before reaching its verdict: it needed the result).
+A check is *killed* when in one of the runs it finishes with a different verdict, or when in all
+of them it cannot finish (it crashed before reaching its verdict: it needed the result).
 Only the outermost call of the entry function is changed, so a recursive tool still works.
 """
 
@@ -17,7 +19,7 @@ from __future__ import annotations
 
 from typing import Optional, Sequence
 
-KINDS = ("sentinel", "perturbed")
+KINDS = ("sentinel", "negated", "shifted")
 PRELUDE = '''
 def _latm_mutate(name, kind):
     import functools
@@ -53,8 +55,8 @@ def _latm_mutate(name, kind):
             return not value
         if isinstance(value, numbers.Number):
             try:
-                other = -value - 1
-                return other if other != value else value + 1
+                other = -value - 1 if kind == "negated" else value + 1
+                return other if other != value else wrong
             except Exception:
                 return wrong
         if isinstance(value, str):

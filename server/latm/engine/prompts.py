@@ -36,7 +36,8 @@ Write unit tests that check the function on the questions above, in this format,
 question:
 %s
 `ans` must come from what the function returns: each test is run again with the function returning \
-a wrong value, and its assert must then fail.""" % (CALL_SHAPE % "{assert ans == the given answer (for a multiple-choice question, the option)}\n")
+a wrong value, and its assert must then fail.""" % (
+    CALL_SHAPE % "{assert ans == the given answer (for a multiple-choice question, the option)}\n")
 
 VERIFY_FIX = """The tests failed:
 {error}

@@ -41,7 +41,8 @@ def oversized(text: str) -> str:
     """Why ``text`` is too long to read; "" when it is not."""
     if len(text or "") <= MAX_REPLY_CHARS:
         return ""
-    return f"the reply is {len(text):,} characters long, and latm reads replies of at most {MAX_REPLY_CHARS:,} characters"
+    return (f"the reply is {len(text):,} characters long, and latm reads replies of at most "
+            f"{MAX_REPLY_CHARS:,} characters")
 
 
 def shortened(text: str) -> str:
