@@ -23,9 +23,9 @@ EXAMPLES = TRAIN + VALIDATION
 ENTRY = WORD_SORTING.entry
 
 
-def hardcoded_tests(validation, entry=ENTRY):
+def hardcoded_tests(validation):
     """Tests that call the function, then write the answer in instead of converting its result."""
-    body = "\n\n".join(f"# Question {i}\nwords = {e.question.split('List:')[1].split()!r}\nret = {entry}(words)\n"
+    body = "\n\n".join(f"# Question {i}\nwords = {e.question.split('List:')[1].split()!r}\nret = {ENTRY}(words)\n"
                        f"ans = {e.answer!r}\nassert ans == {e.answer!r}" for i, e in enumerate(validation, 1))
     return f"Here are the unit tests:\n\n{block(body)}"
 
@@ -35,23 +35,10 @@ def hardcoded_wrap(validation, function):
     return f"Here is a function to solve a class of problems:\n{block(function)}\n\nUse cases:\n\n{cases}\n"
 
 
-# The issue's case: an add() that returns 0, "verified" by tests, use cases and a parser that
-# all have the answers written in.
+# The issue's case: an add() that returns 0, "verified" by tests that have the answers written in.
 
 ADD = [Example(f"What is {a} plus {b}?", str(a + b)) for a, b in ((40, 2), (1, 1), (7, 5), (4, 5), (100, 23), (30, 12))]
 BROKEN_ADD = "def add(a, b):\n    return 0"
-ADD_PARSER = '''
-import re
-
-
-def parse_question(question):
-    a, b = re.findall(r"\\d+", question)
-    return {"a": int(a), "b": int(b)}
-
-
-def format_answer(result, question):
-    return {"What is 4 plus 5?": "9", "What is 100 plus 23?": "123", "What is 30 plus 12?": "42"}.get(question, str(result))
-'''
 
 
 def test_a_broken_tool_verified_only_by_written_in_answers_is_never_saved(scripted_llm, workspace, llm):
