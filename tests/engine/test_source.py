@@ -7,9 +7,10 @@ import ast
 
 import pytest
 
+from latm.engine.asserts import instrumented
 from latm.engine.replies import python_blocks, python_code, wrapped_tool
 from latm.engine.source import (
-    CodeProblem, parse, answer_variable, cases_from_tests, clean_tool, instrument_tests, merge_definitions, pick_entry,
+    CodeProblem, parse, answer_variable, cases_from_tests, clean_tool, merge_definitions, pick_entry,
     signature, summary, with_ans, without_functions,
 )
 
@@ -115,10 +116,10 @@ def test_answer_variable():
 
 
 def test_instrumented_asserts_become_recording_calls():
-    snippet = instrument_tests("def t():\n    assert f(1) == 'a', 'msg'\n    assert ok\nt()\n")
-    assert "_latm_eq(f(1), 'a', 'msg')" in snippet and "_latm_true(ok)" in snippet and "assert " not in snippet
+    snippet = instrumented("def t():\n    assert f(1) == 'a', 'msg'\n    assert ok\nt()\n")
+    assert "_latm_eq(2, f(1), 'a', 'msg')" in snippet and "_latm_true(3, ok)" in snippet and "assert " not in snippet
     with pytest.raises(CodeProblem, match="SyntaxError in the tests"):
-        instrument_tests("assert (")
+        instrumented("assert (")
 
 
 def test_cases_from_tests_in_a_test_function():
@@ -147,7 +148,7 @@ test_all()
 
 @pytest.mark.parametrize("code", ["x = 1" + " + 1" * 200000, "x = " + "-" * 100000 + "1", "x = " + "not " * 900 + "1"],
                          ids=["long-sum", "deep-unary", "deep-not"])
-@pytest.mark.parametrize("read", [parse, clean_tool, instrument_tests, cases_from_tests])
+@pytest.mark.parametrize("read", [parse, clean_tool, instrumented, cases_from_tests])
 def test_code_too_deep_to_read_is_a_code_problem_not_a_crash(code, read):
     try:
         read(code)

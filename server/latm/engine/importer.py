@@ -67,16 +67,17 @@ def import_latm(ws, transcript_path: Path, name: str, *, progress: ProgressCallb
     if error:
         raise VerificationFailed(f"The transcript's function does not run in the sandbox: {error}")
     failures: dict[str, str] = {}
-    use_cases = usecases.verified(sandbox, code, usecases.from_wrap(cases, validation), timeout, failures)
+    tests = _verification_tests(messages)
+    entry = pick_entry(code, "\n".join([c.code for c in cases] + [tests]))
+    use_cases = usecases.verified(sandbox, code, entry, usecases.from_wrap(cases, validation), timeout, failures)
     missing = usecases.uncovered(validation, use_cases)
     if missing:
-        use_cases += usecases.verified(sandbox, code, usecases.from_tests(_verification_tests(messages), missing), timeout)
+        use_cases += usecases.verified(sandbox, code, entry, usecases.from_tests(tests, missing), timeout)
         missing = usecases.uncovered(validation, use_cases)
     if missing:
         shown = "; ".join(f"{e.question.splitlines()[0][:80]} ({failures.get(e.question, 'no use case')})" for e in missing)
         raise VerificationFailed(f"Nothing was imported: in the sandbox, the transcript's tool does not answer "
                                  f"{len(missing)} of its {len(validation)} verification question(s): {shown}")
-    entry = pick_entry(code, "\n".join(u.code for u in use_cases))
     manifest = proven_manifest(name, code, entry, train + validation, use_cases, parser_verified_on=0,
                                origin="imported", maker_model="", sandbox_backend=sandbox.status().backend)
     path = write_tool(ws.toolbox_dir, ToolFiles(manifest, code))

@@ -1,8 +1,9 @@
 """Tool making: propose -> verify -> wrap (-> parser), in one conversation with the maker model.
 
 Each stage gets up to ``max_retries`` tries; a failed try sends the real error from the sandbox
-back to the maker. All model code runs in the sandbox. The result is code plus the pieces of a
-manifest; writing it (only when everything passed) is the caller's job.
+back to the maker. All model code runs in the sandbox. A reply over the size limit is a failed
+try, and a cancelled make stops before it reads a reply or starts a sandbox run. The result is
+code plus the pieces of a manifest; writing it (only when everything passed) is the caller's job.
 """
 
 from __future__ import annotations
@@ -12,14 +13,14 @@ from typing import Callable, Optional, TypeVar
 
 from latm.engine import checks, prompts, usecases
 from latm.engine.llm import LLMClient
-from latm.engine.replies import python_code, wrapped_tool
+from latm.engine.replies import oversized, python_code, shortened, wrapped_tool
 from latm.engine.source import (
     PARSER_FUNCTIONS, CodeProblem, call_snippet, clean_tool, functions, merge_definitions, parse, pick_entry,
     require_function, signature, without_functions,
 )
 from latm.errors import LLMReplyError, LLMUnavailable
 from latm.progress import CancelToken, ProgressCallback, ProgressEvent, no_progress
-from latm.sandbox.types import Sandbox
+from latm.sandbox.types import Call, CallResult, Sandbox
 from latm.settings import Settings
 from latm.toolbox.manifest import Example, UseCase
 
@@ -56,13 +57,25 @@ class StageFailed(Exception):
         return f"the {self.stage} stage failed after {self.attempts} attempt(s). Last error: {self.error}"
 
 
+class _Cancellable:
+    """The sandbox as the checks use it (``run`` only), except that a cancelled make starts no more runs."""
+
+    def __init__(self, sandbox: Sandbox, cancel: CancelToken) -> None:
+        self.sandbox, self.cancel = sandbox, cancel
+
+    def run(self, code: str, calls: list[Call], *, timeout_s: Optional[float] = None) -> list[CallResult]:
+        self.cancel.check()
+        return self.sandbox.run(code, calls, timeout_s=timeout_s)
+
+
 class Maker:
     """One making conversation. ``messages`` is the conversation so far (kept on failure)."""
 
     def __init__(self, settings: Settings, llm: LLMClient, sandbox: Sandbox, *, name: str,
                  progress: ProgressCallback = no_progress, cancel: Optional[CancelToken] = None) -> None:
-        self.settings, self.llm, self.sandbox, self.name = settings, llm, sandbox, name
+        self.settings, self.llm, self.name = settings, llm, name
         self.progress, self.cancel = progress, cancel or CancelToken()
+        self.sandbox = _Cancellable(sandbox, self.cancel)
         self.messages: list[dict] = []
         self.tokens_in = self.tokens_out = 0
         self.cost_usd: Optional[float] = None
@@ -73,7 +86,7 @@ class Maker:
         code = self._propose(train)
         code, tests = self._verify(code, validation)
         entry = pick_entry(code, tests)
-        use_cases, notes = self._wrap(code, tests, validation)
+        use_cases, notes = self._wrap(code, entry, tests, validation)
         parser_code, note = self._parser(code, entry, train + validation)
         notes += [note] if note else []
         if parser_code:
@@ -92,11 +105,15 @@ class Maker:
     def _ask(self) -> str:
         self.cancel.check()
         reply = self.llm.chat("maker", self.messages, tool=self.name, cancel=self.cancel)
-        self.messages.append({"role": "assistant", "content": reply.text})
         self.tokens_in += reply.tokens_in
         self.tokens_out += reply.tokens_out
         if reply.cost_usd is not None:
             self.cost_usd = (self.cost_usd or 0.0) + reply.cost_usd
+        problem = oversized(reply.text)
+        self.messages.append({"role": "assistant", "content": shortened(reply.text) if problem else reply.text})
+        self.cancel.check()  # cancelled while the model answered: its reply is not read
+        if problem:
+            raise _Retry(prompts.TOO_LONG.format(problem=problem), problem)
         return reply.text
 
     def _report(self, stage: str, message: str) -> None:
@@ -145,7 +162,8 @@ class Maker:
             if not written:
                 raise _Retry(NO_CODE.format(what="the unit tests"))
             code, tests = merge_definitions(code, written)
-            problem = checks.tests_assert_every_answer(self.sandbox, code, tests, validation, self.settings.timeout_s)
+            problem = checks.tests_assert_every_answer(self.sandbox, code, tests, validation, pick_entry(code, tests),
+                                                       self.settings.timeout_s)
             if problem:
                 raise _Retry(prompts.VERIFY_FIX.format(error=problem), problem)
             return code, tests
@@ -154,22 +172,26 @@ class Maker:
 
     # Stage 3: use cases, from the wrap reply or else from the verified tests.
 
-    def _wrap(self, code: str, tests: str, validation: list[Example]) -> tuple[list[UseCase], list[str]]:
+    def _wrap(self, code: str, entry: str, tests: str, validation: list[Example]) -> tuple[list[UseCase], list[str]]:
         self._report("wrap", "wrap")
         self.attempts["wrap"] = 1
         self._say(prompts.WRAP)
+        notes: list[str] = []
         try:
             _, cases = wrapped_tool(self._ask())
+        except _Retry as err:
+            cases = []
+            notes.append(f"the wrap reply was refused: {err.error}")
         except (LLMUnavailable, LLMReplyError):
             cases = []  # the tool is verified; its tests still give use cases
-        timeout = self.settings.timeout_s
-        use_cases = usecases.verified(self.sandbox, code, usecases.from_wrap(cases, validation), timeout)
-        notes = []
+        timeout, failures = self.settings.timeout_s, {}
+        use_cases = usecases.verified(self.sandbox, code, entry, usecases.from_wrap(cases, validation), timeout, failures)
         missing = usecases.uncovered(validation, use_cases)
         if missing:
+            why = next((f" ({failures[e.question]})" for e in missing if e.question in failures), "")
             notes.append(f"the wrap reply gave {len(use_cases)} working use case(s) of {len(validation)}; "
-                         "the others were built from the verified tests")
-            use_cases += usecases.verified(self.sandbox, code, usecases.from_tests(tests, missing), timeout)
+                         f"the others were built from the verified tests{why}")
+            use_cases += usecases.verified(self.sandbox, code, entry, usecases.from_tests(tests, missing), timeout)
         return use_cases, notes
 
     # Stage 4 (optional): parse_question + format_answer, proven on every example.
@@ -186,8 +208,8 @@ class Maker:
             if missing:
                 raise _Retry(f"The reply does not define {' and '.join(missing)}. Please send both functions.")
             combined = f"{code.rstrip()}\n\n\n{parser_code}"
-            outcomes = checks.answers(self.sandbox, combined, [(e, call_snippet(entry, e.question)) for e in examples],
-                                      self.settings.timeout_s)
+            outcomes = checks.answers(self.sandbox, combined, entry,
+                                      [(e, call_snippet(entry, e.question)) for e in examples], self.settings.timeout_s)
             if not all(o.passed for o in outcomes):
                 failures = checks.describe_failures(outcomes)
                 raise _Retry(prompts.PARSER_FIX.format(failures=failures), failures)
@@ -201,4 +223,4 @@ class Maker:
     def _parser_use_cases(self, code: str, entry: str, validation: list[Example], have: list[UseCase]) -> list[UseCase]:
         """Use cases that call the verified parser, for validation questions still without one."""
         offers = usecases.from_parser(entry, usecases.uncovered(validation, have))
-        return usecases.verified(self.sandbox, code, offers, self.settings.timeout_s)
+        return usecases.verified(self.sandbox, code, entry, offers, self.settings.timeout_s)

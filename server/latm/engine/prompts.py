@@ -34,7 +34,10 @@ VERIFY = """{examples}
 
 Write unit tests that check the function on the questions above, in this format, one block per \
 question:
-%s""" % (CALL_SHAPE % "{assert ans == the given answer (for a multiple-choice question, the option)}\n")
+%s
+`ans` must come from what the function returns: each test is run again with the function returning \
+a wrong value, and its assert must then fail.""" % (
+    CALL_SHAPE % "{assert ans == the given answer (for a multiple-choice question, the option)}\n")
 
 VERIFY_FIX = """The tests failed:
 {error}
@@ -59,11 +62,15 @@ PARSER = """One more step, so the function can be used without a language model.
 - `parse_question(question: str) -> dict` that reads the question text exactly as given below and \
 returns the keyword arguments for `{signature}`;
 - `format_answer(result, question: str) -> str` that turns the function's return value into the \
-answer text exactly as in the examples (for a multiple-choice question, the option, e.g. "(A)").
+answer text exactly as in the examples (for a multiple-choice question, the option, e.g. "(A)"); \
+the answer must come from `result` (a wrong `result` must give a wrong answer).
 Use only the standard library, do not change `{entry}`, and put both in one ```python block. They \
 must work for all of these questions:
 
 {examples}"""
+
+TOO_LONG = """Your reply was too long: {problem}. Please answer again, shorter: only the code asked for, \
+in ```python blocks."""
 
 PARSER_FIX = """These questions did not give the expected answer with your parse_question and format_answer:
 {failures}

@@ -1,8 +1,8 @@
 """Reading model-written Python on the host with ``ast`` only (parsing never runs it).
 
 Used to tidy a proposal into a reviewable ``tool.py``, find its entry function, fold a fixed
-function from a later reply back into the tool, find the answer variable of a use case, make
-every ``assert`` of a unit test report what it compared, and cut verified tests into use cases.
+function from a later reply back into the tool, find the answer variable of a use case, and cut
+verified tests into use cases.
 """
 
 from __future__ import annotations
@@ -12,24 +12,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 PARSER_FUNCTIONS = ("parse_question", "format_answer")
-RECORD_VAR = "_latm_record"
 ANSWER_VAR = "_latm_answer"
-# Runs before instrumented tests, in the sandbox: each assert records (left, right, passed).
-CHECK_PRELUDE = f'''{RECORD_VAR} = []
-
-
-def _latm_eq(left, right, message=None):
-    same = bool(left == right)
-    {RECORD_VAR}.append([str(left), str(right), same])
-    if not same:
-        raise AssertionError(message if message is not None else f"{{left!r}} != {{right!r}}")
-
-
-def _latm_true(value, message=None):
-    {RECORD_VAR}.append([str(value), None, bool(value)])
-    if not value:
-        raise AssertionError(message if message is not None else "assertion failed")
-'''
 
 
 class CodeProblem(Exception):
@@ -247,29 +230,6 @@ def answer_snippet(code: str) -> str:
 def call_snippet(entry: str, question: str, parse_fn: str = "parse_question", format_fn: str = "format_answer") -> str:
     """The zero-model path for one question: parse, call, format."""
     return f"_q = {question!r}\n{ANSWER_VAR} = str({format_fn}({entry}(**{parse_fn}(_q)), _q)).strip()\n"
-
-
-class _Instrument(ast.NodeTransformer):
-    def visit_Assert(self, node: ast.Assert) -> ast.stmt:
-        test = node.test
-        if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq):
-            call = _call("_latm_eq", [test.left, test.comparators[0]], node.msg)
-        else:
-            call = _call("_latm_true", [test], node.msg)
-        return ast.copy_location(ast.Expr(call), node)
-
-
-def _call(name: str, args: list, msg: Optional[ast.expr]) -> ast.Call:
-    return ast.Call(ast.Name(name, ast.Load()), args + ([msg] if msg is not None else []), [])
-
-
-def instrument_tests(tests: str) -> str:
-    """The tests with every ``assert`` turned into a recording check (CHECK_PRELUDE defines them)."""
-    tree = parse(tests, "tests")
-    try:
-        return CHECK_PRELUDE + "\n" + ast.unparse(ast.fix_missing_locations(_Instrument().visit(tree))) + "\n"
-    except RecursionError:
-        raise CodeProblem("The tests are nested too deeply to read; write them plainly.") from None
 
 
 # Use cases from verified tests (when the wrap reply is unusable).

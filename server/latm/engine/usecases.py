@@ -1,6 +1,7 @@
 """Use cases (question + the code that turns it into a call and sets ``ans``), kept only when the
-sandbox shows that they give the example's answer. Sources, best first: the wrap reply, the
-verified unit tests, the verified question parser.
+sandbox shows that they give the example's answer, and give it by calling the entry function
+(see ``checks.answers``). Sources, best first: the wrap reply, the verified unit tests, the
+verified question parser.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ Offer = tuple[Example, str]
 SAME_QUESTION = 0.95  # similarity of a restated question to its example
 
 
-def verified(sandbox: Sandbox, code: str, offered: Sequence[Offer], timeout_s: Optional[float] = None,
+def verified(sandbox: Sandbox, code: str, entry: str, offered: Sequence[Offer], timeout_s: Optional[float] = None,
              failures: Optional[dict] = None) -> list[UseCase]:
     """The offered use cases that give their example's answer, one per question, in the order offered.
 
@@ -32,11 +33,11 @@ def verified(sandbox: Sandbox, code: str, offered: Sequence[Offer], timeout_s: O
             runnable.append((example, with_ans(snippet)))
         except CodeProblem:
             continue
-    outcomes = _run(sandbox, code, runnable, timeout_s)
+    outcomes = _run(sandbox, code, entry, runnable, timeout_s)
     second = [(e, stored + letter_line(e.question)) for (e, stored), o in zip(runnable, outcomes)
-              if not o.passed and o.value is not None and to_option(o.value, e.question) == e.answer.strip()]
+              if not o.passed and o.value not in (None, e.answer.strip()) and to_option(o.value, e.question) == e.answer.strip()]
     passed = [pair for pair, o in zip(runnable, outcomes) if o.passed]
-    passed += [pair for pair, o in zip(second, _run(sandbox, code, second, timeout_s)) if o.passed]
+    passed += [pair for pair, o in zip(second, _run(sandbox, code, entry, second, timeout_s)) if o.passed]
     if failures is not None:
         failures.update({o.example.question: o.detail for o in outcomes if not o.passed})
     kept: dict[str, UseCase] = {}
@@ -45,8 +46,9 @@ def verified(sandbox: Sandbox, code: str, offered: Sequence[Offer], timeout_s: O
     return list(kept.values())
 
 
-def _run(sandbox: Sandbox, code: str, pairs: list[tuple[Example, str]], timeout_s: Optional[float]) -> list[checks.Outcome]:
-    return checks.answers(sandbox, code, [(e, answer_snippet(c)) for e, c in pairs], timeout_s)
+def _run(sandbox: Sandbox, code: str, entry: str, pairs: list[tuple[Example, str]],
+         timeout_s: Optional[float]) -> list[checks.Outcome]:
+    return checks.answers(sandbox, code, entry, [(e, answer_snippet(c)) for e, c in pairs], timeout_s)
 
 
 def _position(offered: Sequence[Offer], example: Example) -> int:

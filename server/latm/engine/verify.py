@@ -1,5 +1,6 @@
 """``verify_tool``: re-run a tool's use cases (and parser, on every example) in the sandbox and
-record the result in its manifest. Works on a tool whose ``tool.py`` was edited by hand."""
+record the result in its manifest; an answer counts only when it comes from calling the entry
+function (``checks.answers``). Works on a tool whose ``tool.py`` was edited by hand."""
 
 from __future__ import annotations
 
@@ -75,7 +76,7 @@ def _use_case_outcomes(sandbox: Sandbox, manifest: mf.Manifest, code: str, timeo
             runnable.append((example, answer_snippet(use_case.code)))
         except CodeProblem as err:
             broken.append(checks.Outcome(example, False, str(err)))
-    return checks.answers(sandbox, code, runnable, timeout_s) + broken
+    return checks.answers(sandbox, code, manifest.entry, runnable, timeout_s) + broken
 
 
 def _parser_outcomes(sandbox: Sandbox, manifest: mf.Manifest, code: str, timeout_s: float) -> list[checks.Outcome]:
@@ -83,4 +84,4 @@ def _parser_outcomes(sandbox: Sandbox, manifest: mf.Manifest, code: str, timeout
     if parser is None:
         return []
     cases = [(e, call_snippet(manifest.entry, e.question, parser.parse, parser.format)) for e in manifest.examples]
-    return checks.answers(sandbox, code, cases, timeout_s)
+    return checks.answers(sandbox, code, manifest.entry, cases, timeout_s)
