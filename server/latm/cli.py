@@ -97,8 +97,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     try:
         result = COMMANDS[args.command](workspace, args)
         failed = False
-    except LatmError as err:
-        result = Result(f"latm: {err}", {"error": str(err), "type": type(err).__name__}, 1)
+    except (LatmError, OSError) as err:  # OSError: the machine's (a full disk), one line rather than a traceback
+        result = Result(f"latm: {err}", {"error": str(err), "type": type(err).__name__}, getattr(err, "exit_code", 1))
     except KeyboardInterrupt:
         result = Result("latm: interrupted; nothing was written.", {"error": "interrupted"}, 130)
     finally:

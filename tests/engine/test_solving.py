@@ -14,7 +14,7 @@ from engine_support import reference_transcript, run_tool_tests, tree_bytes
 from families import FAMILIES, TEMPORAL_SEQUENCES, WORD_SORTING, split, temporal_user_reply
 from latm.engine import import_latm, make_tool, solve, solve_batch, verify_tool
 from latm.engine.verify import read_tool
-from latm.errors import ToolboxError, VerificationFailed
+from latm.errors import InputFileError, ToolboxError, VerificationFailed
 from latm.toolbox.store import ToolFiles, write_tool
 
 pytestmark = pytest.mark.docker
@@ -262,7 +262,7 @@ def test_import_of_a_wrong_tool_writes_nothing(workspace, tmp_path):
 def test_import_of_something_else_is_refused(workspace, tmp_path, content, message):
     path = tmp_path / "t.json"
     path.write_text(content)
-    with pytest.raises((ToolboxError, VerificationFailed), match=message):
+    with pytest.raises((InputFileError, ToolboxError, VerificationFailed), match=message):
         import_latm(workspace, path, "words")
 
 

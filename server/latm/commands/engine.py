@@ -10,7 +10,8 @@ from typing import Optional
 
 from latm.commands.base import Result, command, stderr_progress
 from latm.dispatch import answer_batch, answer_question
-from latm.engine import MakeResult, import_latm, make_tool, read_examples_file, scan_examples
+from latm.engine import MakeResult, import_latm, make_tool, read_examples_file
+from latm.engine.examples import read_examples_stdin
 from latm.engine.verify import verify_tool
 from latm.errors import EmptyQuestion
 from latm.toolbox.names import suggest_name
@@ -34,7 +35,7 @@ def _made(result: MakeResult, verb: str) -> Result:
 @command("make")
 def make(ws: Workspace, args: argparse.Namespace) -> Result:
     if args.examples == "-":
-        scan, default = scan_examples(sys.stdin.read()), "tool"
+        scan, default = read_examples_stdin(sys.stdin.buffer), "tool"
     else:
         scan, default = read_examples_file(Path(args.examples)), Path(args.examples).stem
     return _made(make_tool(ws, scan, args.name or suggest_name(default), progress=stderr_progress), "made")
