@@ -14,6 +14,7 @@ from latm.engine import MakeResult, import_latm, make_tool, read_examples_file
 from latm.engine.examples import read_examples_stdin
 from latm.engine.verify import verify_tool
 from latm.errors import EmptyQuestion
+from latm.safe_text import has_controls
 from latm.toolbox.names import suggest_name
 from latm.workspace import Workspace
 
@@ -70,6 +71,7 @@ def solve_command(ws: Workspace, args: argparse.Namespace) -> Result:
     if answer.answer is None:
         return Result(f"latm: {answer.error}", answer.to_json(), 1)
     how = "no model" if answer.path == "parser" else f"{answer.path}, {answer.tokens} tokens"
+    how += "; control characters escaped" if has_controls(answer.answer) else ""
     return Result(f"{answer.answer}\n  ({answer.tool}; {how})" if answer.tool else answer.answer, answer.to_json())
 
 
