@@ -168,7 +168,7 @@ def test_batch_keeps_order_and_reports_bad_lines(scripted_llm, workspace, llm, t
     rows = read_answers(tmp_path / "out.jsonl")
     assert [r["answer"] for r in rows] == ["a b", None, None, "c d"]
     assert rows[1]["error"].startswith("line 2: not valid JSON") and rows[2]["error"].startswith("line 4: expected")
-    assert set(rows[0]) == {"question", "tool", "answer", "path", "tokens", "error"}
+    assert set(rows[0]) == {"question", "tool", "answer", "path", "tokens", "error", "control_characters"}
     assert (summary.total, summary.answered, summary.errors) == (4, 2, 2)
     assert events[-1].message == "4/4"
 
