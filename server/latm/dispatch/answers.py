@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from latm.engine.bookkeeping import append_record, keep, read_records
+
 from latm.dispatch.pending import question_id
+from latm.engine.bookkeeping import append_record, keep, read_records
 from latm.engine.ledger import utc_now
 from latm.workspace import Workspace
 

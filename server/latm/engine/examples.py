@@ -59,7 +59,6 @@ def parse_examples(text: str) -> list[Example]:
 
 
 def scan_examples(text: str) -> ExampleScan:
-    text = text.removeprefix("\ufeff")  # a byte-order mark is not part of the first line
     if not text or not any(mark in text for mark in (":", "|", "{")):
         return ExampleScan()
     stripped = text.strip()
