@@ -44,3 +44,16 @@ def process_sandbox():
     sandbox = ProcessSandbox(sandbox_settings(sandbox="process"))
     yield sandbox
     sandbox.close()
+
+
+# ------------------------------------------------------------------------------ scripted model
+@pytest.fixture
+def scripted_llm():
+    """A started ScriptedLLM (tests/scripted_llm.py); push replies or set ``respond``. Fails the
+    test if a request arrived that nothing was scripted for."""
+    from scripted_llm import ScriptedLLM
+
+    server = ScriptedLLM().start()
+    yield server
+    server.stop()
+    assert not server.unexpected, f"requests with no scripted reply: {server.unexpected}"

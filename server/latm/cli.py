@@ -15,6 +15,7 @@ from typing import Optional
 
 from latm import __version__
 from latm.errors import LatmError
+from latm.safe_text import escape_controls
 from latm.workspace import Workspace
 
 log = logging.getLogger("latm")
@@ -96,20 +97,21 @@ def main(argv: Optional[list[str]] = None) -> int:
     flags = {key: getattr(args, key) for key in SETTING_FLAGS}
     workspace = Workspace.open(args.root, flags=flags)
     for problem in workspace.problems:
-        print(f"latm: warning: {problem}", file=sys.stderr)
+        print(escape_controls(f"latm: warning: {problem}"), file=sys.stderr)
     failed = True  # an error's sentence goes to stderr; a command's own report to stdout
     try:
         result = COMMANDS[args.command](workspace, args)
         failed = False
-    except LatmError as err:
-        result = Result(f"latm: {err}", {"error": str(err), "type": type(err).__name__}, 1)
+    except (LatmError, OSError) as err:  # OSError: the machine's (a full disk), one line rather than a traceback
+        result = Result(f"latm: {err}", {"error": str(err), "type": type(err).__name__}, getattr(err, "exit_code", 1))
     except KeyboardInterrupt:
         result = Result("latm: interrupted; nothing was written.", {"error": "interrupted"}, 130)
     finally:
         workspace.close()
+    # Tools and models wrote parts of the text: no control character reaches the terminal raw.
     if args.json:
-        print(json.dumps(result.data, indent=2, ensure_ascii=False))
+        print(escape_controls(json.dumps(result.data, indent=2, ensure_ascii=False)))
     else:
-        print(result.text, file=sys.stderr if failed else sys.stdout)
+        print(escape_controls(result.text), file=sys.stderr if failed else sys.stdout)
     return result.code
 

@@ -6,6 +6,14 @@ from __future__ import annotations
 class LatmError(Exception):
     """Base of every error latm reports to a person rather than as a crash."""
 
+    exit_code = 1  # the CLI's exit status
+
+
+class InputFileError(LatmError):
+    """A file the user named (examples, questions, a transcript) cannot be read as text."""
+
+    exit_code = 2
+
 
 class SettingsError(LatmError):
     pass

@@ -9,7 +9,7 @@ import pytest
 
 from latm.dispatch import confirm_answer, handle_unknown, pending_questions
 from latm.dispatch.answers import read_answers
-from latm.dispatch.jsonl import append_record, read_records
+from latm.engine.bookkeeping import append_record, read_records
 from latm.dispatch.pending import pending_path, question_id
 from latm.dispatch.unknown import REFUSED, final_answer
 from latm.errors import EmptyQuestion

@@ -1,4 +1,4 @@
-"""Fixtures of the engine tests: the scripted OpenAI-compatible server on loopback."""
+"""Fixtures of the engine tests: workspaces and clients aimed at the scripted server (``scripted_llm``)."""
 
 from __future__ import annotations
 
@@ -11,17 +11,6 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from engine_support import TEST_KEY, TEST_KEY_ENV  # noqa: E402
-from scripted_llm import ScriptedLLM  # noqa: E402
-
-
-@pytest.fixture
-def scripted_llm():
-    """A started ScriptedLLM; push replies or set ``respond``. Fails the test if a request
-    arrived that nothing was scripted for."""
-    server = ScriptedLLM().start()
-    yield server
-    server.stop()
-    assert not server.unexpected, f"requests with no scripted reply: {server.unexpected}"
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from latm.engine.examples import parse_examples, read_examples_file, scan_examples, split_examples
-from latm.errors import NotEnoughExamples
+from latm.errors import InputFileError, NotEnoughExamples
 
 from bbh import BBH  # noqa: E402
 
@@ -125,5 +125,5 @@ def test_no_examples_at_all_names_the_formats():
 def test_unreadable_file(tmp_path):
     path = tmp_path / "bad.txt"
     path.write_bytes(b"\xff\xfe\x00junk")
-    with pytest.raises(NotEnoughExamples, match="Cannot read examples from"):
+    with pytest.raises(InputFileError, match=r"Cannot read the examples file .*bad.txt: not UTF-8 text \(byte 0xff at offset 0\)"):
         read_examples_file(path)

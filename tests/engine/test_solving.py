@@ -14,7 +14,7 @@ from engine_support import reference_transcript, run_tool_tests, tree_bytes
 from families import FAMILIES, TEMPORAL_SEQUENCES, WORD_SORTING, split, temporal_user_reply
 from latm.engine import import_latm, make_tool, solve, solve_batch, verify_tool
 from latm.engine.verify import read_tool
-from latm.errors import ToolboxError, VerificationFailed
+from latm.errors import InputFileError, ToolboxError, VerificationFailed
 from latm.toolbox.store import ToolFiles, write_tool
 
 pytestmark = pytest.mark.docker
@@ -168,7 +168,7 @@ def test_batch_keeps_order_and_reports_bad_lines(scripted_llm, workspace, llm, t
     rows = read_answers(tmp_path / "out.jsonl")
     assert [r["answer"] for r in rows] == ["a b", None, None, "c d"]
     assert rows[1]["error"].startswith("line 2: not valid JSON") and rows[2]["error"].startswith("line 4: expected")
-    assert set(rows[0]) == {"question", "tool", "answer", "path", "tokens", "error"}
+    assert set(rows[0]) == {"question", "tool", "answer", "path", "tokens", "error", "control_characters"}
     assert (summary.total, summary.answered, summary.errors) == (4, 2, 2)
     assert events[-1].message == "4/4"
 
@@ -262,7 +262,7 @@ def test_import_of_a_wrong_tool_writes_nothing(workspace, tmp_path):
 def test_import_of_something_else_is_refused(workspace, tmp_path, content, message):
     path = tmp_path / "t.json"
     path.write_text(content)
-    with pytest.raises((ToolboxError, VerificationFailed), match=message):
+    with pytest.raises((InputFileError, ToolboxError, VerificationFailed), match=message):
         import_latm(workspace, path, "words")
 
 

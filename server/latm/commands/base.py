@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from latm.progress import ProgressEvent
+from latm.safe_text import escape_controls
 from latm.workspace import Workspace
 
 
@@ -31,4 +32,4 @@ def command(name: str) -> Callable[[Command], Command]:
 
 
 def stderr_progress(event: ProgressEvent) -> None:
-    print(f"latm: {event.message}", file=sys.stderr, flush=True)
+    print(escape_controls(f"latm: {event.message}"), file=sys.stderr, flush=True)

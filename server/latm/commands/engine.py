@@ -10,9 +10,11 @@ from typing import Optional
 
 from latm.commands.base import Result, command, stderr_progress
 from latm.dispatch import answer_batch, answer_question
-from latm.engine import MakeResult, import_latm, make_tool, read_examples_file, scan_examples
+from latm.engine import MakeResult, import_latm, make_tool, read_examples_file
+from latm.engine.examples import read_examples_stdin
 from latm.engine.verify import verify_tool
 from latm.errors import EmptyQuestion
+from latm.safe_text import has_controls
 from latm.toolbox.names import suggest_name
 from latm.workspace import Workspace
 
@@ -34,7 +36,7 @@ def _made(result: MakeResult, verb: str) -> Result:
 @command("make")
 def make(ws: Workspace, args: argparse.Namespace) -> Result:
     if args.examples == "-":
-        scan, default = scan_examples(sys.stdin.read()), "tool"
+        scan, default = read_examples_stdin(sys.stdin.buffer), "tool"
     else:
         scan, default = read_examples_file(Path(args.examples)), Path(args.examples).stem
     return _made(make_tool(ws, scan, args.name or suggest_name(default), progress=stderr_progress), "made")
@@ -69,6 +71,7 @@ def solve_command(ws: Workspace, args: argparse.Namespace) -> Result:
     if answer.answer is None:
         return Result(f"latm: {answer.error}", answer.to_json(), 1)
     how = "no model" if answer.path == "parser" else f"{answer.path}, {answer.tokens} tokens"
+    how += "; control characters escaped" if has_controls(answer.answer) else ""
     return Result(f"{answer.answer}\n  ({answer.tool}; {how})" if answer.tool else answer.answer, answer.to_json())
 
 

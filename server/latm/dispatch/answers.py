@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from latm.dispatch.jsonl import append_record, read_records
+
 from latm.dispatch.pending import question_id
+from latm.engine.bookkeeping import append_record, keep, read_records
 from latm.engine.ledger import utc_now
 from latm.workspace import Workspace
 
@@ -33,13 +34,12 @@ def answers_path(ws: Workspace) -> Path:
 
 
 def record_answer(ws: Workspace, question: str, tool: str, path: str, tokens: int = 0) -> None:
-    """Count one answered question; ``solve`` calls it for every answer it gives."""
+    """Count one answered question; ``solve`` calls it for every answer it gives. Bookkeeping: when
+    the count cannot be written, that is a warning and the answer stands."""
     if path not in PATHS:
         raise ValueError(f"unknown answer path {path!r}; one of {', '.join(PATHS)}")
-    append_record(answers_path(ws), {
-        "time": utc_now(), "id": question_id(question), "tool": tool, "path": path,
-        "tokens": int(tokens),
-    })
+    record = {"time": utc_now(), "id": question_id(question), "tool": tool, "path": path, "tokens": int(tokens)}
+    keep(answers_path(ws), lambda: append_record(answers_path(ws), record))
 
 
 def read_answers(ws: Workspace) -> tuple[list[AnswerRecord], int]:

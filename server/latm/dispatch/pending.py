@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Optional
 
-from latm.dispatch.jsonl import append_record, read_records
+from latm.engine.bookkeeping import append_record, read_records
 from latm.engine.ledger import utc_now
 from latm.errors import EmptyQuestion
 from latm.workspace import Workspace

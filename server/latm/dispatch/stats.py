@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Optional
 
 from latm.dispatch.answers import MAKER, PARSER, USER_MODEL, read_answers
-from latm.dispatch.jsonl import read_records
+from latm.engine.bookkeeping import read_records
 from latm.engine.ledger import Ledger
 from latm.workspace import Workspace
 

@@ -13,7 +13,8 @@ from typing import Optional
 
 from latm.dispatch.answers import MAKER, record_answer
 from latm.dispatch.client import client_for
-from latm.dispatch.pending import add_answer, add_question
+from latm.dispatch.pending import add_answer, add_question, pending_path, question_id
+from latm.engine.bookkeeping import keep
 from latm.progress import CancelToken
 from latm.workspace import Workspace
 
@@ -40,8 +41,10 @@ class UnknownOutcome:
 
 
 def handle_unknown(ws: Workspace, question: str, *, cancel: Optional[CancelToken] = None) -> UnknownOutcome:
-    """Keep ``question`` as pending; answer it with the maker model if ``on_unknown`` says so."""
-    qid = add_question(ws, question)
+    """Keep ``question`` as pending; answer it with the maker model if ``on_unknown`` says so.
+    Keeping it is bookkeeping: when ``.latm/`` cannot be written, a warning, and the answer stands."""
+    qid = question_id(question)
+    keep(pending_path(ws), lambda: add_question(ws, question))
     if ws.settings.on_unknown != "solve_with_maker":
         return UnknownOutcome(question, qid, REFUSED, (
             "No tool fits this question. It is kept in .latm/pending.jsonl; confirm its answer "
@@ -53,7 +56,7 @@ def handle_unknown(ws: Workspace, question: str, *, cancel: Optional[CancelToken
     if answer is None:
         return UnknownOutcome(question, qid, MAKER, f"No tool fits, and the maker model ({reply.model}) gave no final "
                               "'Answer:' line; the question is kept as pending.", None, reply.tokens, reply.cost_usd)
-    add_answer(ws, question, answer, "maker")
+    keep(pending_path(ws), lambda: add_answer(ws, question, answer, "maker"))
     record_answer(ws, question, "", MAKER, reply.tokens)
     return UnknownOutcome(question, qid, MAKER, f"No tool fits; answered directly by the maker model ({reply.model}), "
                           "not by a verified tool.", answer, reply.tokens, reply.cost_usd)

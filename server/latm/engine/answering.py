@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
 
+from latm.engine.input_files import load_json, read_input
 from latm.engine.llm import LLMClient
 from latm.engine.making import llm_client
 from latm.engine.solve import Answer, Solver
@@ -46,11 +47,11 @@ def solve(ws, question: str, tool: str, *, cancel: Optional[CancelToken] = None,
 def read_questions(path: Path) -> list[tuple[str, str]]:
     """(question, error) per non-blank line of a JSON-lines file of ``{"question": ...}``."""
     rows = []
-    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+    for number, line in enumerate(read_input(Path(path), "questions file").splitlines(), 1):
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
+            record = load_json(line)
         except json.JSONDecodeError as err:
             rows.append(("", f"line {number}: not valid JSON ({err.msg})"))
             continue

@@ -13,9 +13,10 @@ import json
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Iterable, Optional
+from typing import Any, BinaryIO, Iterable, Optional
 
-from latm.errors import NotEnoughExamples
+from latm.engine.input_files import TOO_DEEP, load_json, read_input, read_stdin
+from latm.errors import InputFileError, NotEnoughExamples
 from latm.toolbox.manifest import Example
 
 FORMATS_HELP = ("Question:/Answer: blocks (or Q:/A:), a markdown table with question and answer columns, "
@@ -39,6 +40,7 @@ class ExampleScan:
     conflicts: list[int] = field(default_factory=list)  # lines of questions given different answers (all dropped)
     missing_answers: list[int] = field(default_factory=list)
     invalid: list[str] = field(default_factory=list)  # "line N: why"
+    unreadable: str = ""  # why the text as a whole could not be read (a JSON document nested too deeply)
 
     def issues(self) -> list[str]:
         found = []
@@ -48,7 +50,7 @@ class ExampleScan:
                                  (self.missing_answers, "question without an answer", "questions without an answer")):
             if lines:
                 found.append(f"{len(lines)} {one if len(lines) == 1 else many} ({_lines(lines)})")
-        return found + self.invalid
+        return found + self.invalid + ([self.unreadable] if self.unreadable else [])
 
 
 def parse_examples(text: str) -> list[Example]:
@@ -72,11 +74,18 @@ def scan_examples(text: str) -> ExampleScan:
 
 
 def read_examples_file(path: Path) -> ExampleScan:
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        raise NotEnoughExamples(f"Cannot read examples from {path}: {err}") from None
-    return scan_examples(text)
+    return _file_scan(scan_examples(read_input(Path(path), "examples file")), str(path))
+
+
+def read_examples_stdin(handle: BinaryIO) -> ExampleScan:
+    return _file_scan(scan_examples(read_stdin(handle, "examples")), "stdin")
+
+
+def _file_scan(scan: ExampleScan, where: str) -> ExampleScan:
+    """A file that is one unreadable document is an input error, not a file without examples."""
+    if scan.unreadable:
+        raise InputFileError(f"Cannot read the examples in {where}: {scan.unreadable}.")
+    return scan
 
 
 def split_examples(scan: ExampleScan, train: int = 3, validation: int = 3) -> list[Example]:
@@ -136,9 +145,9 @@ class _Collector:
 
 def _json_document(text: str) -> Optional[ExampleScan]:
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError:
-        return None
+        data = load_json(text)
+    except json.JSONDecodeError as err:
+        return ExampleScan(unreadable=f"the JSON document is {TOO_DEEP}") if err.msg == TOO_DEEP else None
     if isinstance(data, dict) and isinstance(data.get("examples"), list):
         return _json_records(data["examples"], "big-bench")
     if isinstance(data, list):
@@ -166,7 +175,7 @@ def _json_lines(text: str) -> ExampleScan:
         if not line.startswith("{"):
             continue
         try:
-            record = json.loads(line)
+            record = load_json(line)
         except json.JSONDecodeError as err:
             collect.scan.invalid.append(f"line {number}: not valid JSON ({err.msg})")
             continue

@@ -10,7 +10,7 @@ from pathlib import Path
 
 
 def save_failed(state_dir: Path, name: str, stage: str, error: str, messages: list[dict]) -> Path:
-    """Write ``.latm/failed/<name>-<time>.json`` atomically; return its path."""
+    """Write ``.latm/failed/<name>-<time>.json`` atomically; return its path. Raises OSError."""
     folder = Path(state_dir) / "failed"
     folder.mkdir(parents=True, exist_ok=True)
     now = datetime.now(timezone.utc)
@@ -18,7 +18,11 @@ def save_failed(state_dir: Path, name: str, stage: str, error: str, messages: li
     record = {"name": name, "time": now.isoformat(timespec="seconds").replace("+00:00", "Z"), "stage": stage,
               "error": error, "messages": messages}
     fd, tmp = tempfile.mkstemp(prefix=".failed-", dir=folder)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        json.dump(record, out, ensure_ascii=False, indent=1)
-    os.replace(tmp, path)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump(record, out, ensure_ascii=False, indent=1)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)  # a full disk leaves no half-written record behind
+        raise
     return path

@@ -8,11 +8,12 @@ from pathlib import Path
 
 from latm.engine import checks, usecases
 from latm.engine.examples import parse_examples
+from latm.engine.input_files import load_json, read_input
 from latm.engine.making import MakeResult
 from latm.engine.manifests import proven_manifest
 from latm.engine.replies import python_code, wrapped_tool
 from latm.engine.source import CodeProblem, clean_tool, pick_entry, require_function
-from latm.errors import ToolboxError, VerificationFailed
+from latm.errors import InputFileError, ToolboxError, VerificationFailed
 from latm.progress import ProgressCallback, ProgressEvent, no_progress
 from latm.toolbox.manifest import Example
 from latm.toolbox.names import validate_name
@@ -20,10 +21,11 @@ from latm.toolbox.store import ToolFiles, write_tool
 
 
 def read_transcript(path: Path) -> list[dict]:
+    text = read_input(Path(path), "transcript")
     try:
-        messages = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise ToolboxError(f"Cannot read the transcript {path}: {err}") from None
+        messages = load_json(text)
+    except json.JSONDecodeError as err:
+        raise InputFileError(f"Cannot read the transcript {path}: not JSON ({err.msg}).") from None
     if not isinstance(messages, list) or not messages or not all(
             isinstance(m, dict) and isinstance(m.get("role"), str) and isinstance(m.get("content"), str) for m in messages):
         raise ToolboxError(f"{path} is not a LATM transcript: expected a JSON list of {{\"role\", \"content\"}} messages.")

@@ -6,13 +6,12 @@ person can see what making and using tools cost. It never holds a key, a prompt 
 
 from __future__ import annotations
 
-import json
-import os
-import threading
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Optional
+
+from latm.engine.bookkeeping import append_record, keep, read_records
 
 LEDGER_NAME = "ledger.jsonl"
 
@@ -38,33 +37,17 @@ def utc_now() -> str:
 class Ledger:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self._lock = threading.Lock()
 
     @classmethod
     def in_state_dir(cls, state_dir: Path) -> "Ledger":
         return cls(Path(state_dir) / LEDGER_NAME)
 
     def append(self, entry: LedgerEntry) -> None:
+        """Bookkeeping: a ledger that cannot be written is a warning, never a failed model call."""
         record = asdict(entry)
         record["time"] = record["time"] or utc_now()
-        line = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
-        with self._lock:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            # One write on an O_APPEND descriptor: lines from concurrent processes never interleave.
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-            try:
-                os.write(fd, line)
-            finally:
-                os.close(fd)
+        keep(self.path, lambda: append_record(self.path, record))
 
     def entries(self) -> list[dict]:
         """Every readable line; a torn or foreign line is skipped, not fatal."""
-        if not self.path.is_file():
-            return []
-        found = []
-        for line in self.path.read_text(encoding="utf-8", errors="replace").splitlines():
-            try:
-                found.append(json.loads(line))
-            except json.JSONDecodeError:
-                continue
-        return found
+        return read_records(self.path)[0]

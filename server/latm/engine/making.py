@@ -57,8 +57,7 @@ def make_tool(ws, examples: Union[ExampleScan, Sequence[Example]], name: str, *,
         cancel.check()
         path = write_tool(ws.toolbox_dir, ToolFiles(manifest, made.code))
     except BaseException as err:
-        saved = save_failed(ws.state_dir, name, maker.stage, str(err), maker.messages)
-        explained = _explained(err, name, saved)
+        explained = _explained(err, name, _keep_conversation(ws, name, maker, err))
         if explained is err:
             raise
         raise explained from err
@@ -67,9 +66,17 @@ def make_tool(ws, examples: Union[ExampleScan, Sequence[Example]], name: str, *,
                       maker.cost_usd, tuple(made.notes))
 
 
-def _explained(err: BaseException, name: str, saved: Path) -> BaseException:
+def _keep_conversation(ws, name: str, maker: Maker, err: BaseException) -> str:
+    """Where the failed make's conversation was saved, or why it could not be (the make's own
+    error is what the user must read either way)."""
+    try:
+        return f"The conversation so far is in {save_failed(ws.state_dir, name, maker.stage, str(err), maker.messages)}."
+    except OSError as problem:
+        return f"The conversation could not be saved in {ws.state_dir / 'failed'} ({problem.strerror or problem})."
+
+
+def _explained(err: BaseException, name: str, where: str) -> BaseException:
     """The error the user reads: what failed, and where the conversation was kept."""
-    where = f"The conversation so far is in {saved}."
     if isinstance(err, StageFailed):
         return VerificationFailed(f"Could not make the tool '{name}': {str(err).rstrip('.')}. Nothing was written. {where}")
     if isinstance(err, Cancelled):

@@ -16,6 +16,7 @@ from latm.engine.replies import python_code
 from latm.engine.source import ANSWER_VAR, CodeProblem, answer_snippet, call_snippet, with_ans, without_functions
 from latm.errors import LLMReplyError, LLMUnavailable, VerificationFailed
 from latm.progress import CancelToken
+from latm.safe_text import has_controls
 from latm.sandbox.types import Call, CallResult, Sandbox
 from latm.settings import Settings
 from latm.toolbox.registry import Tool
@@ -37,8 +38,9 @@ class Answer:
     code: str = ""  # what set ``ans``: the user model's code; a parser answer's call is built on request (calls.py)
 
     def to_json(self) -> dict:
+        """The answer exactly; ``control_characters`` says it holds some that are shown escaped."""
         return {"question": self.question, "tool": self.tool, "answer": self.answer, "path": self.path,
-                "tokens": self.tokens, "error": self.error}
+                "tokens": self.tokens, "error": self.error, "control_characters": has_controls(self.answer)}
 
 
 def has_parser(tool: Tool) -> bool:

@@ -22,6 +22,7 @@ from latm.errors import (
     Cancelled, InvalidToolName, LatmError, LLMReplyError, LLMUnavailable, SandboxUnavailable, VerificationFailed,
 )
 from latm.lsp.session import Session
+from latm.safe_text import escape_controls
 
 log = logging.getLogger(__name__)
 
@@ -50,10 +51,10 @@ async def guarded(session: Session, what: str, work: Awaitable[Any]) -> Any:
         log.exception("%s failed unexpectedly", what)
         session.show(f"latm: {what} failed unexpectedly: {err} (details in the server log)", types.MessageType.Error)
         raise JsonRpcException(
-            f"{what} failed unexpectedly: {err}", code=JsonRpcInternalError.CODE,
+            escape_controls(f"{what} failed unexpectedly: {err}"), code=JsonRpcInternalError.CODE,
             data={"type": type(err).__name__, "shown": True},
         ) from None
 
 
 def _failed(err: LatmError, shown: bool) -> JsonRpcException:
-    return JsonRpcException(str(err), code=REQUEST_FAILED, data={"type": type(err).__name__, "shown": shown})
+    return JsonRpcException(escape_controls(str(err)), code=REQUEST_FAILED, data={"type": type(err).__name__, "shown": shown})

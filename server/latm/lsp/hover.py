@@ -12,6 +12,7 @@ from typing import Optional
 from lsprotocol import types
 from pygls.workspace import TextDocument
 
+from latm.safe_text import escape_controls
 from latm.toolbox.registry import Registry, Tool
 from latm.toolbox.report import verification_text
 
@@ -108,6 +109,6 @@ def hover(registry: Registry, doc: TextDocument, position: types.Position) -> Op
     tool, (start, end) = found
     span = types.Range(types.Position(server.line, start), types.Position(server.line, end))
     return types.Hover(
-        contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=card(tool)),
+        contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=escape_controls(card(tool))),
         range=doc.position_codec.range_to_client_units(lines, span),
     )

@@ -25,6 +25,7 @@ from latm.lsp import changes
 from latm.lsp.diagnostics import DiagnosticsPublisher, to_diagnostics
 from latm.lsp.settings import EditorSettings, ProblemFilter
 from latm.progress import CancelToken
+from latm.safe_text import escape_controls
 from latm.settings import Settings
 from latm.toolbox.watch import ToolboxWatcher
 from latm.workspace import Workspace
@@ -248,8 +249,8 @@ class Session:
     # Messages.
 
     def show(self, message: str, kind: types.MessageType = types.MessageType.Info) -> None:
-        """On the loop thread."""
-        self.ls.window_show_message(types.ShowMessageParams(type=kind, message=message))
+        """On the loop thread. Messages quote tools and models: escaped (``latm.safe_text``)."""
+        self.ls.window_show_message(types.ShowMessageParams(type=kind, message=escape_controls(message)))
 
     # Shutdown.
 

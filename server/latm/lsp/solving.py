@@ -20,6 +20,7 @@ from latm.lsp import edits
 from latm.lsp.arguments import NoArgs, PendingMakeArgs, SolveArgs
 from latm.lsp.progress import JobProgress
 from latm.lsp.session import Session
+from latm.safe_text import escape_controls, has_controls
 from latm.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -78,8 +79,8 @@ async def solve(session: Session, args: SolveArgs) -> dict:
         result["applied"] = False
         result["message"] += " The question was changed meanwhile, so nothing was inserted."
         return result
-    changes = (edits.call_edits(doc, found, solved.imports, solved.code) if solved.code
-               else edits.answer_edit(doc, found, text))
+    changes = (edits.call_edits(doc, found, escape_controls(solved.imports), escape_controls(solved.code))
+               if solved.code else edits.answer_edit(doc, found, text))
     result["applied"] = await _apply(session, doc, changes)
     return result
 
@@ -102,25 +103,32 @@ def _solve(ws: Workspace, question: str, tool: Optional[str], insert: str, job: 
 
 
 def _inserted_text(solved: _Solved) -> Optional[str]:
+    """What goes into the document: the answer, escaped (``latm.safe_text``) like all a tool wrote."""
     outcome = solved.asked.unknown
     if outcome is None:
-        return solved.asked.answer.answer
-    return outcome.answer + MAKER_MARK if outcome.answer is not None else None
+        return escape_controls(solved.asked.answer.answer)
+    return escape_controls(outcome.answer) + MAKER_MARK if outcome.answer is not None else None
 
 
 def _record(solved: _Solved) -> dict:
+    """The result: the answer exactly (JSON), and a message with it escaped, saying so when it had to be."""
     question, decision = solved.asked.answer.question, solved.asked.decision
     decision = decision.record() if decision else None
     if solved.asked.unknown is None:
         a = solved.asked.answer
         how = "no model" if a.path == "parser" else "the user model"
-        return {"question": question, "tool": a.tool, "answer": a.answer, "path": a.path, "tokens": a.tokens,
-                "route": decision, "unknown": False,
-                "message": f"Answer from {a.tool} ({how}, {a.tokens} tokens): {a.answer}"}
-    outcome = solved.asked.unknown
-    return {"question": question, "tool": None, "answer": outcome.answer, "path": outcome.how,
-            "tokens": outcome.tokens, "route": decision, "unknown": True, "pending_id": outcome.pending_id,
-            "message": outcome.message}
+        record = {"question": question, "tool": a.tool, "answer": a.answer, "path": a.path, "tokens": a.tokens,
+                  "route": decision, "unknown": False,
+                  "message": f"Answer from {a.tool} ({how}, {a.tokens} tokens): {escape_controls(a.answer)}"}
+    else:
+        outcome = solved.asked.unknown
+        record = {"question": question, "tool": None, "answer": outcome.answer, "path": outcome.how,
+                  "tokens": outcome.tokens, "route": decision, "unknown": True, "pending_id": outcome.pending_id,
+                  "message": outcome.message}
+    record["control_characters"] = has_controls(record["answer"])
+    if record["control_characters"]:
+        record["message"] += " (the answer holds control characters: shown and inserted escaped, as \\uXXXX)"
+    return record
 
 
 async def _apply(session: Session, doc, changes: list[types.TextEdit]) -> bool:
