@@ -16,7 +16,7 @@ from latm.errors import Cancelled, LatmError, VerificationFailed
 from latm.progress import CancelToken, ProgressCallback, no_progress
 from latm.toolbox.manifest import Example, Manifest
 from latm.toolbox.names import validate_name
-from latm.toolbox.store import ToolFiles, write_tool
+from latm.toolbox.store import ToolFiles, basis, write_tool
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,7 @@ def make_tool(ws, examples: Union[ExampleScan, Sequence[Example]], name: str, *,
     chosen = split_examples(scan, settings.train_examples, settings.validation_examples)
     train, validation = chosen[: settings.train_examples], chosen[settings.train_examples:]
     cancel = cancel or CancelToken()
+    based_on = basis(ws.toolbox_dir / name, "making")  # replaced only if still as it is now
     sandbox = ws.sandbox()
     maker = Maker(settings, llm or llm_client(ws), sandbox, name=name, progress=progress, cancel=cancel)
     try:
@@ -55,7 +56,7 @@ def make_tool(ws, examples: Union[ExampleScan, Sequence[Example]], name: str, *,
             origin="made", maker_model=settings.maker_model, sandbox_backend=sandbox.status().backend,
         )
         cancel.check()
-        path = write_tool(ws.toolbox_dir, ToolFiles(manifest, made.code))
+        path = write_tool(ws.toolbox_dir, ToolFiles(manifest, made.code), based_on=based_on)
     except BaseException as err:
         saved = save_failed(ws.state_dir, name, maker.stage, str(err), maker.messages)
         explained = _explained(err, name, saved)
