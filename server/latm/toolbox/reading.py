@@ -63,13 +63,13 @@ class FolderRead:
 def read_folder(folder: Path) -> FolderRead:
     """The tool files of ``folder``; a link or special file anywhere at its top is a problem."""
     folder = Path(folder)
-    kind = _kind(folder)
-    if kind is None:
-        return FolderRead(folder, exists=False)
-    if kind != "folder":
-        advice = f"{LINK_ADVICE}; replace it with a real folder" if kind == "symbolic link" else "a tool is a folder"
-        return FolderRead(folder, True, problems=[(folder, f"{folder.name} is a {kind}, not a folder; {advice}.")])
     try:
+        kind = _kind(folder)
+        if kind is None:
+            return FolderRead(folder, exists=False)
+        if kind != "folder":
+            advice = f"{LINK_ADVICE}; replace it with a real folder" if kind == "symbolic link" else "a tool is a folder"
+            return FolderRead(folder, True, problems=[(folder, f"{folder.name} is a {kind}, not a folder; {advice}.")])
         fd = os.open(folder, _OPEN_FOLDER)
     except OSError as err:
         return FolderRead(folder, True, problems=[(folder, f"cannot open the folder: {err.strerror}")])
@@ -80,12 +80,16 @@ def read_folder(folder: Path) -> FolderRead:
 
 
 def read_file(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
-    """The bytes of the regular file ``path`` (not a link, at most ``limit`` bytes), else ``Refused``."""
+    """The bytes of the regular file ``path`` (not a link, at most ``limit`` bytes), else ``Refused``.
+    What is at ``path`` is looked at first, so a device or fifo is never even opened."""
     path = Path(path)
     try:
+        kind = _kind(path)
+        if kind != "regular file":
+            raise Refused(f"{path.name} is {'missing' if kind is None else 'a ' + kind}; latm reads only regular files.")
         return _read_fd(os.open(path, _OPEN_FILE), path.name, limit)
     except OSError as err:
-        raise Refused(_open_refusal(path, err)) from None
+        raise Refused(f"cannot read {path.name}: {err.strerror}") from None
 
 
 def toolbox_link_problem(toolbox_dir: Path) -> Optional[str]:
@@ -147,18 +151,11 @@ def _read_fd(fd: int, name: str, limit: int) -> bytes:
         os.close(fd)
 
 
-def _open_refusal(path: Path, err: OSError) -> str:
-    kind = _kind(path)
-    if kind == "symbolic link":
-        return f"{path.name} is a symbolic link; {LINK_ADVICE}."
-    return f"cannot read {path.name}: {err.strerror}"
-
-
 def _kind(path: Path) -> Optional[str]:
     """``None`` when nothing is at ``path``; else what is there, links not followed."""
     try:
         return _kind_of_mode(os.lstat(path).st_mode) or "regular file"
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return None
 
 
