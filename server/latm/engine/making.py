@@ -12,7 +12,7 @@ from latm.engine.ledger import Ledger
 from latm.engine.llm import LLMClient
 from latm.engine.maker import Maker, StageFailed
 from latm.engine.manifests import proven_manifest
-from latm.errors import Cancelled, LatmError, VerificationFailed
+from latm.errors import Cancelled, LatmError, ToolChanged, VerificationFailed
 from latm.progress import CancelToken, ProgressCallback, no_progress
 from latm.toolbox.manifest import Example, Manifest
 from latm.toolbox.names import validate_name
@@ -75,6 +75,8 @@ def _explained(err: BaseException, name: str, saved: Path) -> BaseException:
         return VerificationFailed(f"Could not make the tool '{name}': {str(err).rstrip('.')}. Nothing was written. {where}")
     if isinstance(err, Cancelled):
         return Cancelled(f"Cancelled making '{name}'; nothing was written. {where}")
+    if isinstance(err, ToolChanged):  # already says that nothing was written, and why
+        return ToolChanged(f"{err} {where}")
     if isinstance(err, LatmError):
         return type(err)(f"{err} Nothing was written for '{name}'. {where}")
     return err

@@ -208,7 +208,7 @@ class Registry:
         return names
 
     def _folder_names(self) -> list[str]:
-        """Tool folders, and links where one could be; dot-folders are writers' staging folders."""
+        """Tool folders and links in their place; dot-folders are writers' staging folders."""
         if not self.toolbox_dir.is_dir() or reading.toolbox_link_problem(self.toolbox_dir):
             return []
         return [p.name for p in self.toolbox_dir.iterdir() if _is_tool_entry(p) and not p.name.startswith((".", "_"))]
@@ -240,4 +240,5 @@ class Registry:
 
 
 def _is_tool_entry(path: Path) -> bool:
-    return path.is_symlink() or path.is_dir()
+    """A folder, or a link that stands where a tool folder could (reported, never followed)."""
+    return path.is_dir() or (path.is_symlink() and bool(NAME_RE.fullmatch(path.name)))

@@ -124,17 +124,17 @@ def locks_dir(toolbox_dir: Path) -> Path:
     return Path(os.path.abspath(toolbox_dir)).parent / ".latm" / "locks"
 
 
-def remove_leftovers(toolbox_dir: Path) -> list[str]:
+def remove_leftovers(toolbox_dir: Path) -> None:
     """Remove staging folders and old versions left by writers that died; a live writer holds its
-    tool's lock, so what it is writing stays. Return the names removed."""
+    tool's lock, so what it is writing stays."""
     toolbox_dir = Path(toolbox_dir)
     if not toolbox_dir.is_dir() or reading.toolbox_link_problem(toolbox_dir):
-        return []
+        return
     by_tool: dict[str, list[str]] = defaultdict(list)
-    for entry in os.scandir(toolbox_dir):
-        found = LEFTOVER.match(entry.name)
+    for entry in os.listdir(toolbox_dir):
+        found = LEFTOVER.match(entry)
         if found:
-            by_tool[found.group(1)].append(entry.name)
+            by_tool[found.group(1)].append(entry)
     removed = []
     for name, leftovers in sorted(by_tool.items()):
         try:
@@ -144,9 +144,10 @@ def remove_leftovers(toolbox_dir: Path) -> list[str]:
                     removed.append(leftover)
         except ToolboxError:
             continue  # its writer is alive
+        except OSError as err:  # tidying up must not keep latm from starting
+            log.warning("could not remove what a writer left in %s: %s", toolbox_dir, err)
     if removed:
         log.info("removed what dead writers left in %s: %s", toolbox_dir, ", ".join(removed))
-    return removed
 
 
 def _acquire(fd: int, wait_s: float, busy: str) -> None:
