@@ -31,6 +31,10 @@ class ToolboxError(LatmError):
     pass
 
 
+class ToolChanged(ToolboxError):
+    """A tool's files changed on disk while latm worked from what it had read; nothing was written."""
+
+
 class NotEnoughExamples(LatmError):
     pass
 

@@ -104,7 +104,8 @@ class Settings:
         return self.prices.get(model)
 
     def toolbox_path(self, root: Path) -> Path:
-        return (root / self.toolbox).resolve()
+        # Links are not resolved: a toolbox reached through one is refused, not silently followed.
+        return Path(os.path.normpath(Path(root).resolve() / self.toolbox))
 
 
 @dataclass(frozen=True)

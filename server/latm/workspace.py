@@ -14,6 +14,7 @@ from typing import Any, Callable, Mapping, Optional
 from latm.sandbox.types import Sandbox
 from latm.settings import Settings, SettingProblem, load_settings
 from latm.toolbox.registry import Registry
+from latm.toolbox.store import remove_leftovers
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +24,9 @@ class Workspace:
         self.root = Path(root).resolve()
         self.settings = settings
         self.problems = list(problems or [])
-        self.registry = Registry(settings.toolbox_path(self.root)).load()
+        toolbox_dir = settings.toolbox_path(self.root)
+        remove_leftovers(toolbox_dir)  # of writers that died
+        self.registry = Registry(toolbox_dir).load()
         self.on_warning: Callable[[str], None] = log.warning
         self._sandbox: Optional[Sandbox] = None
         self._lock = threading.Lock()

@@ -13,7 +13,7 @@ from latm.dispatch import answer_batch, answer_question
 from latm.engine import MakeResult, import_latm, make_tool, read_examples_file
 from latm.engine.examples import read_examples_stdin
 from latm.engine.verify import verify_tool
-from latm.errors import EmptyQuestion
+from latm.errors import EmptyQuestion, ToolboxError, ToolNotFound
 from latm.safe_text import has_controls
 from latm.toolbox.names import suggest_name
 from latm.workspace import Workspace
@@ -52,12 +52,21 @@ def verify(ws: Workspace, args: argparse.Namespace) -> Result:
     names = [args.name] if args.name else sorted(set(ws.registry.tools) | set(ws.registry.broken))
     if not names:
         return Result(f"No tools in {ws.toolbox_dir} to verify.", {"tools": []})
-    results = [verify_tool(ws, name, progress=stderr_progress) for name in names]
-    lines = [f"{r.name}: {r.passed}/{r.total} {'ok' if r.ok else 'FAILED'}" + "".join(f"\n  {f}" for f in r.failures)
-             for r in results]
-    data = {"tools": [{"name": r.name, "passed": r.passed, "total": r.total, "ok": r.ok, "failures": list(r.failures)}
-                      for r in results]}
-    return Result("\n".join(lines), data, 0 if all(r.ok for r in results) else 1)
+    rows = [_verified(ws, name, alone=bool(args.name)) for name in names]
+    tools = [data for _line, data in rows]
+    return Result("\n".join(line for line, _data in rows), {"tools": tools}, 0 if all(t["ok"] for t in tools) else 1)
+
+
+def _verified(ws: Workspace, name: str, alone: bool) -> tuple[str, dict]:
+    """One tool's line and record; with every tool verified, one that cannot be does not stop the rest."""
+    try:
+        r = verify_tool(ws, name, progress=stderr_progress)
+    except (ToolboxError, ToolNotFound) as err:
+        if alone:
+            raise
+        return f"{name}: not verified: {err}", {"name": name, "passed": 0, "total": 0, "ok": False, "failures": [str(err)]}
+    line = f"{r.name}: {r.passed}/{r.total} {'ok' if r.ok else 'FAILED'}" + "".join(f"\n  {f}" for f in r.failures)
+    return line, {"name": r.name, "passed": r.passed, "total": r.total, "ok": r.ok, "failures": list(r.failures)}
 
 
 @command("solve")

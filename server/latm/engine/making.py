@@ -12,11 +12,11 @@ from latm.engine.ledger import Ledger
 from latm.engine.llm import LLMClient
 from latm.engine.maker import Maker, StageFailed
 from latm.engine.manifests import proven_manifest
-from latm.errors import Cancelled, LatmError, VerificationFailed
+from latm.errors import Cancelled, LatmError, ToolChanged, VerificationFailed
 from latm.progress import CancelToken, ProgressCallback, no_progress
 from latm.toolbox.manifest import Example, Manifest
 from latm.toolbox.names import validate_name
-from latm.toolbox.store import ToolFiles, write_tool
+from latm.toolbox.store import ToolFiles, basis, write_tool
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,7 @@ def make_tool(ws, examples: Union[ExampleScan, Sequence[Example]], name: str, *,
     chosen = split_examples(scan, settings.train_examples, settings.validation_examples)
     train, validation = chosen[: settings.train_examples], chosen[settings.train_examples:]
     cancel = cancel or CancelToken()
+    based_on = basis(ws.toolbox_dir / name, "making")  # replaced only if still as it is now
     sandbox = ws.sandbox()
     maker = Maker(settings, llm or llm_client(ws), sandbox, name=name, progress=progress, cancel=cancel)
     try:
@@ -55,7 +56,7 @@ def make_tool(ws, examples: Union[ExampleScan, Sequence[Example]], name: str, *,
             origin="made", maker_model=settings.maker_model, sandbox_backend=sandbox.status().backend,
         )
         cancel.check()
-        path = write_tool(ws.toolbox_dir, ToolFiles(manifest, made.code))
+        path = write_tool(ws.toolbox_dir, ToolFiles(manifest, made.code), based_on=based_on)
     except BaseException as err:
         explained = _explained(err, name, _keep_conversation(ws, name, maker, err))
         if explained is err:
@@ -81,6 +82,8 @@ def _explained(err: BaseException, name: str, where: str) -> BaseException:
         return VerificationFailed(f"Could not make the tool '{name}': {str(err).rstrip('.')}. Nothing was written. {where}")
     if isinstance(err, Cancelled):
         return Cancelled(f"Cancelled making '{name}'; nothing was written. {where}")
+    if isinstance(err, ToolChanged):  # already says that nothing was written, and why
+        return ToolChanged(f"{err} {where}")
     if isinstance(err, LatmError):
         return type(err)(f"{err} Nothing was written for '{name}'. {where}")
     return err

@@ -4,6 +4,7 @@ function (``checks.answers``). Works on a tool whose ``tool.py`` was edited by h
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -15,7 +16,8 @@ from latm.progress import ProgressCallback, ProgressEvent, no_progress
 from latm.sandbox.types import Sandbox
 from latm.toolbox import manifest as mf
 from latm.toolbox.names import validate_name
-from latm.toolbox.store import ToolFiles, write_tool
+from latm.toolbox.registry import Contents, Problem, read_contents
+from latm.toolbox.store import Basis, ToolFiles, write_tool
 
 
 @dataclass(frozen=True)
@@ -33,21 +35,14 @@ class VerifyResult:
 
 def read_tool(folder: Path) -> tuple[mf.Manifest, str]:
     """Manifest and code of a tool folder, even when tool.py no longer matches its recorded hash."""
-    if not folder.is_dir():
-        raise ToolNotFound(f"No tool named '{folder.name}' in {folder.parent}.")
-    try:
-        manifest = mf.loads((folder / "tool.toml").read_text(encoding="utf-8"))
-        code = (folder / "tool.py").read_text(encoding="utf-8")
-    except mf.ManifestError as err:
-        raise ToolboxError(f"{folder / 'tool.toml'}:{err.line}: {err.message}") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise ToolboxError(f"Cannot read the tool '{folder.name}': {err}") from None
-    return manifest, code
+    contents = _read(folder)
+    return contents.manifest, contents.code
 
 
 def verify_tool(ws, name: str, *, progress: ProgressCallback = no_progress) -> VerifyResult:
     folder = ws.toolbox_dir / validate_name(name)
-    manifest, code = read_tool(folder)
+    contents = _read(folder)
+    manifest, code = contents.manifest, contents.code
     sandbox = ws.sandbox()
     progress(ProgressEvent("verify", f"verify {name}", 0.0))
     use_cases = _use_case_outcomes(sandbox, manifest, code, ws.settings.timeout_s)
@@ -57,12 +52,25 @@ def verify_tool(ws, name: str, *, progress: ProgressCallback = no_progress) -> V
     verification = mf.Verification(passed, len(outcomes), utc_now(), sandbox.status().backend)
     parser_entry = replace(manifest.parser, verified_on=sum(o.passed for o in parser)) if manifest.parser else None
     updated = replace(manifest, verification=verification, parser=parser_entry)
-    path = write_tool(ws.toolbox_dir, ToolFiles(updated, code))
-    ws.registry.reload({name})
+    try:
+        path = write_tool(ws.toolbox_dir, ToolFiles(updated, code), based_on=Basis(contents.fingerprint, "verifying"))
+    finally:
+        ws.registry.reload({name})
     progress(ProgressEvent("verify", f"verify {name}: {passed}/{len(outcomes)}", 1.0))
     failures = tuple(f"{kind}: {o.example.question.splitlines()[0][:80]}: {o.detail}"
                      for kind, group in (("use case", use_cases), ("parser", parser)) for o in group if not o.passed)
     return VerifyResult(name, passed, len(outcomes), failures, path)
+
+
+def _read(folder: Path) -> Contents:
+    """What is verified: read without following links, so a linked file is refused, never copied."""
+    if not os.path.lexists(folder):
+        raise ToolNotFound(f"No tool named '{folder.name}' in {folder.parent}.")
+    problems: list[Problem] = []
+    contents = read_contents(folder, problems)
+    if contents is None:
+        raise ToolboxError("; ".join(f"{p.path}:{p.line}: {p.message}" for p in problems))
+    return contents
 
 
 def _use_case_outcomes(sandbox: Sandbox, manifest: mf.Manifest, code: str, timeout_s: float) -> list[checks.Outcome]:

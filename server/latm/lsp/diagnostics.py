@@ -11,6 +11,7 @@ from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path
 
+from latm.toolbox.reading import Refused, read_file
 from latm.toolbox.registry import ERROR, Problem
 
 SOURCE = "latm"
@@ -30,8 +31,8 @@ def to_diagnostics(problems: list[Problem]) -> dict[str, list[types.Diagnostic]]
 
 def _lines(path: Path) -> list[str]:
     try:
-        return path.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:  # a missing file is itself the problem
+        return read_file(path).decode("utf-8", errors="replace").splitlines()
+    except Refused:  # a missing file, a link or a fifo is itself the problem: never read through it
         return []
 
 

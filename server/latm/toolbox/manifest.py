@@ -22,6 +22,17 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 ORIGINS = ("made", "imported", "hand-written")
+MAX_NESTING = 16  # arrays and inline tables; latm's own manifests nest 2 deep
+# What can hold a bracket that is not nesting (strings, comments), and the brackets themselves.
+_TOKENS = re.compile(
+    r'"""(?:[^"\\]|\\.|"{1,2}(?!"))*"{3,5}'
+    r"|'''(?:[^']|'{1,2}(?!'))*'{3,5}"
+    r'|"(?:[^"\\\n]|\\.)*"'
+    r"|'[^'\n]*'"
+    r"|#[^\n]*"
+    r"|[\[\]{}]",
+    re.S,
+)
 SPLITS = ("train", "validation")
 FORMAT_VERSION = 1
 
@@ -106,12 +117,29 @@ def dumps(manifest: Manifest) -> str:
 
 
 def loads(text: str) -> Manifest:
+    if _nested_too_deeply(text):
+        raise ManifestError(f"nested more than {MAX_NESTING} levels deep (arrays, inline tables); latm does not read it")
     try:
-        data = tomllib.loads(text)
+        return _Reader(text).manifest(tomllib.loads(text))
     except tomllib.TOMLDecodeError as err:
         found = re.search(r"line (\d+)", str(err))
         raise ManifestError(f"not valid TOML: {err}", int(found.group(1)) if found else 1) from None
-    return _Reader(text).manifest(data)
+    except (ValueError, RecursionError, MemoryError) as err:  # the last line, behind the checks above
+        raise ManifestError(f"cannot be read: {err or type(err).__name__}") from None
+
+
+def _nested_too_deeply(text: str) -> bool:
+    """Checked before parsing: tomllib recurses once per level and would crash first."""
+    depth = 0
+    for token in _TOKENS.finditer(text):
+        bracket = token.group()
+        if bracket in ("[", "{"):
+            depth += 1
+            if depth > MAX_NESTING:
+                return True
+        elif bracket in ("]", "}"):
+            depth -= 1
+    return False
 
 
 class _Reader:

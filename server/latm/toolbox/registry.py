@@ -10,13 +10,15 @@ import ast
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Optional
+from typing import Callable, Iterable, Optional, Union
 
 from latm.errors import ToolNotFound
+from latm.toolbox import reading
 from latm.toolbox import manifest as mf
 from latm.toolbox.names import NAME_RE, validate_name
 
 ERROR, WARNING = "error", "warning"
+MAX_CODE_DEPTH = 100  # levels of the syntax tree; latm's own code stays under 20
 
 
 @dataclass(frozen=True)
@@ -54,43 +56,65 @@ class Snapshot:
     problems: list[Problem] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Contents:
+    """A tool folder's manifest and code as read, with the fingerprint of what was read."""
+
+    manifest: mf.Manifest
+    code: str
+    has_tests: bool
+    fingerprint: reading.Fingerprint
+
+
 def load_folder(folder: Path) -> Snapshot:
     found = Snapshot()
     if not NAME_RE.fullmatch(folder.name):
         found.problems.append(Problem(folder, 1, f"folder name {folder.name!r} is not a valid tool name"))
         return found
-    toml_path, code_path, test_path = folder / "tool.toml", folder / "tool.py", folder / "test_tool.py"
-    for path in (toml_path, code_path):
-        if not path.is_file():
-            found.problems.append(Problem(path, 1, f"missing file {path.name}"))
-    if found.problems:
-        return found
-    try:
-        manifest = mf.loads(toml_path.read_text(encoding="utf-8"))
-    except mf.ManifestError as err:
-        found.problems.append(Problem(toml_path, err.line, err.message))
-    except (UnicodeDecodeError, OSError) as err:
-        found.problems.append(Problem(toml_path, 1, f"cannot read: {err}"))
-    try:
-        code = code_path.read_text(encoding="utf-8")
-    except (UnicodeDecodeError, OSError) as err:
-        found.problems.append(Problem(code_path, 1, f"cannot read: {err}"))
-    if found.problems:
-        return found
-    found.problems.extend(_check(manifest, code, folder))
+    contents = read_contents(folder, found.problems)
+    if contents is not None:
+        found.problems.extend(_check(contents, folder))
     if not found.problems:
-        found.tool = Tool(manifest, code, folder, _warnings(manifest, test_path))
+        found.tool = Tool(contents.manifest, contents.code, folder, _warnings(contents, folder))
     return found
 
 
-def _check(manifest: mf.Manifest, code: str, folder: Path) -> list[Problem]:
+def read_contents(folder: Path, problems: list[Problem]) -> Optional[Contents]:
+    """Manifest and code of ``folder``, read without following links; ``None`` after adding to
+    ``problems`` when they cannot be read. The code is not checked against its recorded hash."""
+    read = reading.read_folder(folder)
+    problems.extend(Problem(path, 1, message) for path, message in read.problems)
+    if not read.exists:
+        problems.append(Problem(folder, 1, f"no tool folder {folder.name!r}"))
+    elif not read.problems:
+        problems.extend(Problem(folder / name, 1, f"missing file {name}") for name in ("tool.toml", "tool.py")
+                        if name not in read.data)
+    if problems:
+        return None
+    toml_path, code_path = folder / "tool.toml", folder / "tool.py"
+    try:
+        manifest = mf.loads(read.text("tool.toml"))
+    except mf.ManifestError as err:
+        problems.append(Problem(toml_path, err.line, err.message))
+    except UnicodeDecodeError as err:
+        problems.append(Problem(toml_path, 1, f"cannot read: {err}"))
+    try:
+        code = read.text("tool.py")
+    except UnicodeDecodeError as err:
+        problems.append(Problem(code_path, 1, f"cannot read: {err}"))
+    if problems:
+        return None
+    return Contents(manifest, code, "test_tool.py" in read.data, read.fingerprint)
+
+
+def _check(contents: Contents, folder: Path) -> list[Problem]:
+    manifest, code = contents.manifest, contents.code
     toml_path, code_path = folder / "tool.toml", folder / "tool.py"
     if manifest.name != folder.name:
         return [Problem(toml_path, 1, f"name {manifest.name!r} does not match its folder {folder.name!r}")]
-    try:
-        tree = ast.parse(code, filename=str(code_path))
-    except SyntaxError as err:
-        return [Problem(code_path, err.lineno or 1, f"syntax error: {err.msg}")]
+    tree = _parse(code, code_path)
+    if isinstance(tree, Problem):
+        return [tree]
     functions = {node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
     needed = [manifest.entry] + ([manifest.parser.parse, manifest.parser.format] if manifest.parser else [])
     problems = [Problem(code_path, 1, f"function {fn!r} named in tool.toml is not defined in tool.py") for fn in needed if fn not in functions]
@@ -102,14 +126,40 @@ def _check(manifest: mf.Manifest, code: str, folder: Path) -> list[Problem]:
     return problems
 
 
-def _warnings(manifest: mf.Manifest, test_path: Path) -> tuple[Problem, ...]:
-    toml_path = test_path.with_name("tool.toml")
+def _parse(code: str, code_path: Path) -> Union[ast.Module, Problem]:
+    """The tree of ``code``, or why not; a tree deeper than MAX_CODE_DEPTH is refused too, since
+    what reads it later (``ast.unparse``, visitors) recurses once per level."""
+    too_deep = Problem(code_path, 1, f"tool.py is nested more than {MAX_CODE_DEPTH} levels deep; "
+                                     "latm does not read it (write the expression in several steps)")
+    try:
+        tree = ast.parse(code, filename=str(code_path))
+    except SyntaxError as err:
+        return Problem(code_path, err.lineno or 1, f"syntax error: {err.msg}")
+    except ValueError as err:  # NUL bytes
+        return Problem(code_path, 1, f"cannot be parsed: {err}")
+    except (RecursionError, MemoryError):  # the parser's own depth limits
+        return too_deep
+    return too_deep if _deeper_than(tree, MAX_CODE_DEPTH) else tree
+
+
+def _deeper_than(tree: ast.AST, limit: int) -> bool:
+    stack = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return False
+
+
+def _warnings(contents: Contents, folder: Path) -> tuple[Problem, ...]:
+    manifest = contents.manifest
     found = []
     if not manifest.verification.ok:
         v = manifest.verification
-        found.append(Problem(toml_path, 1, f"not verified ({v.passed}/{v.total} tests passed); it is not used to answer questions", WARNING))
-    if not test_path.is_file():
-        found.append(Problem(test_path, 1, f"missing test_tool.py; `latm verify {manifest.name}` writes it", WARNING))
+        found.append(Problem(folder / "tool.toml", 1, f"not verified ({v.passed}/{v.total} tests passed); it is not used to answer questions", WARNING))
+    if not contents.has_tests:
+        found.append(Problem(folder / "test_tool.py", 1, f"missing test_tool.py; `latm verify {manifest.name}` writes it", WARNING))
     return tuple(found)
 
 
@@ -124,6 +174,7 @@ class Registry:
         self._lock = threading.Lock()
         self._tools: dict[str, Tool] = {}
         self._broken: dict[str, list[Problem]] = {}
+        self._refused: Optional[Problem] = None  # the whole toolbox, when it goes through a link
         self._listeners: list[Listener] = []
 
     def subscribe(self, listener: Listener) -> None:
@@ -137,8 +188,11 @@ class Registry:
 
     def reload(self, names: Iterable[str]) -> set[str]:
         names = set(names)
-        loaded = {name: load_folder(self.toolbox_dir / name) for name in names if (self.toolbox_dir / name).is_dir()}
+        refused = reading.toolbox_link_problem(self.toolbox_dir)
+        loaded = {} if refused else {name: load_folder(self.toolbox_dir / name) for name in names
+                                     if _is_tool_entry(self.toolbox_dir / name)}
         with self._lock:
+            self._refused = Problem(self.toolbox_dir, 1, refused) if refused else None
             tools, broken = dict(self._tools), dict(self._broken)
             for name in names:
                 tools.pop(name, None)
@@ -154,9 +208,10 @@ class Registry:
         return names
 
     def _folder_names(self) -> list[str]:
-        if not self.toolbox_dir.is_dir():
+        """Tool folders and links in their place; dot-folders are writers' staging folders."""
+        if not self.toolbox_dir.is_dir() or reading.toolbox_link_problem(self.toolbox_dir):
             return []
-        return [p.name for p in self.toolbox_dir.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))]
+        return [p.name for p in self.toolbox_dir.iterdir() if _is_tool_entry(p) and not p.name.startswith((".", "_"))]
 
     @property
     def tools(self) -> dict[str, Tool]:
@@ -169,6 +224,8 @@ class Registry:
     def get(self, name: str) -> Tool:
         validate_name(name)
         tool = self._tools.get(name)
+        if tool is None and self._refused:
+            raise ToolNotFound(self._refused.message)
         if tool is None:
             why = "; ".join(p.message for p in self._broken.get(name, []))
             raise ToolNotFound(
@@ -177,5 +234,11 @@ class Registry:
         return tool
 
     def problems(self) -> list[Problem]:
-        found = [p for problems in self._broken.values() for p in problems]
+        found = [self._refused] if self._refused else []
+        found += [p for problems in self._broken.values() for p in problems]
         return found + [w for tool in self._tools.values() for w in tool.warnings]
+
+
+def _is_tool_entry(path: Path) -> bool:
+    """A folder, or a link that stands where a tool folder could (reported, never followed)."""
+    return path.is_dir() or (path.is_symlink() and bool(NAME_RE.fullmatch(path.name)))
