@@ -40,9 +40,16 @@ def needs_trust(key: str, value: Any, root: Path) -> Optional[str]:
         return ROUTING[key]
     if key in MODELS and "://" in str(value):
         return "a model name holding a URL"
-    if key == "toolbox" and isinstance(value, str) and not (root / value).resolve().is_relative_to(root.resolve()):
+    if key == "toolbox" and isinstance(value, str) and not _inside(root, value):
         return "a toolbox outside the workspace"
     return None
+
+
+def _inside(root: Path, folder: str) -> bool:
+    try:
+        return (root / folder).resolve().is_relative_to(root.resolve())
+    except (OSError, RuntimeError):  # RuntimeError: a loop of links, before Python 3.13
+        return False
 
 
 class ProjectPolicy:

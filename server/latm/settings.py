@@ -160,6 +160,8 @@ def _coerce(key: str, value: Any, from_text: bool) -> Any:
         return normal
     if key == "toolbox" and not value.strip():
         raise ValueError("the toolbox folder cannot be empty")
+    if key == "toolbox" and "\0" in value:
+        raise ValueError("a folder name cannot hold a NUL character")
     return value
 
 

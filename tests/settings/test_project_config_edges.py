@@ -1,0 +1,31 @@
+"""A project config written to break latm rather than to route a key: values no folder can have,
+loops of links, a config too large to be one. Each is a problem naming the file and key, never a
+traceback, and the rest of the settings stand."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from latm.settings import load_settings
+
+
+@pytest.mark.parametrize("toolbox", ["tools\u0000x", "loop/tools"], ids=["nul", "loop"])
+def test_a_toolbox_no_folder_can_be_is_a_problem_not_a_crash(user, project, latm, toolbox):
+    (project / "loop").symlink_to("loop")
+    config = project / "latm.toml"
+    config.write_text(f"toolbox = {json.dumps(toolbox)}\nmaker_model = \"gpt-4.1\"\n")  # JSON's \u0000 is TOML's too
+    settings, problems = load_settings(project)
+    assert (settings.toolbox, settings.maker_model) == ("toolbox", "gpt-4.1")
+    assert [(p.key, p.source) for p in problems] == [("toolbox", str(config))]
+    run = latm("list")
+    assert run.returncode == 0 and "Traceback" not in run.stderr, run.stderr
+    assert f"'toolbox' ({config})" in run.stderr
+
+
+def test_a_toolbox_with_a_nul_in_the_users_own_config_is_a_bad_value(user, project):
+    user.configure('toolbox = "tools\\u0000x"\n')
+    settings, problems = load_settings(project)
+    assert settings.toolbox == "toolbox"
+    assert [(p.key, p.source) for p in problems] == [("toolbox", str(user.config_file))]
