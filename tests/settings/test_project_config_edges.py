@@ -29,3 +29,17 @@ def test_a_toolbox_with_a_nul_in_the_users_own_config_is_a_bad_value(user, proje
     settings, problems = load_settings(project)
     assert settings.toolbox == "toolbox"
     assert [(p.key, p.source) for p in problems] == [("toolbox", str(user.config_file))]
+
+
+@pytest.mark.parametrize("toolbox", [".", "toolbox/.."])
+def test_a_project_cannot_make_the_workspace_itself_its_toolbox(user, project, latm, toolbox):
+    """Tool locks live in ``.latm/locks`` beside the toolbox: with the workspace as its toolbox they
+    would be written in the folder above it, outside the workspace."""
+    config = project / "latm.toml"
+    config.write_text(f'toolbox = "{toolbox}"\n')
+    (project / ".adder.new-left").mkdir()  # what a dead writer leaves: tidied at start, under the tool's lock
+    settings, problems = load_settings(project)
+    assert settings.toolbox == "toolbox" and [(p.key, p.source) for p in problems] == [("toolbox", str(config))]
+    run = latm("list")
+    assert run.returncode == 0, run.stderr
+    assert not (project.parent / ".latm").exists()
