@@ -15,7 +15,7 @@ from typing import Optional
 
 from latm import __version__
 from latm.errors import LatmError
-from latm.safe_text import escape_controls
+from latm.safe_text import escape_controls, has_lone_surrogates
 from latm.workspace import Workspace
 
 log = logging.getLogger("latm")
@@ -83,8 +83,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+FILE_ARGUMENTS = {"examples"}  # a file's name may be any bytes; its text is checked when it is read
+
+
+def _not_text(args: argparse.Namespace) -> Optional[str]:
+    """The first argument (a file name aside) holding bytes that are not UTF-8, which Python keeps
+    as lone surrogates: a question, an answer or a name that no record could hold."""
+    for key, value in vars(args).items():
+        items = value if isinstance(value, list) else [value]
+        if key not in FILE_ARGUMENTS and any(isinstance(i, str) and has_lone_surrogates(i) for i in items):
+            return key.replace("_", " ")
+    return None
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     args = build_parser().parse_args(argv)
+    not_text = _not_text(args)
+    if not_text:
+        print(f"latm: the {not_text} argument is not UTF-8 text; give it as UTF-8.", file=sys.stderr)
+        return 2
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO, stream=sys.stderr, format="latm: %(message)s"
     )

@@ -161,3 +161,39 @@ def test_a_failed_make_does_not_save_its_conversation_through_a_linked_state_fol
     assert "the propose stage failed" in error and "The conversation could not be saved" in error
     assert "symbolic link" in error
     assert list(elsewhere.iterdir()) == []
+
+
+LONE = "What is \ud800 the capital?"  # half of a UTF-16 pair: no character, so no UTF-8 file can hold it
+
+
+@pytest.mark.parametrize("command", ["make", "import-latm"])
+def test_json_holding_a_lone_surrogate_is_one_line_and_exit_2(latm, tmp_path, command):
+    """``"\\ud800"`` is a valid JSON escape that decodes to no character; nothing latm writes could hold it."""
+    path = tmp_path / "examples.json"
+    examples = {"examples": [{"input": f"{LONE} ({i})", "target": str(i)} for i in range(6)]}
+    transcript = [{"role": "user", "content": LONE}, {"role": "assistant", "content": "```python\ndef f():\n    pass\n```"}]
+    path.write_text(json.dumps(examples if command == "make" else transcript))
+    run = latm(*COMMANDS[command](path))
+    assert run.returncode == 2 and "Traceback" not in run.stderr, run.stderr
+    (line,) = run.stderr.splitlines()
+    assert str(path) in line and "lone surrogate" in line, line
+
+
+@pytest.mark.docker
+def test_a_batch_line_holding_a_lone_surrogate_is_that_lines_error(latm, tmp_path, committed_tool):
+    questions = tmp_path / "questions.jsonl"
+    questions.write_text(json.dumps({"question": LONE}) + "\n"
+                         + json.dumps({"question": "Sort the following words alphabetically: List: b a"}) + "\n")
+    run = latm("solve", "--batch", str(questions), "--tool", committed_tool)
+    assert run.returncode == 0 and "Traceback" not in run.stderr, run.stderr
+    first, second = (json.loads(line) for line in run.stdout.splitlines())
+    assert first["answer"] is None and "line 1: not valid JSON" in first["error"] and "lone surrogate" in first["error"]
+    assert second["answer"] == "a b"
+
+
+def test_an_argument_that_is_not_utf8_is_one_line_and_exit_2(latm):
+    """A byte that is not UTF-8 in an argument reaches Python as a lone surrogate (\\udcff)."""
+    run = latm("solve", "What is \udcff the capital?")
+    assert run.returncode == 2 and "Traceback" not in run.stderr, run.stderr
+    assert run.stderr.splitlines() == ["latm: the question argument is not UTF-8 text; give it as UTF-8."]
+    assert not (latm.root / ".latm" / "pending.jsonl").exists()

@@ -21,6 +21,7 @@ import openai
 from latm.engine.ledger import Ledger, LedgerEntry
 from latm.errors import Cancelled, LLMReplyError, LLMUnavailable
 from latm.progress import CancelToken
+from latm.safe_text import without_lone_surrogates
 from latm.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -137,7 +138,8 @@ class LLMClient:
             raise LLMReplyError(f"The {role} model ({model}) sent a reply with no message; try again.")
         message = response.choices[0].message
         text = message.content or getattr(message, "refusal", None) or ""
-        return LLMReply(text, model, tokens_in, tokens_out, latency_ms, cost)
+        # A JSON "\\ud800" decodes to a lone surrogate, which no file or terminal can take.
+        return LLMReply(without_lone_surrogates(text), model, tokens_in, tokens_out, latency_ms, cost)
 
     def _record(self, role: str, model: str, tool: str, outcome: str, started: float, attempt: int,
                 tokens_in: int = 0, tokens_out: int = 0, cost: Optional[float] = None) -> None:
