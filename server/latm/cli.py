@@ -83,6 +83,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _EscapingFormatter(logging.Formatter):
+    """Log lines name the repository's files and quote tools and models: escaped like the rest."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return escape_controls(super().format(record))
+
+
 FILE_ARGUMENTS = {"examples"}  # a file's name may be any bytes; its text is checked when it is read
 
 
@@ -102,9 +109,9 @@ def main(argv: Optional[list[str]] = None) -> int:
     if not_text:
         print(f"latm: the {not_text} argument is not UTF-8 text; give it as UTF-8.", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO, stream=sys.stderr, format="latm: %(message)s"
-    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_EscapingFormatter("latm: %(message)s"))
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, handlers=[handler])
     if args.command == "serve":
         from latm.lsp.server import serve
 

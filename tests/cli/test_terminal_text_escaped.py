@@ -69,3 +69,13 @@ def test_a_lone_surrogate_in_an_answer_is_escaped_not_a_crash(latm, hostile):
     assert run.stdout.splitlines() == ["half \\ud800 of a pair", f"  ({hostile}; no model; control characters escaped)"]
     record = json.loads(latm("solve", "--tool", hostile, LONE_TRIGGER, "--json").stdout)
     assert record["answer"] == LONE and record["control_characters"] is True
+
+
+def test_log_lines_naming_a_repositorys_files_are_escaped(latm):
+    """A committed folder whose name looks like a dead writer's leftover is tidied at start, and the
+    log line that says so names it: the name is the repository's text, so it is escaped too."""
+    name = ".adder.new-\x1b]0;owned\x07\x1b[2J\u202e"
+    (latm.root / "toolbox" / name).mkdir()
+    run = latm("list")
+    assert run.returncode == 0, run.stderr
+    assert raw_controls(run.stderr) == [] and ".adder.new-\\u001b]0;owned\\u0007\\u001b[2J\\u202e" in run.stderr
