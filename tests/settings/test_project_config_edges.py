@@ -43,3 +43,14 @@ def test_a_project_cannot_make_the_workspace_itself_its_toolbox(user, project, l
     run = latm("list")
     assert run.returncode == 0, run.stderr
     assert not (project.parent / ".latm").exists()
+
+
+def test_a_config_too_large_to_be_one_is_not_parsed(user, project):
+    """Parsing takes about a second per megabyte, and each unknown key is a warning: a committed
+    config of a few megabytes would hold up, and flood, every command."""
+    config = project / "latm.toml"
+    config.write_text('maker_model = "gpt-4.1"\n' + "".join(f"key_{i} = {i}\n" for i in range(100_000)))
+    settings, problems = load_settings(project)
+    assert settings.maker_model == "gpt-4o"
+    assert [(p.key, p.source) for p in problems] == [("*", str(config))]
+    assert "larger than 1048576 bytes" in problems[0].message

@@ -147,7 +147,8 @@ def _json_document(text: str) -> Optional[ExampleScan]:
     try:
         data = load_json(text)
     except json.JSONDecodeError as err:
-        unreadable = {TOO_DEEP: f"the JSON document is {TOO_DEEP}", LONE_SURROGATE: f"in the JSON document, {LONE_SURROGATE}"}
+        unreadable = {TOO_DEEP: f"the JSON document is {TOO_DEEP}",
+                      LONE_SURROGATE: f"in the JSON document, {LONE_SURROGATE}"}
         return ExampleScan(unreadable=unreadable[err.msg]) if err.msg in unreadable else None
     if isinstance(data, dict) and isinstance(data.get("examples"), list):
         return _json_records(data["examples"], "big-bench")
