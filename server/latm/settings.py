@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import os
 import sys
 from dataclasses import dataclass, field
@@ -191,7 +192,10 @@ def _coerce_prices(value: Any) -> dict:
     for model, entry in value.items():
         if not isinstance(entry, Mapping) or set(entry) != {"input", "output"}:
             raise ValueError(f"price of {model!r} needs exactly 'input' and 'output' (dollars per million tokens)")
-        prices[model] = Price(_number(entry["input"], float, False), _number(entry["output"], float, False))
+        price = Price(_number(entry["input"], float, False), _number(entry["output"], float, False))
+        if not all(0 <= amount < math.inf for amount in (price.input_per_mtok, price.output_per_mtok)):
+            raise ValueError(f"price of {model!r} must be a finite number of dollars, not below 0")
+        prices[model] = price
     return prices
 
 

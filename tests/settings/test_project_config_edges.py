@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from latm.settings import load_settings
+from latm.settings import Settings, load_settings
 
 
 @pytest.mark.parametrize("toolbox", ["tools\u0000x", "loop/tools"], ids=["nul", "loop"])
@@ -54,3 +54,25 @@ def test_a_config_too_large_to_be_one_is_not_parsed(user, project):
     assert settings.maker_model == "gpt-4o"
     assert [(p.key, p.source) for p in problems] == [("*", str(config))]
     assert "larger than 1048576 bytes" in problems[0].message
+
+
+@pytest.mark.parametrize("entry", ["{input = nan, output = 1.0}", "{input = -5.0, output = 1.0}",
+                                   "{input = 1.0, output = inf}"], ids=["nan", "negative", "inf"])
+def test_a_price_is_a_finite_amount_not_below_zero(user, project, entry):
+    """A NaN price made every cost NaN, which ``latm stats --json`` printed as JSON no strict parser reads."""
+    config = project / "latm.toml"
+    config.write_text(f'[prices]\n"gpt-4o" = {entry}\n')
+    settings, problems = load_settings(project)
+    assert settings.price("gpt-4o") == Settings().price("gpt-4o")
+    assert [(p.key, p.source) for p in problems] == [("prices", str(config))]
+
+
+def test_a_project_still_chooses_what_the_key_is_spent_on(user, project):
+    """What the trust model leaves to the project: not where the key goes, but what it is spent on."""
+    (project / "latm.toml").write_text('maker_model = "gpt-4"\nmax_retries = 20\ntrain_examples = 50\n'
+                                       'on_unknown = "solve_with_maker"\n[prices]\n"gpt-4" = {input = 0.0, output = 0.0}\n')
+    settings, problems = load_settings(project)
+    assert problems == []
+    assert (settings.maker_model, settings.max_retries, settings.train_examples, settings.on_unknown) == (
+        "gpt-4", 20, 50, "solve_with_maker")
+    assert settings.price("gpt-4").cost(10**6, 10**6) == 0.0
