@@ -103,6 +103,64 @@ def test_a_stopped_worker_trips_the_backstop_and_is_replaced(fresh_sandbox, api)
     assert len(before - {c["Id"] for c in ours(api, fresh_sandbox)}) == 1  # the frozen one is gone
 
 
+# Run in a sandbox container by ``docker exec`` as the sandbox's user, as a taken-over long-lived
+# process would: wait for the process the worker forked for the next call, and stop it.
+STOP_THE_NEXT_CALL = r"""
+import os, signal, sys, time
+def parent(pid):
+    with open(f"/proc/{pid}/stat") as handle:
+        return int(handle.read().rsplit(")", 1)[1].split()[1])
+def cmdline(pid):
+    with open(f"/proc/{pid}/cmdline", "rb") as handle:
+        return handle.read()
+deadline = time.monotonic() + 20
+while time.monotonic() < deadline:
+    pids = [int(p) for p in os.listdir("/proc") if p.isdigit() and int(p) != os.getpid()]
+    worker = [p for p in pids if b"--serve" in cmdline(p)]
+    calls = [p for p in pids if worker and parent(p) == worker[0]]
+    if calls:
+        os.kill(calls[0], signal.SIGSTOP)
+        sys.exit(0)
+    time.sleep(0.01)
+sys.exit(1)
+"""
+
+
+def test_a_container_whose_calls_are_stopped_from_outside_is_replaced(api):
+    """Issue 16, item 5: a call that timed out because something outside it stopped it says so,
+    and its container is replaced (a taken-over container would stop every later call)."""
+    with DockerSandbox.open(settings(sandbox="docker", sandbox_pool=1)) as sandbox:
+        assert sandbox.run(DOUBLE, [Call(entry="double", args=[1])])[0].value == 2
+        (entry,) = ours(api, sandbox)
+        stopper = api.exec_create(entry["Id"], ["python3", "-I", "-c", STOP_THE_NEXT_CALL], user="65534:65534")
+        api.exec_start(stopper["Id"])
+        assert api.exec_inspect(stopper["Id"])["ExitCode"] == 0, "found no process waiting for the next call"
+        stopped = sandbox.run(DOUBLE, [Call(entry="double", args=[2])], timeout_s=1)[0]
+        assert stopped.outcome == "crashed" and "stopped by something outside" in stopped.message, stopped.describe()
+        assert sandbox.run(DOUBLE, [Call(entry="double", args=[21])])[0].value == 42
+        assert entry["Id"] not in {c["Id"] for c in ours(api, sandbox)}
+
+
+def test_a_container_killed_while_it_starts_is_replaced_by_a_fresh_one(api, monkeypatch):
+    """Issue 16, item 7: a container that dies during its start (killed here, by the engine, just
+    before the worker is started in it) is retried with a fresh one; no call fails."""
+    sandbox = DockerSandbox.open(settings(sandbox="docker", sandbox_pool=1))
+    real_exec_create, killed = sandbox.api.exec_create, []
+
+    def kill_the_first(container, *args, **kwargs):
+        if not killed:
+            killed.append(container)
+            sandbox.api.kill(container)
+        return real_exec_create(container, *args, **kwargs)
+
+    monkeypatch.setattr(sandbox.api, "exec_create", kill_the_first)
+    try:
+        results = sandbox.run(DOUBLE, [Call(entry="double", args=[i]) for i in range(5)])
+    finally:
+        sandbox.close()
+    assert killed and [r.value for r in results] == [0, 2, 4, 6, 8], [r.describe() for r in results]
+
+
 def test_a_killed_worker_is_reported_and_replaced(fresh_sandbox):
     kill = "import os\n\ndef die():\n    os.kill(os.getppid(), 9)\n    import time; time.sleep(1)\n"
     result = fresh_sandbox.run(kill, [Call(entry="die"), Call(entry="die")])

@@ -31,7 +31,7 @@ NOBODY = 65534
 GRACE_S = 5.0
 START_TIMEOUT_S = 15.0
 NPROC_MARGIN = 64  # processes a call may add to what its user already runs
-UNSHARE = ["unshare", "--net", "--pid", "--fork", "--mount-proc", "--kill-child"]
+UNSHARE = ["--net", "--pid", "--fork", "--mount-proc", "--kill-child"]
 USERNS = ["--user", "--map-root-user"]
 
 ISOLATION = {
@@ -58,18 +58,32 @@ def worker_path() -> str:
     return str(engine.worker_file())
 
 
-@functools.lru_cache(maxsize=1)
-def isolation_mode() -> str:
-    """'root', 'userns' or 'plain': what ``unshare`` allows here (tried once per process)."""
+@functools.lru_cache(maxsize=None)
+def isolation_mode(launcher: tuple = (), euid: Optional[int] = None) -> str:
+    """'root', 'userns' or 'plain': what ``unshare`` allows here for the user who starts the worker
+    (this process's, or ``euid`` started through ``launcher``); tried once per process."""
     if shutil.which("unshare") is None:
         return "plain"
-    mode = "root" if os.geteuid() == 0 else "userns"
-    flags = UNSHARE if mode == "root" else USERNS + UNSHARE
+    mode = "root" if (os.geteuid() if euid is None else euid) == 0 else "userns"
     try:
-        probe = subprocess.run(["unshare", *flags, "true"], capture_output=True, timeout=10)
+        probe = subprocess.run([*launcher, *_unshare(mode), "true"], capture_output=True, timeout=10)
     except (OSError, subprocess.TimeoutExpired):
         return "plain"
     return mode if probe.returncode == 0 else "plain"
+
+
+def _unshare(mode: str) -> list:
+    return ["unshare", *UNSHARE] if mode == "root" else ["unshare", *USERNS, *UNSHARE]
+
+
+def worker_command(mode: str, euid: int, scratch: str, worker: str) -> list:
+    """How a user ``euid`` starts the worker in ``mode``."""
+    command = [interpreter(), "-I", "-S", worker, "--serve", "--nproc",
+               str(_processes_of(NOBODY if euid == 0 else euid) + NPROC_MARGIN)]
+    uid = ["--uid", str(NOBODY)] if euid == 0 else []  # root never runs a tool as root
+    if mode == "plain":
+        return command + ["--scratch", scratch] + uid
+    return _unshare(mode) + command + ["--sweep", "--private-mounts", "--scratch", "/tmp"] + uid
 
 
 def _processes_of(uid: int) -> int:
@@ -90,14 +104,7 @@ class ProcessSandbox:
         self.mode = isolation_mode()
 
     def _command(self, scratch: str) -> list:
-        as_root = os.geteuid() == 0
-        worker = [interpreter(), "-I", "-S", worker_path(), "--serve", "--nproc",
-                  str(_processes_of(NOBODY if as_root else os.geteuid()) + NPROC_MARGIN)]
-        uid = ["--uid", str(NOBODY)] if as_root else []  # root never runs a tool as root
-        if self.mode == "plain":
-            return worker + ["--scratch", scratch] + uid
-        prefix = ["unshare", *UNSHARE] if self.mode == "root" else ["unshare", *USERNS, *UNSHARE]
-        return prefix + worker + ["--sweep", "--private-mounts", "--scratch", "/tmp"] + uid
+        return worker_command(self.mode, os.geteuid(), scratch, worker_path())
 
     def run(self, code: str, calls: list[Call], *, timeout_s: Optional[float] = None) -> list[CallResult]:
         limits = jobs.limits_from(self.settings, timeout_s)
