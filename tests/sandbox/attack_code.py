@@ -110,19 +110,29 @@ def attack():
 READ_PROC_FILES = r'''
 import os
 def attack():
-    opened = []
+    got = []
     for pid in [p for p in os.listdir("/proc") if p.isdigit() and int(p) != os.getpid()]:
-        for name in ("environ", "mem", "maps", "auxv", "syscall", "fd", "root", "cwd"):
+        for name in ("environ", "mem", "maps", "auxv", "syscall", "stack", "root", "cwd", "fd"):
             path = f"/proc/{pid}/{name}"
             try:
-                if name in ("fd", "root", "cwd"):
+                if name in ("root", "cwd"):
                     os.listdir(path)
+                elif name == "fd":  # listing the numbers is allowed where we own the entry; opening is what counts
+                    for fd in os.listdir(path):
+                        try:
+                            open(f"{path}/{fd}", "rb").close()
+                            got.append(f"{path}/{fd}")
+                        except OSError:
+                            pass
+                    continue
                 else:
-                    open(path, "rb").close()
-                opened.append(path)
+                    with open(path, "rb") as handle:
+                        if name != "mem":  # opening mem is the check; reading offset 0 fails anyway
+                            handle.read(1)
+                got.append(path)
             except OSError:
                 pass
-    return opened
+    return got
 '''
 
 KILL_ALL_BUT_THE_WORKER = r'''

@@ -31,7 +31,7 @@ NOBODY = 65534
 GRACE_S = 5.0
 START_TIMEOUT_S = 15.0
 NPROC_MARGIN = 64  # processes a call may add to what its user already runs
-UNSHARE = ["--net", "--pid", "--fork", "--mount-proc", "--kill-child"]
+UNSHARE = ["--net", "--pid", "--ipc", "--fork", "--mount-proc", "--kill-child"]
 USERNS = ["--user", "--map-root-user"]
 
 ISOLATION = {
@@ -80,7 +80,8 @@ def worker_command(mode: str, euid: int, scratch: str, worker: str) -> list:
     """How a user ``euid`` starts the worker in ``mode``."""
     command = [interpreter(), "-I", "-S", worker, "--serve", "--nproc",
                str(_processes_of(NOBODY if euid == 0 else euid) + NPROC_MARGIN)]
-    uid = ["--uid", str(NOBODY)] if euid == 0 else []  # root never runs a tool as root
+    # Root never runs a tool as root; in a user namespace a call gets a user namespace of its own.
+    uid = ["--uid", str(NOBODY)] if euid == 0 or mode == "userns" else []
     if mode == "plain":
         return command + ["--scratch", scratch] + uid
     return _unshare(mode) + command + ["--sweep", "--private-mounts", "--scratch", "/tmp"] + uid
@@ -149,13 +150,15 @@ class _Worker:
         self.session.hello(START_TIMEOUT_S)
 
     def call(self, req: dict) -> CallResult:
-        for attempt in range(2):  # a worker that retired before this call is replaced once
+        for attempt in range(2):  # a worker that failed to start, or retired before this call, is replaced once
             try:
                 if self.session is None:
                     self._start()
             except (LinkDown, LinkSilent, ValueError, OSError) as err:
                 said = self._said()
                 self.stop()
+                if attempt == 0:
+                    continue
                 return jobs.error("sandbox_unavailable", f"the process sandbox did not start: {err}{said}")
             try:
                 return jobs.result(self.session.call(req, self.limits.timeout_s + GRACE_S))
