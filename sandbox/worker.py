@@ -10,12 +10,15 @@ request carries a fresh nonce that its result echoes; the host ignores results w
 nonce. The tool never sees these channels: the child closes them, its stdout/stderr are
 separate pipes, and the parent is non-dumpable so its ``/proc/<pid>/fd`` cannot be opened.
 
-Per call the parent forks a child that: joins a new process group, drops privileges (``--uid``),
-sets rlimits, scrubs the environment, changes into a fresh scratch directory, runs the tool code
-as a module named ``__tool__`` (file name ``<tool>``), then either calls ``entry(**args)`` or runs
+Per call the parent forks a child that: joins a new process group, is locked down (``lock_down``:
+the call's user ``--uid``, no capabilities in any namespace, no_new_privs, a seccomp filter), sets
+rlimits, scrubs the environment, changes into a fresh scratch directory, runs the tool code as a
+module named ``__tool__`` (file name ``<tool>``), then either calls ``entry(**args)`` or runs
 ``snippet`` (file name ``<call>``) and reads ``result_var``. The parent enforces the wall-clock
 timeout and the output cap, kills the child's process group, and (``--sweep``, only in a private
-PID namespace) every other process the call left behind, then empties the scratch directory.
+PID namespace) every other process the call left behind, then empties the scratch directory and
+(``--sweep``) /dev/shm, /dev/mqueue and SysV IPC. A call found stopped or traced when its time
+ran out makes the worker retire, so the host replaces the sandbox.
 
 Return values travel as JSON: ``None``, ``bool``, ``int``, ``float`` (NaN and infinities included)
 and ``str`` as they are; tuples and lists become lists; dicts keep ``str`` keys, and ``int``,

@@ -1,15 +1,17 @@
-"""Ordinary use and bad input, on both backends: typed results, never a host exception."""
+"""Ordinary use and bad input, on both backends (the process backend also as run by a user who is
+not root): typed results, never a host exception."""
 
 from __future__ import annotations
 
 import pytest
+from sandbox_support import user_process_sandbox  # noqa: F401 - a fixture
 
 from latm.sandbox.types import Call
 
-BACKENDS = ["docker_sandbox", "process_sandbox"]
+BACKENDS = ["docker_sandbox", "process_sandbox", "user_process_sandbox"]
 
 
-@pytest.fixture(params=BACKENDS, ids=["docker", "process"])
+@pytest.fixture(params=BACKENDS, ids=["docker", "process", "process-user"])
 def sandbox(request):
     return request.getfixturevalue(request.param)
 

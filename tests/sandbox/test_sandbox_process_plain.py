@@ -1,6 +1,7 @@
 """The process backend where ``unshare`` is not allowed ("plain" mode), forced here: what it still
-stops (everything bound by rlimits, the fresh process per call, the scrubbed environment) and,
-as strict xfails, what it does not (network, writes where the call's user may write)."""
+stops (everything bound by rlimits, the fresh process per call, the scrubbed environment, the
+seccomp filter) and, as strict xfails, what it does not (network, writes where the call's user
+may write)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ from latm.sandbox.types import Call
 BY_NAME = {attack.name: attack for attack in ATTACKS}
 STOPPED = ["memory_bomb_at_once", "memory_bomb_gradual", "infinite_loop", "sleep_past_timeout", "stdout_flood",
            "huge_return_value", "unserialisable_return_value", "deep_recursion", "ctypes_null_read", "os_abort",
-           "fork_bomb", "become_root", "read_private_host_file", "close_result_channel"]
+           "fork_bomb", "become_root", "read_private_host_file", "close_result_channel",
+           # the seccomp filter every call gets, namespaces or not
+           "leave_a_key_in_a_keyring", "leave_a_listening_abstract_socket", "connect_to_a_host_unix_socket"]
 NOT_STOPPED = {
     "tcp_to_loopback": "no network namespace: the call reaches the host's loopback",
     "tcp_to_host_address": "no network namespace: the call reaches the host's addresses",

@@ -25,8 +25,8 @@ ATTEMPTS = 3  # containers tried for a call that did not reach a worker (failed 
 
 ISOLATION = (
     "Docker: no network, read-only root, 16 MB /tmp, 1 MB /dev/shm, user 65534 with no capabilities and "
-    "no-new-privileges, at most 64 processes, {memory} MB memory without swap, 1 CPU, a fresh process per "
-    "call, no host environment or files."
+    "no-new-privileges, Docker's and latm's seccomp filters, at most 64 processes, {memory} MB memory without "
+    "swap, 1 CPU, a fresh process per call with nothing left by the last one, no host environment or files."
 )
 
 

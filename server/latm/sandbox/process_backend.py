@@ -2,14 +2,17 @@
 subprocess (which forks a fresh child per call), with rlimits, a scrubbed environment and a
 temporary directory, and, where the OS allows ``unshare``, Linux namespaces:
 
-- as root: new network, PID and mount namespaces; calls run as user 65534; ``/tmp`` and
-  ``/dev/shm`` are small private tmpfs and every other mount is read-only;
-- as another user, if unprivileged user namespaces work: the same, but calls run as that user
-  (mapped to root inside the namespace);
+- as root: new network, PID, IPC and mount namespaces; every mount read-only except a private
+  16 MB ``/tmp``, and a ``/dev`` of its own (null, zero, full, random, urandom, a 1 MB
+  ``/dev/shm``, ``/dev/mqueue``); calls run as user 65534;
+- as another user, if unprivileged user namespaces work: the same in a user namespace where the
+  worker is root, and each call in a user namespace of its own as user 65534 (on the host it is
+  still that user's id, so files only that user may read stay readable);
 - otherwise: none of that (the tool can use the network and the user's files); ``status`` and the
   warning say so.
 
-Weaker than Docker in any case: the tool can read whatever that user may read on the host, and
+Every call is locked down by the worker (no capabilities, no_new_privs, the seccomp filter) in
+every mode. Weaker than Docker in any case: the tool can read world-readable host files, and
 memory is capped per process (address space), not for the whole call.
 """
 
@@ -35,16 +38,18 @@ UNSHARE = ["--net", "--pid", "--ipc", "--fork", "--mount-proc", "--kill-child"]
 USERNS = ["--user", "--map-root-user"]
 
 ISOLATION = {
-    "root": "process + namespaces: no network, private process list, read-only file system except a 16 MB "
-            "/tmp, calls as user 65534 with rlimits and a scrubbed environment; world-readable host files "
-            "stay readable and memory is capped per process only.",
-    "userns": "process + user namespace: no network, private process list, read-only file system except a "
-              "16 MB /tmp, rlimits and a scrubbed environment; calls run as your user, so your readable "
-              "files stay readable, and memory is capped per process only.",
+    "root": "process + namespaces: no network, private process list and IPC, read-only file system except a "
+            "16 MB /tmp and a /dev of its own, calls as user 65534 with no capabilities, a seccomp filter, rlimits "
+            "and a scrubbed environment; world-readable host files stay readable and memory is capped per process "
+            "only.",
+    "userns": "process + user namespaces: no network, private process list and IPC, read-only file system except "
+              "a 16 MB /tmp and a /dev of its own, calls as user 65534 of their own namespace with no capabilities, "
+              "a seccomp filter, rlimits and a scrubbed environment; on the host calls keep your user id, so your "
+              "readable files stay readable, and memory is capped per process only.",
     "plain": "process only (unshare is not allowed here): rlimits, a scrubbed environment, a temporary "
-             "directory and, under root, user 65534; the tool CAN use the network, read and write what that "
-             "user may, and see your processes (run as your own user: read their environment, API keys "
-             "included, and signal them).",
+             "directory, a seccomp filter and, under root, user 65534; the tool CAN use the network, read and "
+             "write what that user may, and see your processes (run as your own user: read their environment, "
+             "API keys included, and signal them).",
 }
 
 
