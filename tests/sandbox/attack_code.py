@@ -208,3 +208,53 @@ def attack():
     with open("$own_file") as handle:
         return handle.read()
 '''
+
+RAISE_THE_WORKERS_OOM_SCORE = r'''
+import os
+def attack():
+    with open(f"/proc/{os.getppid()}/oom_score_adj", "w") as handle:
+        handle.write("1000")
+    return "raised"
+'''
+
+WRITE_TO_SYS = r'''
+import os
+def attack():
+    written = []
+    targets = ["/sys/kernel/mm/transparent_hugepage/enabled", "/sys/fs/cgroup/cgroup.procs"]
+    for root, dirs, files in os.walk("/sys/fs/cgroup"):
+        targets += [os.path.join(root, name) for name in files if name in ("cgroup.procs", "tasks", "memory.limit_in_bytes")]
+        if len(targets) > 200:
+            break
+    for path in targets:
+        try:
+            with open(path, "w") as handle:
+                handle.write(str(os.getpid()))
+            written.append(path)
+        except OSError:
+            pass
+    try:
+        os.mkdir("/sys/fs/cgroup/latm-escape")
+        written.append("made a cgroup")
+    except OSError:
+        pass
+    return written
+'''
+
+OPEN_HOST_DEVICES = r'''
+import os
+def attack():
+    opened = []
+    for name in sorted(os.listdir("/dev")):
+        path = f"/dev/{name}"
+        if name in ("null", "zero", "full", "random", "urandom", "stdin", "stdout", "stderr", "fd", "shm", "mqueue",
+                    "pts", "ptmx", "tty"):
+            continue  # what a sandbox may offer (Docker's also has a pts instance of its own and a tty)
+        for mode in (os.O_RDONLY, os.O_WRONLY):
+            try:
+                os.close(os.open(path, mode | os.O_NONBLOCK | os.O_NOCTTY))
+                opened.append(path)
+            except OSError:
+                pass
+    return opened
+'''

@@ -110,7 +110,8 @@ def attack():
 
 
 from attack_code import (CONNECT_UNIX, KILL_ALL_BUT_THE_WORKER, LEAVE_A_KEY, LEAVE_A_SOCKET,  # noqa: E402
-                         LEAVE_IPC, LOOK_FOR_PRIVILEGES, READ_OWN_FILE, READ_PROC_FILES, TAKE_OVER, UNDO_THE_MOUNTS)
+                         LEAVE_IPC, LOOK_FOR_PRIVILEGES, OPEN_HOST_DEVICES, RAISE_THE_WORKERS_OOM_SCORE,
+                         READ_OWN_FILE, READ_PROC_FILES, TAKE_OVER, UNDO_THE_MOUNTS, WRITE_TO_SYS)
 
 ATTACKS = [
     # ---------------------------------------------------------------- network
@@ -393,6 +394,12 @@ def attack():
     # read-only mount does not stop a connect (a session bus, an agent, Docker's own socket).
     Attack("connect_to_a_host_unix_socket", CONNECT_UNIX, same("error"), ("PermissionError", "FileNotFoundError"),
            check=no_unix_connection),
+    Attack("write_to_sys_and_cgroups", WRITE_TO_SYS, same("ok"), check=none_succeeded),
+    Attack("open_host_devices", OPEN_HOST_DEVICES, same("ok"), check=none_succeeded),
+    # Where the worker's own files in /proc are owned by the call's host user id (root of the
+    # worker's user namespace is that id), the call may make the worker the OOM killer's choice.
+    Attack("raise_the_workers_oom_score", RAISE_THE_WORKERS_OOM_SCORE, same("error"), ("PermissionError",),
+           not_stopped={"process-user": "the worker's /proc files belong to the call's own host user id"}),
     Attack("read_a_private_file_of_the_user_running_latm", READ_OWN_FILE, same("error"),
            ("FileNotFoundError", "PermissionError"), check=secret_not_leaked,
            not_stopped={"process-user": "calls run under the host user id of the user who runs latm, who owns the file"}),
