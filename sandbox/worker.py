@@ -10,7 +10,7 @@ request carries a fresh nonce that its result echoes; the host ignores results w
 nonce. The tool never sees these channels: the child closes them, its stdout/stderr are
 separate pipes, and the parent is non-dumpable so its ``/proc/<pid>/fd`` cannot be opened.
 
-Per call the parent forks a child that: joins a new process group, is locked down (``lock_down``:
+Per call the parent forks a child that: joins a new process group, is locked down (``Lockdown``:
 the call's user ``--uid``, no capabilities in any namespace, no_new_privs, a seccomp filter), sets
 rlimits, scrubs the environment, changes into a fresh scratch directory, runs the tool code as a
 module named ``__tool__`` (file name ``<tool>``), then either calls ``entry(**args)`` or runs
@@ -281,7 +281,7 @@ def _spare_child(opts: dict, fds: dict, workdir: str) -> None:
         for sig in IGNORED_SIGNALS:
             signal.signal(sig, signal.default_int_handler if sig == signal.SIGINT else signal.SIG_DFL)
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a too-big write raises OSError instead
-        lock_down(opts["uid"])
+        opts["lockdown"].apply()
         os.chdir(workdir)
         os.environ.clear()
         os.environ.update(SCRUBBED_ENV, HOME=workdir, TMPDIR=workdir)
@@ -471,7 +471,7 @@ class Worker:
             os.chmod(self.scratch, 0o711)  # the call's user passes through to its own directory
         self.keep = set()  # processes that were here before any call (the holder, us)
         # The owner of a call's files: the call's user where this namespace has it, else it is us.
-        self.owner = opts["uid"] if opts["uid"] is not None and _has_user(opts["uid"]) else None
+        self.owner = None if opts["lockdown"].nested else opts["uid"]
         self.oom_file = _oom_counter_file()
         self.oom_seen = 0
         self.spare = None
@@ -707,6 +707,8 @@ def _libc():
 
         _LIBC = ctypes.CDLL(None, use_errno=True)
         _LIBC.prctl.argtypes = [ctypes.c_int] + [ctypes.c_ulong] * 4
+        for name in ("capset", "capget", "unshare"):  # looked up now: a call's process inherits them
+            getattr(_LIBC, name)
     return _LIBC
 
 
@@ -718,22 +720,55 @@ def _check(result: int, what: str) -> None:
         raise OSError(number, f"{what}: {os.strerror(number)}")
 
 
-def lock_down(uid) -> None:
-    """Make this process a call's: user ``uid`` (when given), no capabilities, seccomp."""
-    if uid is not None and not _has_user(uid):
-        _nested_user(uid)
-    _drop_bounding_set()
-    if uid is not None and os.getuid() != uid:
-        os.setgroups([])
-        os.setgid(uid)
-        os.setuid(uid)  # leaving root clears every capability
-    _drop_capabilities()
-    _check(_libc().prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
-    filtered = _install_seccomp()
-    status = _own_status()
-    held = [name for name in ("CapInh", "CapPrm", "CapEff", "CapAmb") if int(status[name], 16)]
-    if held or status["NoNewPrivs"] != "1" or (filtered and status["Seccomp"] != "2"):
-        raise SetupError(f"the call would hold privileges: {held or status}")
+class Lockdown:
+    """What a call's process does before any tool code runs. Everything that can be is worked out
+    once in the worker, so the call's process only makes the system calls (and checks them)."""
+
+    def __init__(self, uid) -> None:
+        import ctypes
+
+        class Header(ctypes.Structure):
+            _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+        class Program(ctypes.Structure):
+            _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+        self.uid = uid
+        self.nested = uid is not None and not _has_user(uid)
+        with open("/proc/sys/kernel/cap_last_cap") as handle:
+            last_cap = int(handle.read())
+        # The bounding set is emptied here once (this process never execs) where it can be (only
+        # with CAP_SETPCAP; without it no_new_privs keeps it moot), and by the call's process in a
+        # nested user namespace, whose creator gets a full one there.
+        self.bounding = range(last_cap + 1) if self.nested else range(0)
+        if _holds(CAP_SETPCAP):
+            _drop_bounding_set(range(last_cap + 1))
+        self.header = ctypes.byref(Header(_LINUX_CAPABILITY_VERSION_3, 0))
+        self.none, self.seen = (ctypes.c_uint32 * 6)(), (ctypes.c_uint32 * 6)()  # effective, permitted, inheritable x2
+        program = seccomp_program(os.uname().machine)
+        self.buffer = ctypes.create_string_buffer(program, len(program)) if program else None
+        self.program = Program(len(program) // 8, ctypes.addressof(self.buffer)) if program else None
+        self.address = ctypes.addressof(self.program) if program else 0
+
+    def apply(self) -> None:
+        """In the call's process: take the call's user, drop every capability, install the filter."""
+        libc = _libc()
+        if self.nested:
+            _nested_user(self.uid)
+        _drop_bounding_set(self.bounding)
+        if self.uid is not None and os.getuid() != self.uid:
+            os.setgroups([])
+            os.setgid(self.uid)
+            os.setuid(self.uid)  # leaving root clears every capability
+        _check(libc.capset(self.header, self.none), "capset")
+        libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)  # old kernels have none to clear
+        _check(libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
+        if self.address:
+            _check(libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, self.address, 0, 0), "seccomp")
+        _check(libc.capget(self.header, self.seen), "capget")
+        if any(self.seen) or libc.prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1 or \
+                (self.address and libc.prctl(PR_GET_SECCOMP, 0, 0, 0, 0) != SECCOMP_MODE_FILTER):
+            raise SetupError("the call would hold privileges after the lock-down")
 
 
 def _has_user(uid: int) -> bool:
@@ -746,6 +781,17 @@ def _has_user(uid: int) -> bool:
     return False
 
 
+def _holds(cap: int) -> bool:
+    with open("/proc/self/status") as handle:
+        effective = next(line for line in handle if line.startswith("CapEff:"))
+    return bool(int(effective.split()[1], 16) & (1 << cap))
+
+
+def _drop_bounding_set(caps: range) -> None:
+    for cap in caps:
+        _check(_libc().prctl(PR_CAPBSET_DROP, cap, 0, 0, 0), f"dropping capability {cap} from the bounding set")
+
+
 def _nested_user(uid: int) -> None:
     """A user namespace of the call's own, where it is ``uid``: the process backend run by a user
     who is not root has only that user (root in the worker's namespace) to map it to."""
@@ -754,49 +800,6 @@ def _nested_user(uid: int) -> None:
     for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {outside_uid} 1"), ("gid_map", f"{uid} {outside_gid} 1")):
         with open(f"/proc/self/{name}", "w") as handle:
             handle.write(text)
-
-
-def _own_status() -> dict:
-    with open("/proc/self/status") as handle:
-        return dict(line.rstrip("\n").split(":\t", 1) for line in handle if ":\t" in line)
-
-
-def _drop_bounding_set() -> None:
-    """Empty the bounding set, so no exec can give a capability back (needs CAP_SETPCAP)."""
-    if not int(_own_status()["CapEff"], 16) & (1 << CAP_SETPCAP):
-        return  # nothing held now, and no_new_privs keeps it so
-    with open("/proc/sys/kernel/cap_last_cap") as handle:
-        last = int(handle.read())
-    for cap in range(last + 1):
-        _check(_libc().prctl(PR_CAPBSET_DROP, cap, 0, 0, 0), f"dropping capability {cap} from the bounding set")
-
-
-def _drop_capabilities() -> None:
-    import ctypes
-
-    class Header(ctypes.Structure):
-        _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
-
-    none = (ctypes.c_uint32 * 6)()  # effective, permitted, inheritable: twice (64 bits)
-    _check(_libc().capset(ctypes.byref(Header(_LINUX_CAPABILITY_VERSION_3, 0)), none), "capset")
-    _libc().prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)  # old kernels have none to clear
-
-
-def _install_seccomp() -> bool:
-    """Install the filter; False on an architecture it has no table for (nothing installed)."""
-    import ctypes
-
-    program = seccomp_program(os.uname().machine)
-    if program is None:
-        return False
-    buffer = ctypes.create_string_buffer(program, len(program))
-
-    class Program(ctypes.Structure):
-        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
-
-    prog = Program(len(program) // 8, ctypes.addressof(buffer))
-    _check(_libc().prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.addressof(prog), 0, 0), "seccomp")
-    return True
 
 
 def seccomp_program(machine: str):
@@ -820,8 +823,9 @@ def seccomp_program(machine: str):
     return b"".join(struct.pack("=HBBI", *i) for i in ins)
 
 
-PR_SET_NO_NEW_PRIVS, PR_CAPBSET_DROP, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 38, 24, 47, 4
-PR_SET_SECCOMP, SECCOMP_MODE_FILTER, CAP_SETPCAP, _LINUX_CAPABILITY_VERSION_3 = 22, 2, 8, 0x20080522
+PR_SET_NO_NEW_PRIVS, PR_GET_NO_NEW_PRIVS, PR_CAPBSET_DROP, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 38, 39, 24, 47, 4
+PR_SET_SECCOMP, PR_GET_SECCOMP, SECCOMP_MODE_FILTER = 22, 21, 2
+CAP_SETPCAP, _LINUX_CAPABILITY_VERSION_3 = 8, 0x20080522
 CLONE_NEWUSER, AF_UNIX = 0x10000000, 1
 CLONE_NAMESPACES = 0x00020000 | 0x02000000 | 0x04000000 | 0x08000000 | 0x10000000 | 0x20000000 | 0x40000000
 BPF_LD, BPF_JEQ, BPF_JGE, BPF_JSET, BPF_RET = 0x20, 0x15, 0x35, 0x45, 0x06
@@ -887,9 +891,11 @@ def _clear_ipc() -> bool:
     removers = {"shm": lambda i: libc.shmctl(i, IPC_RMID, None), "sem": lambda i: libc.semctl(i, 0, IPC_RMID),
                 "msg": lambda i: libc.msgctl(i, IPC_RMID, None)}
     for kind, remove in removers.items():
-        for ident in _sysv_ids(kind):
+        found = _sysv_ids(kind)
+        for ident in found:
             remove(ident)
-    return clean and not any(_sysv_ids(kind) for kind in removers)
+        clean = clean and not (found and _sysv_ids(kind))
+    return clean
 
 
 def _sysv_ids(kind: str) -> list:
@@ -1040,6 +1046,7 @@ def hold() -> int:
 def serve(opts: dict) -> int:
     if opts["private_mounts"]:
         opts["isolation"] = private_mounts()
+    opts["lockdown"] = Lockdown(opts["uid"])
     os.chdir("/")
     for name in PRELOAD:
         __import__(name)
