@@ -14,12 +14,13 @@ import contextlib
 import os
 import socket
 import string
+import subprocess
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
 
-from sandbox_support import USER_UID
+from sandbox_support import USER_UID, as_user
 
 BACKENDS = ("docker", "process", "process-user")
 
@@ -447,6 +448,9 @@ class Targets:
         self.unix_socket.chmod(0o777)
         self._unix_accepted: list = []
         threading.Thread(target=self._accept_unix, daemon=True).start()
+        # A process of that user with the secret in its environment, as latm's own would be.
+        self.user_process = subprocess.Popen([*as_user(USER_UID), "env", "-i", f"LATM_PLANTED_SECRET={self.secret}",
+                                              "sleep", "3600"])
 
     def _accept(self) -> None:
         while True:
@@ -496,6 +500,8 @@ class Targets:
     def close(self) -> None:
         for sock in (self.tcp, self.udp, self.unix):
             sock.close()
+        self.user_process.kill()
+        self.user_process.wait()
 
 
 def host_ip() -> str:

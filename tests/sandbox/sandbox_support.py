@@ -35,6 +35,11 @@ class UserProcessSandbox(ProcessSandbox):
     def _command(self, scratch: str) -> list:
         return [*as_user(self.uid), *worker_command(self.mode, self.uid, scratch, self.worker)]
 
+    def _scratch(self) -> str:
+        scratch = super()._scratch()
+        os.chown(scratch, self.uid, self.uid)  # as latm run by that user would make it
+        return scratch
+
 
 def readable_worker_copy() -> Path:
     """worker.py copied into a fresh directory anyone may read (the checkout may be under /root)."""

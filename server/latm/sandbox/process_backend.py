@@ -114,8 +114,7 @@ class ProcessSandbox:
 
     def run(self, code: str, calls: list[Call], *, timeout_s: Optional[float] = None) -> list[CallResult]:
         limits = jobs.limits_from(self.settings, timeout_s)
-        scratch = tempfile.mkdtemp(prefix="latm-sandbox-")
-        os.chmod(scratch, 0o711)  # calls dropped to user 65534 must pass through to their directory
+        scratch = self._scratch()
         worker: Optional[_Worker] = None
         try:
             worker = _Worker(self._command(scratch), scratch, limits)
@@ -124,6 +123,11 @@ class ProcessSandbox:
             if worker is not None:
                 worker.stop()
             shutil.rmtree(scratch, ignore_errors=True)
+
+    def _scratch(self) -> str:
+        scratch = tempfile.mkdtemp(prefix="latm-sandbox-")
+        os.chmod(scratch, 0o711)  # calls dropped to user 65534 must pass through to their directory
+        return scratch
 
     def status(self) -> SandboxStatus:
         return SandboxStatus("process", interpreter(), 0, ISOLATION[self.mode], self.warning)
