@@ -21,8 +21,9 @@ STOPPED = ["memory_bomb_at_once", "memory_bomb_gradual", "infinite_loop", "sleep
            "fork_bomb", "become_root", "read_private_host_file", "close_result_channel",
            # the seccomp filter every call gets, namespaces or not
            "leave_a_key_in_a_keyring", "leave_a_listening_abstract_socket", "connect_to_a_host_unix_socket"]
-# Run by root, calls are user 65534: the processes of the user running latm are not theirs.
-STOPPED_AS_ROOT = ["read_other_processes_environment", "kill_parent_worker"]
+# Run by root, calls are user 65534 with no privileges: the user running latm is another user.
+STOPPED_AS_ROOT = ["look_for_privileges", "read_other_processes_environment", "kill_parent_worker",
+                   "read_a_private_file_of_the_user_running_latm"]
 NOT_STOPPED = {
     "tcp_to_loopback": "no network namespace: the call reaches the host's loopback",
     "tcp_to_host_address": "no network namespace: the call reaches the host's addresses",
@@ -33,6 +34,7 @@ NOT_STOPPED_AS_USER = {
     "read_other_processes_environment": "no PID namespace, and calls run as the user running latm: they read the "
                                         "environment of that user's processes",
     "kill_parent_worker": "calls run as the worker's user and may signal it",
+    "read_a_private_file_of_the_user_running_latm": "calls run as the user running latm",
 }
 RUNNERS = ["root", "user"]
 
