@@ -95,7 +95,7 @@ def test_targets_are_reachable_from_the_host(targets):
 
 
 def test_the_suite_is_big_enough():
-    assert len(ATTACKS) >= 25
+    assert len(ATTACKS) >= 50
     assert len({a.name for a in ATTACKS}) == len(ATTACKS)
 
 
