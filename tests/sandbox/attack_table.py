@@ -419,7 +419,7 @@ class Targets:
         self.udp.bind(("0.0.0.0", 0))
         self.udp.setblocking(False)
         self._accepted: list = []
-        threading.Thread(target=self._accept, daemon=True).start()
+        threading.Thread(target=self._accept, args=(self.tcp, self._accepted), daemon=True).start()
         self.secret = "latm-secret-" + os.urandom(8).hex()
         self.root = root
         self.secret_file = root / "private.txt"
@@ -447,27 +447,20 @@ class Targets:
         self.unix.listen(8)
         self.unix_socket.chmod(0o777)
         self._unix_accepted: list = []
-        threading.Thread(target=self._accept_unix, daemon=True).start()
+        threading.Thread(target=self._accept, args=(self.unix, self._unix_accepted), daemon=True).start()
         # A process of that user with the secret in its environment, as latm's own would be.
         self.user_process = subprocess.Popen([*as_user(USER_UID), "env", "-i", f"LATM_PLANTED_SECRET={self.secret}",
                                               "sleep", "3600"])
 
-    def _accept(self) -> None:
+    @staticmethod
+    def _accept(listener: socket.socket, arrived: list) -> None:
+        """Record each connection (its peer, or for a unix socket what it sent) until closed."""
         while True:
             try:
-                conn, peer = self.tcp.accept()
+                conn, peer = listener.accept()
             except OSError:
                 return
-            self._accepted.append(peer)
-            conn.close()
-
-    def _accept_unix(self) -> None:
-        while True:
-            try:
-                conn, _ = self.unix.accept()
-            except OSError:
-                return
-            self._unix_accepted.append(conn.recv(16))
+            arrived.append(peer or conn.recv(16))
             conn.close()
 
     def unix_accepted(self) -> list:

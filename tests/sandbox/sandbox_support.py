@@ -41,6 +41,21 @@ class UserProcessSandbox(ProcessSandbox):
         return scratch
 
 
+def kill_the_first_start(sandbox, monkeypatch) -> list:
+    """Make the engine kill ``sandbox``'s next container just before its worker is started in it
+    (a real container dying during its start); returns the list that records the one killed."""
+    real_exec_create, killed = sandbox.api.exec_create, []
+
+    def kill_the_first(container, *args, **kwargs):
+        if not killed:
+            killed.append(container)
+            sandbox.api.kill(container)
+        return real_exec_create(container, *args, **kwargs)
+
+    monkeypatch.setattr(sandbox.api, "exec_create", kill_the_first)
+    return killed
+
+
 def readable_worker_copy() -> Path:
     """worker.py copied into a fresh directory anyone may read (the checkout may be under /root)."""
     folder = Path(tempfile.mkdtemp(prefix="latm-worker-", dir="/var/tmp"))

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import docker
 import pytest
-from sandbox_support import settings
+from sandbox_support import kill_the_first_start, settings
 
 from latm.engine import solve_batch
 from latm.workspace import Workspace
@@ -52,16 +52,7 @@ def broken_image():
 
 def test_a_batch_loses_no_answer_when_a_container_dies_while_it_starts(project, monkeypatch):
     ws = Workspace(project, settings(sandbox="docker", sandbox_pool=1))
-    sandbox, killed = ws.sandbox(), []
-    real_exec_create = sandbox.api.exec_create
-
-    def kill_the_first(container, *args, **kwargs):
-        if not killed:
-            killed.append(container)
-            sandbox.api.kill(container)
-        return real_exec_create(container, *args, **kwargs)
-
-    monkeypatch.setattr(sandbox.api, "exec_create", kill_the_first)
+    killed = kill_the_first_start(ws.sandbox(), monkeypatch)
     try:
         summary = solve_batch(ws, project / "in.jsonl", None, "word_sorting")
     finally:

@@ -8,7 +8,7 @@ import threading
 
 import docker
 import pytest
-from sandbox_support import settings
+from sandbox_support import kill_the_first_start, settings
 
 from latm.sandbox.containers import INSTANCE_LABEL, LABEL, OWNER_LABEL
 from latm.sandbox.docker_backend import DockerSandbox
@@ -145,15 +145,7 @@ def test_a_container_killed_while_it_starts_is_replaced_by_a_fresh_one(api, monk
     """Issue 16, item 7: a container that dies during its start (killed here, by the engine, just
     before the worker is started in it) is retried with a fresh one; no call fails."""
     sandbox = DockerSandbox.open(settings(sandbox="docker", sandbox_pool=1))
-    real_exec_create, killed = sandbox.api.exec_create, []
-
-    def kill_the_first(container, *args, **kwargs):
-        if not killed:
-            killed.append(container)
-            sandbox.api.kill(container)
-        return real_exec_create(container, *args, **kwargs)
-
-    monkeypatch.setattr(sandbox.api, "exec_create", kill_the_first)
+    killed = kill_the_first_start(sandbox, monkeypatch)
     try:
         results = sandbox.run(DOUBLE, [Call(entry="double", args=[i]) for i in range(5)])
     finally:
