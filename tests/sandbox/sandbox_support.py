@@ -13,13 +13,19 @@ from sandbox_settings import sandbox_settings as settings  # noqa: F401 - the sa
 
 from latm.sandbox.process_backend import ProcessSandbox, isolation_mode, worker_command, worker_path
 
-# The user the process backend runs as in the tests of "latm run by a user who is not root": a
-# user id with no account, so it owns nothing on this machine but what a test gives it.
-USER_UID = 24242
+# Who runs the tests, and the user that the tests of "latm run by a user who is not root" run
+# latm's worker as: run by root, a user id with no account, so it owns nothing on this machine but
+# what a test gives it; run by a user, that user (then ``process_sandbox`` is that case).
+RUN_BY_ROOT = os.geteuid() == 0
+USER_UID = 24242 if RUN_BY_ROOT else os.geteuid()
+PROCESS = "process" if RUN_BY_ROOT else "process-user"  # what process_sandbox is, in attack_table's terms
 
 
 def as_user(uid: int) -> tuple:
-    """A command prefix that runs the rest as ``uid`` (its own group, no supplementary groups)."""
+    """A command prefix that runs the rest as ``uid`` (its own group, no supplementary groups);
+    nothing when that is who runs it already."""
+    if uid == os.geteuid():
+        return ()
     return ("setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--")
 
 
@@ -75,7 +81,7 @@ def remove_worker_copy(copy: Path) -> None:
 def user_process_sandbox():
     """The process backend as run by a user who is not root (``USER_UID``). Needs root to become
     that user; when the tests run as another user, ``process_sandbox`` is this case."""
-    if os.geteuid() != 0:
+    if not RUN_BY_ROOT:
         pytest.skip("the tests run as a user who is not root: process_sandbox is that case")
     copy = readable_worker_copy()
     sandbox = UserProcessSandbox(settings(sandbox="process"), USER_UID, str(copy))

@@ -16,7 +16,7 @@ import time
 
 import pytest
 from attack_table import ATTACKS, Attack, Targets, attack_targets, host_ip
-from sandbox_support import user_process_sandbox  # noqa: F401 - a fixture
+from sandbox_support import PROCESS, user_process_sandbox  # noqa: F401 - a fixture
 
 from latm.sandbox.types import Call
 
@@ -105,11 +105,11 @@ def test_attack_on_docker(docker_sandbox, attack, targets):
     check_attack(docker_sandbox, "docker", attack, targets, docker_sandbox.pool.size)
 
 
-@pytest.mark.parametrize("attack", _params("process"))
+@pytest.mark.parametrize("attack", _params(PROCESS))
 def test_attack_on_process_backend(process_sandbox, attack, targets):
     if process_sandbox.mode == "plain":
         pytest.xfail("no namespaces here (unshare refused): the process backend stops only rlimit-bound attacks")
-    check_attack(process_sandbox, "process", attack, targets, 1)
+    check_attack(process_sandbox, PROCESS, attack, targets, 1)
 
 
 @pytest.mark.parametrize("attack", _params("process-user"))

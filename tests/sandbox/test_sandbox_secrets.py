@@ -8,7 +8,8 @@ import os
 
 import docker
 import pytest
-from sandbox_support import USER_UID, UserProcessSandbox, readable_worker_copy, remove_worker_copy, settings
+from sandbox_support import (RUN_BY_ROOT, USER_UID, UserProcessSandbox, readable_worker_copy, remove_worker_copy,
+                             settings)
 
 from latm.sandbox.containers import INSTANCE_LABEL
 from latm.sandbox.docker_backend import DockerSandbox
@@ -65,7 +66,7 @@ def test_process_backend(secret, mode):
 
 
 def test_process_backend_run_by_a_user(secret):
-    if os.geteuid() != 0:
+    if not RUN_BY_ROOT:
         pytest.skip("the tests run as a user who is not root: test_process_backend is that case")
     copy = readable_worker_copy()
     try:
