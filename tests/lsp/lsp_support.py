@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -121,8 +122,13 @@ def uri(path: Path) -> str:
 
 
 def server_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LATM_", "OPENAI_"))}
-    env.update({"PYTHONUNBUFFERED": "1", TEST_KEY_ENV: TEST_KEY})
+    """The test's environment without latm or OpenAI settings (but the sandbox image a test run
+    chose), and user config/state folders of its own, so a developer's own files are never read."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("LATM_", "OPENAI_")) or k == "LATM_SANDBOX_IMAGE"}
+    user_dirs = Path(tempfile.gettempdir()) / "latm-test-user"
+    env.update({"PYTHONUNBUFFERED": "1", TEST_KEY_ENV: TEST_KEY, "XDG_CONFIG_HOME": str(user_dirs / "config"),
+                "XDG_STATE_HOME": str(user_dirs / "state")})
     env.update(extra)
     return env
 

@@ -10,6 +10,7 @@ from families import DYCK_LANGUAGES, WORD_SORTING
 from lsp_support import bbh_family, examples_markdown, llm_env, maker_responder, server_containers
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
+from sandbox_settings import sandbox_settings
 from scripted_llm import Delay
 
 pytestmark = pytest.mark.docker
@@ -108,7 +109,7 @@ async def test_verify_and_sandbox_status(root, open_editor, llm, docker_sandbox)
     doc = editor.open(root / "notes.md", examples_markdown("word_sorting"))
     await editor.command("latm.makeTool", {"uri": doc, "range": WHOLE, "name": "word_sorting"})
     status = await editor.command("latm.sandboxStatus", {})
-    assert status["backend"] == "docker" and status["image"].startswith("latm-sandbox:1") and status["warm_containers"] >= 1
+    assert status["backend"] == "docker" and status["image"].startswith(sandbox_settings().sandbox_image) and status["warm_containers"] >= 1
 
     checked = await editor.command("latm.verifyTool", {"name": "word_sorting"})
     assert checked["verified"] is True and checked["passed"] == checked["total"] == 9 and checked["failures"] == []
