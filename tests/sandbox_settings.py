@@ -13,3 +13,10 @@ def sandbox_settings(**overrides):
 
     image = os.environ.get("LATM_SANDBOX_IMAGE")
     return dataclasses.replace(Settings(**({"sandbox_image": image} if image else {})), **overrides)
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """This process's environment without latm or OpenAI settings, for a ``latm`` subprocess —
+    except ``LATM_SANDBOX_IMAGE``, the image a whole test run was pointed at."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LATM_", "OPENAI_")) or k == "LATM_SANDBOX_IMAGE"}
+    return env | extra

@@ -18,6 +18,7 @@ from lsprotocol import types
 from pygls.uris import from_fs_path
 from pytest_lsp import client_capabilities
 from pytest_lsp.client import LanguageClient, make_test_lsp_client
+from sandbox_settings import clean_env
 
 from latm.toolbox.manifest import Example, Manifest, ParserEntry, Provenance, UseCase, Verification
 from latm.toolbox.store import ToolFiles, write_tool
@@ -124,8 +125,7 @@ def uri(path: Path) -> str:
 def server_env(**extra: str) -> dict[str, str]:
     """The test's environment without latm or OpenAI settings (but the sandbox image a test run
     chose), and user config/state folders of its own, so a developer's own files are never read."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("LATM_", "OPENAI_")) or k == "LATM_SANDBOX_IMAGE"}
+    env = clean_env()
     user_dirs = Path(tempfile.gettempdir()) / "latm-test-user"
     env.update({"PYTHONUNBUFFERED": "1", TEST_KEY_ENV: TEST_KEY, "XDG_CONFIG_HOME": str(user_dirs / "config"),
                 "XDG_STATE_HOME": str(user_dirs / "state")})
