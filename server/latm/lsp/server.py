@@ -21,6 +21,7 @@ from pygls.uris import from_fs_path, to_fs_path
 
 from latm import __version__
 from latm.lsp import commands, hover, kinds, progress
+from latm.lsp.errors import guarded
 from latm.lsp.session import Session
 from latm.lsp.settings import SECTION
 from latm.toolbox.watch import tool_names
@@ -99,18 +100,20 @@ def build_server(root: Path) -> LatmLanguageServer:
     )
     async def code_action(ls: LatmLanguageServer, params: types.CodeActionParams) -> list[types.CodeAction]:
         actions = importlib.import_module("latm.lsp.actions")  # engine-facing: loaded while initializing
-        return await actions.code_actions(session, params)
+        return await guarded(session, "code action", actions.code_actions(session, params))
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     async def on_hover(ls: LatmLanguageServer, params: types.HoverParams) -> Optional[types.Hover]:
-        ws = await session.workspace()
-        doc = ls.workspace.get_text_document(params.text_document.uri)
-        if not doc.path:
-            return None
-        return await session.lookup(hover.hover, ws.registry, doc, params.position)
+        return await guarded(session, "hover", _hover(session, params))
 
     commands.register_all(server, session)
     return server
+
+
+async def _hover(session: Session, params: types.HoverParams) -> Optional[types.Hover]:
+    ws = await session.workspace()
+    doc = await session.document(params.text_document.uri)
+    return await session.lookup(hover.hover, ws.registry, doc, params.position)
 
 
 def _load_engine() -> None:
