@@ -20,7 +20,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
 from latm import __version__
-from latm.lsp import commands, hover, kinds, progress
+from latm.lsp import commands, framing, hover, kinds, progress
 from latm.lsp.errors import guarded
 from latm.lsp.session import Session
 from latm.lsp.settings import SECTION
@@ -181,7 +181,7 @@ def serve(root: Path, log_file: Optional[Path] = None) -> int:
     sys.stdout = sys.stderr  # a stray print must not corrupt the protocol stream
     server = build_server(Path(root))
     try:
-        server.start_io(sys.stdin.buffer, stdout)
+        framing.serve_stdio(server, sys.stdin.buffer, stdout)  # pygls' own reader trusts Content-Length
     finally:
         server.session.close()
     return 0 if server.shutdown_requested else 1
