@@ -22,6 +22,7 @@ from pygls.uris import from_fs_path, to_fs_path
 from latm import __version__
 from latm.lsp import commands, framing, hover, kinds, progress
 from latm.lsp.errors import guarded
+from latm.lsp.protocol import LatmProtocol
 from latm.lsp.session import Session
 from latm.lsp.settings import SECTION
 from latm.toolbox.watch import tool_names
@@ -34,7 +35,8 @@ QUIET_LOGGERS = ("pygls", "httpx", "httpx2", "httpcore", "openai", "docker", "ur
 
 class LatmLanguageServer(LanguageServer):
     def __init__(self, root: Path) -> None:
-        super().__init__("latm", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        super().__init__("latm", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+                         protocol_cls=LatmProtocol)
         self.session = Session(self, root)
         self.shutdown_requested = False
 
