@@ -156,7 +156,8 @@ async def test_a_longer_length_that_swallows_the_next_message_recovers_after_it(
     b"X" * (3 * 1024 * 1024) + b"\r\n",  # a header line of 3 MB
     b"Content-Length: 2\r\n\r\n[]",  # JSON, but not an object
     b"Content-Length: 1\r\n\r\n5",
-], ids=["no_number", "blank_lines", "3mb_line", "json_array", "json_number"])
+    b"Content-Length: 200000\r\n\r\n" + b"[" * 100000 + b"]" * 100000,  # nested too deep to parse
+], ids=["no_number", "blank_lines", "3mb_line", "json_array", "json_number", "deep_json"])
 async def test_junk_between_messages_is_skipped(raw, junk):
     await raw.write(junk)
     await raw.still_serving(18)

@@ -121,7 +121,7 @@ class _Frames:
     async def frames(self) -> AsyncIterator[Union[Frame, Refused]]:
         length, junk = None, False
         while (line := await self._line()) is not None:
-            match = _LENGTH.search(line[-MAX_HEADER_BYTES:])
+            match = _LENGTH.search(line, max(0, len(line) - MAX_HEADER_BYTES))
             if match and match.start() == 0 or not match and _HEADER.match(line):
                 length = int(match.group(1)) if match else length
             elif line.strip() == b"" and length is not None:
@@ -175,9 +175,9 @@ async def _serve(server: LanguageServer, fd: int) -> None:
 def _handle(server: LanguageServer, body: bytes) -> None:
     try:
         data = json.loads(body)
-    except ValueError as err:
+    except (ValueError, RecursionError) as err:
         log.warning("a message that is not JSON: %s", err)
-        _reply_error(server, None, PARSE_ERROR, f"The message is not JSON: {err}")
+        _reply_error(server, None, PARSE_ERROR, f"The message is not JSON (or nested too deep): {err}")
         return
     if not isinstance(data, dict):
         _reply_error(server, None, INVALID_REQUEST, f"A message must be a JSON object, got {type(data).__name__}")
@@ -213,7 +213,7 @@ def _request_id(body: bytes) -> Any:
     """The id of the request ``body`` holds, if it can be read whole; otherwise None."""
     try:
         data = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     return data.get("id") if isinstance(data, dict) and "method" in data else None
 
