@@ -118,6 +118,10 @@ def examples_markdown(task: str, count: int = 6, question: Optional[str] = None)
     return f"# {task} examples\n\n{blocks}\n\nNow a new one:\n\nQuestion: {question or test[0].question}\n"
 
 
+def git(root: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=root, check=True, capture_output=True, text=True).stdout
+
+
 def uri(path: Path) -> str:
     return from_fs_path(str(path))
 
