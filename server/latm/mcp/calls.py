@@ -1,0 +1,47 @@
+"""An agent's call of a listed tool: arguments checked, the entry function run in the workspace's
+sandbox, the answer counted (path ``mcp``), the value or a clear error sent back.
+
+Blocking (the sandbox call): the server runs it in a worker thread.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import mcp_types as types
+
+from latm.dispatch.answers import MCP, record_answer
+from latm.engine import checks
+from latm.errors import LatmError
+from latm.mcp import results
+from latm.mcp.catalog import RESULT_KEY, Listed
+from latm.mcp.schema import argument_problem
+from latm.sandbox.types import Call, CallResult
+from latm.workspace import Workspace
+
+
+def call_listed(ws: Workspace, listed: Listed, arguments: dict[str, Any]) -> types.CallToolResult:
+    name = listed.tool.name
+    problem = argument_problem(listed.definition.input_schema, arguments)
+    if problem:
+        return results.failed(f"Bad arguments for {name}: {problem}. Nothing was run; the input schema of "
+                              f"{name} says what it takes.")
+    call = Call(entry=listed.signature.entry, args=listed.signature.call_args(arguments))
+    try:
+        (result,) = checks.run(ws.sandbox(), listed.tool.code, [call], ws.settings.timeout_s)
+    except LatmError as err:  # e.g. the sandbox cannot start
+        return results.failed(f"{name} could not run: {err}")
+    if not result.ok:
+        return results.failed(failure_text(name, result))
+    record_answer(ws, json.dumps({name: arguments}, sort_keys=True), name, MCP)
+    return results.ok({RESULT_KEY: result.value})
+
+
+def failure_text(name: str, result: CallResult) -> str:
+    if result.outcome == "error":
+        where = f" ({result.traceback[-1].strip()})" if result.traceback else ""
+        return f"{name} raised {result.error_type}: {result.message}{where}"
+    if result.outcome == "timeout":
+        return f"{name} timed out in the sandbox: {result.message} (the limit is the setting timeout_s)."
+    return f"{name} failed in the sandbox ({result.outcome}): {result.message}"
