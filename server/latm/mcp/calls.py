@@ -40,8 +40,18 @@ def call_listed(ws: Workspace, listed: Listed, arguments: dict[str, Any]) -> typ
 
 def failure_text(name: str, result: CallResult) -> str:
     if result.outcome == "error":
-        where = f" ({result.traceback[-1].strip()})" if result.traceback else ""
-        return f"{name} raised {result.error_type}: {result.message}{where}"
+        return f"{name} raised {result.error_type}: {result.message}{_where(result.traceback)}"
     if result.outcome == "timeout":
         return f"{name} timed out in the sandbox: {result.message} (the limit is the setting timeout_s)."
     return f"{name} failed in the sandbox ({result.outcome}): {result.message}"
+
+
+def _where(traceback: list[str]) -> str:
+    """`` (tool.py line 3, in f: return [x][y])`` from the sandbox's traceback of the tool's own code."""
+    frames = [i for i, line in enumerate(traceback) if line.lstrip().startswith('File "<tool>"')]
+    if not frames:
+        return ""
+    frame = traceback[frames[-1]].strip()
+    place = frame.split(", ", 1)[1] if ", " in frame else frame
+    code = traceback[frames[-1] + 1].strip() if frames[-1] + 1 < len(traceback) else ""
+    return f" (tool.py {place}" + (f": {code})" if code else ")")
