@@ -66,7 +66,7 @@ class Progress:
             self.value = max(self.value + 0.1, (event.fraction or 0.0) * 100)
             value = self.value
         sent = asyncio.run_coroutine_threadsafe(
-            self.session.report_progress(value, 100.0, f"{event.stage}: {event.message}"), self.loop)
+            self.session.report_progress(value, 100.0, event.message), self.loop)
         try:
             sent.result(timeout=SEND_WAIT_S)
         except Exception as err:  # the client left or the request ended: the work goes on
