@@ -18,6 +18,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
 from latm.engine.source import CodeProblem, parse
+from latm.errors import LatmError
 
 SIMPLE = {"str": "string", "int": "integer", "float": "number", "bool": "boolean", "None": "null",
           "NoneType": "null"}
@@ -62,9 +63,21 @@ class Signature:
         """The sandbox call's ``args``: keywords, or in order when the function takes positional-only ones."""
         if not any(p.positional_only for p in self.params):
             return dict(arguments)
-        given = [p.name for p in self.params if p.name in arguments]
-        last = max((i for i, p in enumerate(self.params) if p.name in given), default=-1)
-        return [arguments[p.name] for p in self.params[: last + 1]]
+        last = max((i for i, p in enumerate(self.params) if p.name in arguments), default=-1)
+        return [_positional(p, arguments, self.params[last].name) for p in self.params[: last + 1]]
+
+
+class ArgumentGap(LatmError):
+    """A positional-only call cannot skip a parameter whose default is not a plain value."""
+
+
+def _positional(param: Param, arguments: dict, last: str) -> Any:
+    if param.name in arguments:
+        return arguments[param.name]
+    if "default" in param.schema:
+        return param.schema["default"]
+    raise ArgumentGap(f"Give '{param.name}' too: the function takes its arguments by position, '{param.name}' comes "
+                      f"before '{last}', and its default is not a plain value latm can send.")
 
 
 def read_signature(code: str, entry: str, use_case_codes: Sequence[str] = ()) -> Signature:
@@ -88,10 +101,10 @@ def read_signature(code: str, entry: str, use_case_codes: Sequence[str] = ()) ->
 
 
 def _param(arg: ast.arg, positional_only: bool, keyword_only: bool, default: Optional[ast.expr], values: list) -> Param:
-    schema = annotation_schema(arg.annotation)
-    if schema is None:
-        schema = value_schema(values) | {"description": INFERRED}
     found, value = _literal(default) if default is not None else (False, None)
+    schema = annotation_schema(arg.annotation)
+    if schema is None:  # the default is one more observed value: `table=None` also takes null
+        schema = value_schema(values + [value] * found) | {"description": INFERRED}
     if found:
         schema = schema | {"default": value}
     return Param(arg.arg, positional_only, keyword_only, default is None, schema)
