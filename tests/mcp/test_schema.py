@@ -11,7 +11,7 @@ from jsonschema import Draft202012Validator
 
 from latm.engine.source import CodeProblem
 from latm.mcp.catalog import Catalog
-from latm.mcp.schema import ArgumentGap, argument_problem, read_signature
+from latm.mcp.schema import ArgumentCheck, ArgumentGap, read_signature
 from latm.toolbox.registry import Registry
 from mcp_support import write_hand_tool
 
@@ -83,7 +83,7 @@ def test_unannotated_parameters_get_a_schema_from_the_use_cases_arguments():
 def test_a_parameter_no_use_case_shows_accepts_any_json_value():
     schema = read_signature("def f(x):\n    return x\n", "f", ["ans = f(some_call())\n"]).input_schema()
     assert set(schema["properties"]["x"]) == {"description"}
-    assert argument_problem(schema, {"x": {"any": [1, "thing"]}}) is None
+    assert ArgumentCheck(schema).problem({"x": {"any": [1, "thing"]}}) is None
 
 
 def test_positional_only_parameters_are_passed_in_order_and_kwargs_allow_extra_arguments():
@@ -113,7 +113,7 @@ def test_reading_never_runs_the_code():
 ])
 def test_arguments_are_checked_against_the_schema(arguments, problem):
     schema = read_signature("def f(words: list[str]) -> list[str]:\n    return words\n", "f").input_schema()
-    assert argument_problem(schema, arguments) == problem
+    assert ArgumentCheck(schema).problem(arguments) == problem
 
 
 COUNT = '''"""Count the words of a sentence."""

@@ -16,14 +16,13 @@ from latm.engine import checks
 from latm.errors import LatmError
 from latm.mcp import results
 from latm.mcp.catalog import RESULT_KEY, Listed
-from latm.mcp.schema import argument_problem
 from latm.sandbox.types import Call, CallResult
 from latm.workspace import Workspace
 
 
 def call_listed(ws: Workspace, listed: Listed, arguments: dict[str, Any]) -> types.CallToolResult:
     name = listed.tool.name
-    problem = argument_problem(listed.definition.input_schema, arguments)
+    problem = listed.check.problem(arguments)
     if problem:
         return results.failed(f"Bad arguments for {name}: {problem}. Nothing was run; the input schema of "
                               f"{name} says what it takes.")

@@ -17,7 +17,7 @@ from typing import Optional
 import mcp_types as types
 
 from latm.engine.source import CodeProblem
-from latm.mcp.schema import Signature, read_signature, use_case_arguments
+from latm.mcp.schema import ArgumentCheck, Signature, read_signature, use_case_arguments
 from latm.toolbox.registry import Registry, Tool
 
 log = logging.getLogger(__name__)
@@ -30,6 +30,7 @@ class Listed:
     tool: Tool
     signature: Signature
     definition: types.Tool
+    check: ArgumentCheck
 
 
 def listable(tool: Tool) -> bool:
@@ -77,7 +78,7 @@ class Catalog:
             output_schema={"type": "object", "properties": {RESULT_KEY: signature.returns}, "required": [RESULT_KEY]},
             annotations=types.ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=False),
         )
-        return Listed(tool, signature, definition)
+        return Listed(tool, signature, definition, ArgumentCheck(definition.input_schema))
 
 
 def description(tool: Tool, signature: Signature) -> str:

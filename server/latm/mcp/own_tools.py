@@ -20,6 +20,7 @@ from latm.engine.examples import ExampleScan
 from latm.errors import EmptyQuestion
 from latm.mcp import results
 from latm.mcp.catalog import Catalog
+from latm.mcp.schema import ArgumentCheck
 from latm.progress import CancelToken, ProgressCallback
 from latm.toolbox.manifest import Example
 from latm.toolbox.names import NAME_RE
@@ -111,6 +112,7 @@ class OwnTools:
     def __init__(self, catalog: Catalog, make_enabled: bool) -> None:
         self.catalog = catalog
         self.definitions = {tool.name: tool for tool in [SOLVE_TOOL, LIST_TOOL] + ([MAKE_TOOL] if make_enabled else [])}
+        self.checks = {name: ArgumentCheck(tool.input_schema) for name, tool in self.definitions.items()}
         self._making: set[str] = set()
         self._lock = threading.Lock()
 

@@ -291,10 +291,16 @@ def _json_value(value: Any) -> tuple[bool, Any]:
 
 # Checking arguments.
 
-def argument_problem(schema: dict, arguments: Any) -> Optional[str]:
-    """None when ``arguments`` fit ``schema``; else one sentence saying where and why not."""
-    error = best_match(Draft202012Validator(schema).iter_errors(arguments))
-    if error is None:
-        return None
-    where = ".".join(str(part) for part in error.absolute_path)
-    return f"{'argument ' + repr(where) + ': ' if where else ''}{error.message}"
+class ArgumentCheck:
+    """Checks arguments against one input schema (compiled once: a tool is called many times)."""
+
+    def __init__(self, schema: dict) -> None:
+        self._validator = Draft202012Validator(schema)
+
+    def problem(self, arguments: Any) -> Optional[str]:
+        """None when ``arguments`` fit the schema; else one sentence saying where and why not."""
+        error = best_match(self._validator.iter_errors(arguments))
+        if error is None:
+            return None
+        where = ".".join(str(part) for part in error.absolute_path)
+        return f"{'argument ' + repr(where) + ': ' if where else ''}{error.message}"

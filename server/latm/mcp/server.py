@@ -29,7 +29,6 @@ from latm.mcp.calls import call_listed
 from latm.mcp.catalog import Catalog, listable
 from latm.mcp.notify import Announcer, Progress
 from latm.mcp.own_tools import OWN_NAMES, Handler, OwnTools
-from latm.mcp.schema import argument_problem
 from latm.progress import CancelToken
 from latm.toolbox import manifest as mf
 from latm.workspace import Workspace
@@ -71,7 +70,9 @@ class ToolboxServer:
             on_read_resource=self.read_resource, on_subscriptions_listen=self.announcer.listen,
             get_tool_input_schema=self.input_schema,
         )
-        self.server.middleware.append(self.announcer.remember)
+        # In place of the SDK's default OpenTelemetry middleware: latm exports no traces, and the span
+        # it opens costs about half a millisecond of CPU per request (tests/bench/mcp_bench.py).
+        self.server.middleware = [self.announcer.remember]
 
     def attach(self, loop: asyncio.AbstractEventLoop) -> None:
         """The loop the transport serves on: list changes are sent from it."""
@@ -97,14 +98,14 @@ class ToolboxServer:
         handler = self.own.handler(params.name)
         if handler is not None:
             return await self.call_own(ctx, params.name, handler, arguments)
-        listed = await self.off_loop(self.catalog.get, params.name)
+        listed = self.catalog.get(params.name)  # built already: a reload rebuilds it in the reloading thread
         if listed is None:
             raise MCPError(types.INVALID_PARAMS, self.not_offered(params.name))
         return await self.off_loop(self.guarded, params.name, lambda: call_listed(self.ws, listed, arguments))
 
     async def call_own(self, ctx: ServerRequestContext, name: str, handler: Handler,
                        arguments: dict[str, Any]) -> types.CallToolResult:
-        problem = argument_problem(self.own.definitions[name].input_schema, arguments)
+        problem = self.own.checks[name].problem(arguments)
         if problem:
             return results.failed(f"Bad arguments for {name}: {problem}. Nothing was run.")
         cancel, progress = CancelToken(), Progress(ctx.session, asyncio.get_running_loop())
