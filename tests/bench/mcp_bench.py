@@ -34,7 +34,7 @@ import anyio
 HERE = Path(__file__).resolve()
 sys.path[:0] = [str(HERE.parent), str(HERE.parents[1] / "mcp")]
 
-from benchlib import load_average, machine, machine_line, package_versions, percentile, write_report  # noqa: E402
+from benchlib import finish, machine, package_versions, percentile  # noqa: E402
 from mcp_support import User, connect, project_with_toolbox  # noqa: E402
 
 from latm.sandbox import Call, open_sandbox  # noqa: E402
@@ -166,12 +166,7 @@ def main() -> int:
     report["goal_added_p50_ms"] = GOAL_ADDED_MS
     report["cpu_ms_per_call"] = found["cpu_ms_per_call"]
     report["throughput"] = found["throughput"]
-    report["machine"]["load_average_at_end"] = load_average()
-    print(machine_line(report["machine"]))
-    print(table(report))
-    print()
-    write_report(report, Path(args.out))
-    return 0
+    return finish(report, table(report), Path(args.out))
 
 
 if __name__ == "__main__":

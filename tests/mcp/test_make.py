@@ -25,14 +25,6 @@ pytestmark = pytest.mark.docker
 TRAIN, VALIDATION, TEST = split("word_sorting")
 
 
-@pytest.fixture
-def llm():
-    server = ScriptedLLM().start()
-    yield server
-    server.stop()
-    assert not server.unexpected, f"requests with no scripted reply: {server.unexpected}"
-
-
 async def tool_names(agent) -> set[str]:
     return {tool.name for tool in (await agent.list_tools()).tools}
 
@@ -51,8 +43,7 @@ async def test_latm_make_is_absent_unless_the_user_turns_it_on_and_a_project_can
         assert "latm_make" in await tool_names(session.client)
 
 
-async def test_an_agent_makes_a_tool_with_progress_and_then_uses_it(project, user, llm):
-    llm.respond = maker_responder(bbh_family(WORD_SORTING))
+async def test_an_agent_makes_a_tool_with_progress_and_then_uses_it(project, user):
     user.configure("mcp_make = true\n")
     reports: list[tuple[float, float, str]] = []
     changed = anyio.Event()
@@ -64,32 +55,32 @@ async def test_an_agent_makes_a_tool_with_progress_and_then_uses_it(project, use
         if isinstance(message, types.ToolListChangedNotification):
             changed.set()
 
-    env = user.env(LATM_BASE_URL=llm.url)
-    async with connect(project, env, message_handler=on_message) as session:
-        agent = session.client
-        made = await agent.call_tool("latm_make", {"name": "sorted_words", "examples": examples_markdown("word_sorting")},
-                                     progress_callback=on_progress)
-        assert not made.is_error, made.content
-        assert made.structured_content["verified"] == "9/9" and made.structured_content["sandbox"] == "docker"
-        assert made.structured_content["parser"] is True and made.structured_content["tokens_in"] > 0
-        messages = [message for _, _, message in reports]
-        for stage in ("propose 1/3", "verify 1/3", "wrap", "parser 1/3", "write"):
-            assert stage in messages, messages
-        values = [progress for progress, _, _ in reports]
-        assert values == sorted(set(values)) and all(total == 100.0 for _, total, _ in reports)
+    examples = examples_markdown("word_sorting")
+    with ScriptedLLM(respond=maker_responder(bbh_family(WORD_SORTING))) as llm:
+        async with connect(project, user.env(LATM_BASE_URL=llm.url), message_handler=on_message) as session:
+            agent = session.client
+            made = await agent.call_tool("latm_make", {"name": "sorted_words", "examples": examples},
+                                         progress_callback=on_progress)
+            assert not made.is_error, made.content
+            assert made.structured_content["verified"] == "9/9" and made.structured_content["sandbox"] == "docker"
+            assert made.structured_content["parser"] is True and made.structured_content["tokens_in"] > 0
+            with anyio.fail_after(WAIT_S):
+                await changed.wait()
+            assert "sorted_words" in await tool_names(agent)
+            words = TEST[0].question.split("List:", 1)[1].split()
+            called = await agent.call_tool("sorted_words", {"words": words})
+            assert called.structured_content == {"result": sorted(words)}, called.content
+            again = await agent.call_tool("latm_make", {"name": "sorted_words", "examples": examples})
+            assert again.is_error and "latm_make never replaces one" in again.content[0].text
+    assert not llm.unexpected and len(llm.chat_requests()) == 4  # propose, tests, wrap, parser; none for the refusal
+    messages = [message for _, _, message in reports]
+    for stage in ("propose 1/3", "verify 1/3", "wrap", "parser 1/3", "write"):
+        assert stage in messages, messages
+    values = [progress for progress, _, _ in reports]
+    assert values == sorted(set(values)) and all(total == 100.0 for _, total, _ in reports)
 
-        with anyio.fail_after(WAIT_S):
-            await changed.wait()
-        assert "sorted_words" in await tool_names(agent)
-        words = TEST[0].question.split("List:", 1)[1].split()
-        called = await agent.call_tool("sorted_words", {"words": words})
-        assert called.structured_content == {"result": sorted(words)}, called.content
-        again = await agent.call_tool("latm_make", {"name": "sorted_words", "examples": examples_markdown("word_sorting")})
-        assert again.is_error and "latm_make never replaces one" in again.content[0].text
-    assert len(llm.chat_requests()) == 4  # propose, tests, wrap, parser; the refused make asked nothing
 
-
-async def test_a_cancelled_make_writes_nothing_and_the_server_goes_on(project, user, llm):
+async def test_a_cancelled_make_writes_nothing_and_the_server_goes_on(project, user):
     asked = threading.Event()
     respond = maker_responder(bbh_family(WORD_SORTING))
 
@@ -97,24 +88,23 @@ async def test_a_cancelled_make_writes_nothing_and_the_server_goes_on(project, u
         asked.set()
         return Delay(WAIT_S * 2, respond(messages, model))
 
-    llm.respond = slow_maker
     user.configure("mcp_make = true\n")
-    async with connect(project, user.env(LATM_BASE_URL=llm.url)) as session:
-        agent = session.client
-        async with anyio.create_task_group() as group:
-            group.start_soon(agent.call_tool, "latm_make",
-                             {"name": "sorted_words", "examples": [{"question": e.question, "answer": e.answer}
-                                                                   for e in TRAIN + VALIDATION]})
-            await anyio.to_thread.run_sync(asked.wait, WAIT_S)  # the maker is thinking
-            group.cancel_scope.cancel()  # the client sends notifications/cancelled
-        failed = project / ".latm" / "failed"
-        with anyio.fail_after(WAIT_S):
-            while not (failed.is_dir() and any(failed.glob("sorted_words-*.json"))):
-                await anyio.sleep(0.1)  # until the make has stopped and said why
-        record = next(failed.glob("sorted_words-*.json")).read_text()
-        assert "Cancelled" in record and '"stage": "propose"' in record
-        assert not (project / "toolbox" / "sorted_words").exists()
-        assert "sorted_words" not in await tool_names(agent)
-        listed = await agent.call_tool("latm_list", {})
-        assert not listed.is_error and "sorted_words" not in [t["name"] for t in listed.structured_content["tools"]]
-    assert len(llm.chat_requests()) == 1
+    examples = [{"question": e.question, "answer": e.answer} for e in TRAIN + VALIDATION]
+    failed = project / ".latm" / "failed"
+    with ScriptedLLM(respond=slow_maker) as llm:
+        async with connect(project, user.env(LATM_BASE_URL=llm.url)) as session:
+            agent = session.client
+            async with anyio.create_task_group() as group:
+                group.start_soon(agent.call_tool, "latm_make", {"name": "sorted_words", "examples": examples})
+                await anyio.to_thread.run_sync(asked.wait, WAIT_S)  # the maker is thinking
+                group.cancel_scope.cancel()  # the client sends notifications/cancelled
+            with anyio.fail_after(WAIT_S):
+                while not (failed.is_dir() and any(failed.glob("sorted_words-*.json"))):
+                    await anyio.sleep(0.1)  # until the make has stopped and said why
+            record = next(failed.glob("sorted_words-*.json")).read_text()
+            assert "Cancelled" in record and '"stage": "propose"' in record
+            assert not (project / "toolbox" / "sorted_words").exists()
+            assert "sorted_words" not in await tool_names(agent)
+            listed = await agent.call_tool("latm_list", {})
+            assert not listed.is_error and "sorted_words" not in [t["name"] for t in listed.structured_content["tools"]]
+    assert not llm.unexpected and len(llm.chat_requests()) == 1
