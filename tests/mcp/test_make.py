@@ -108,3 +108,29 @@ async def test_a_cancelled_make_writes_nothing_and_the_server_goes_on(project, u
             listed = await agent.call_tool("latm_list", {})
             assert not listed.is_error and "sorted_words" not in [t["name"] for t in listed.structured_content["tools"]]
     assert not llm.unexpected and len(llm.chat_requests()) == 1
+
+
+def test_only_the_users_own_settings_turn_mcp_make_on(tmp_path, user):
+    from latm import trust
+    from latm.settings import load_settings
+
+    root = tmp_path / "repo"
+    root.mkdir()
+    config = root / "latm.toml"
+    environ = {"HOME": str(user.home), "XDG_CONFIG_HOME": str(user.home / "config"),
+               "XDG_STATE_HOME": str(user.home / "state")}
+
+    def mcp_make(**extra: str) -> tuple[bool, list[str]]:
+        settings, problems = load_settings(root, environ=environ | extra)
+        return settings.mcp_make, [p.key for p in problems]
+
+    assert mcp_make() == (False, [])
+    config.write_text("mcp_make = true\n")
+    assert mcp_make() == (False, ["mcp_make"])
+    trust.trust(config, trust.sha256(config.read_bytes()), environ)
+    assert mcp_make() == (False, ["mcp_make"])  # trusting the file does not let it spend the user's money
+    assert mcp_make(LATM_MCP_MAKE="1") == (True, [])  # the user's environment
+    user.configure("mcp_make = true\n")
+    assert mcp_make() == (True, [])  # the user's config; the project's agrees
+    config.write_text("mcp_make = false\n")
+    assert mcp_make() == (False, [])  # a project may turn it off
