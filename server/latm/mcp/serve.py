@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
+import os
 import socket
 from pathlib import Path
 from typing import Any, Mapping, Optional
@@ -29,6 +30,14 @@ WATCH_STEP_MS = 20  # a lone change is picked up this long after the last write 
 def serve(root: Path, flags: Mapping[str, Any], http_port: Optional[int] = None, host: str = "127.0.0.1") -> int:
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
+    listening = None
+    if http_port is not None:
+        try:
+            listening = socket.create_server((host, http_port), family=_family(host))
+        except (OSError, OverflowError) as err:
+            log.error("cannot listen on %s port %s: %s; choose another --http PORT or --host", host, http_port,
+                      os.strerror(err.errno) if getattr(err, "errno", None) else str(err).rstrip("."))
+            return 1
     ws = Workspace.open(root, flags=flags)
     for problem in ws.problems:
         log.warning("warning: %s", problem)
@@ -37,7 +46,10 @@ def serve(root: Path, flags: Mapping[str, Any], http_port: Optional[int] = None,
     log.info("serving %d tools of %s over MCP (%s)", len(front.catalog.tools()), ws.toolbox_dir,
              "stdio" if http_port is None else "streamable HTTP")
     try:
-        anyio.run(_stdio if http_port is None else _http, front, host, http_port or 0)
+        if listening is None:
+            anyio.run(_stdio, front)
+        else:
+            anyio.run(_http, front, listening, host)
     except KeyboardInterrupt:
         pass
     finally:
@@ -47,7 +59,7 @@ def serve(root: Path, flags: Mapping[str, Any], http_port: Optional[int] = None,
     return 0
 
 
-async def _stdio(front: ToolboxServer, _host: str, _port: int) -> None:
+async def _stdio(front: ToolboxServer) -> None:
     from mcp.server.stdio import stdio_server
 
     front.attach(asyncio.get_running_loop())
@@ -55,17 +67,15 @@ async def _stdio(front: ToolboxServer, _host: str, _port: int) -> None:
         await front.server.run(read_stream, write_stream, front.server.create_initialization_options())
 
 
-async def _http(front: ToolboxServer, host: str, port: int) -> None:
+async def _http(front: ToolboxServer, listening: socket.socket, host: str) -> None:
     import uvicorn
 
     front.attach(asyncio.get_running_loop())
-    app = front.server.streamable_http_app(host=host)
-    listening = socket.create_server((host, port), family=_family(host))
-    bound = listening.getsockname()[1]
+    app = front.server.streamable_http_app(host=host)  # on loopback: DNS-rebinding protection
     if not _loopback(host):
         log.warning("listening on %s: anyone who reaches this address can call the tools; there is no "
                     "authentication", host)
-    log.info("MCP endpoint: http://%s:%d/mcp", f"[{host}]" if ":" in host else host, bound)
+    log.info("MCP endpoint: http://%s:%d/mcp", f"[{host}]" if ":" in host else host, listening.getsockname()[1])
     config = uvicorn.Config(app, log_config=None, log_level="warning", lifespan="on")
     await uvicorn.Server(config).serve(sockets=[listening])
 

@@ -1,9 +1,11 @@
-"""In stdio mode stdout carries the protocol and nothing else: startup warnings and logs go to
-stderr, and the server ends cleanly when the client closes its stdin."""
+"""The ``latm mcp`` process: in stdio mode stdout carries the protocol and nothing else (startup
+warnings and logs go to stderr) and the server ends cleanly when the client closes its stdin; an
+address it cannot listen on is one clear line."""
 
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 
 import pytest
@@ -52,3 +54,14 @@ def test_stdout_holds_only_protocol_messages(project, user, tmp_path):
     assert by_id[4]["result"]["isError"] is True
     assert "latm setting 'timeout_s'" in stderr and "bad value" in stderr
     assert "serving 3 tools" in stderr
+
+
+def test_a_port_it_cannot_listen_on_is_one_clear_line(project, user):
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        done = subprocess.run(command(project, "--http", str(port)), capture_output=True, text=True, env=user.env(),
+                              timeout=WAIT_S)
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr.strip().splitlines() == [
+        f"latm: cannot listen on 127.0.0.1 port {port}: Address already in use; choose another "
+        "--http PORT or --host"]
