@@ -11,7 +11,7 @@ from mcp.client.subscriptions import ToolsListChanged
 
 from mcp_support import COMBINATIONS, WAIT_S, connect, write_hand_tool
 
-pytestmark = pytest.mark.docker
+DOCKER = pytest.mark.docker
 
 WORD_COUNT = '''"""Count the words of a sentence."""
 
@@ -37,6 +37,7 @@ async def see_the_new_tool(agent) -> None:
     assert offered["draft_tool"] is False and offered["count_words"] is True
 
 
+@DOCKER
 @pytest.mark.parametrize("transport,mode", [c for c in COMBINATIONS if c[1] == "legacy"])
 async def test_a_handshake_client_is_told_the_tools_changed(project, user, transport, mode):
     changed = anyio.Event()
@@ -54,6 +55,7 @@ async def test_a_handshake_client_is_told_the_tools_changed(project, user, trans
         await see_the_new_tool(session.client)
 
 
+@DOCKER
 @pytest.mark.parametrize("transport,mode", [c for c in COMBINATIONS if c[1] == "auto"])
 async def test_a_listening_2026_client_gets_the_change_event(project, user, transport, mode):
     async with connect(project, user.env(), transport, mode) as session:
@@ -64,3 +66,23 @@ async def test_a_listening_2026_client_gets_the_change_event(project, user, tran
                 event = await subscription.__anext__()
             assert isinstance(event, ToolsListChanged)
         await see_the_new_tool(session.client)
+
+
+async def test_a_client_that_leaves_is_forgotten(project):
+    """In process (the SDK's in-memory transport): a closed connection leaves no trace behind."""
+    from mcp import Client
+
+    from latm.mcp.server import ToolboxServer
+    from latm.workspace import Workspace
+
+    ws = Workspace.open(project, flags={"sandbox": "process"})
+    front = ToolboxServer(ws)
+    try:
+        for _ in range(3):
+            async with Client(front.server, mode="legacy") as agent:
+                assert "word_sorting" in {t.name for t in (await agent.list_tools()).tools}
+                assert front.announcer.connected == 1
+            assert front.announcer.connected == 0
+    finally:
+        front.close()
+        ws.close()

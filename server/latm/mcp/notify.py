@@ -29,27 +29,30 @@ class Announcer:
     def __init__(self) -> None:
         self.bus = InMemorySubscriptionBus()
         self.listen = ListenHandler(self.bus)  # serves subscriptions/listen
-        self._sessions: list[ServerSession] = []  # handshake-era connections, by a session of each
+        self._sessions: set[ServerSession] = set()  # handshake-era connections, by a session of each
+
+    @property
+    def connected(self) -> int:
+        """Handshake-era clients connected now."""
+        return len(self._sessions)
 
     async def remember(self, ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
-        """Server middleware: note each handshake-era connection once it is initialized."""
+        """Server middleware: note each handshake-era connection once it is initialized, until it closes."""
         result = await call_next(ctx)
         if ctx.method == "notifications/initialized" and ctx.protocol_version not in MODERN_PROTOCOL_VERSIONS:
-            self._sessions.append(ctx.session)
+            session = ctx.session
+            self._sessions.add(session)
+            # The SDK unwinds a connection's exit_stack when it closes (its documented teardown hook); the
+            # low-level request context reaches the connection only through the session.
+            session._connection.exit_stack.callback(self._sessions.discard, session)
         return result
 
     async def tools_changed(self) -> None:
         await self.bus.publish(ToolsListChanged())
         await self.bus.publish(ResourcesListChanged())
-        gone = []
-        for session in list(self._sessions):
-            try:
-                await session.send_tool_list_changed()
-                await session.send_resource_list_changed()
-            except Exception as err:  # its stream is closed: the client went away
-                log.debug("a client is gone: %s", err)
-                gone.append(session)
-        self._sessions = [s for s in self._sessions if s not in gone]
+        for session in list(self._sessions):  # sending never raises: a closed stream drops it
+            await session.send_tool_list_changed()
+            await session.send_resource_list_changed()
 
 
 class Progress:
