@@ -59,7 +59,8 @@ SOLVE_TOOL = types.Tool(
         },
         "required": ["answer", "tool", "path", "tokens", "chosen"],
     },
-    annotations=types.ToolAnnotations(read_only_hint=True, open_world_hint=False),
+    # It keeps unanswered questions as pending and may ask the user model: not read-only, not closed.
+    annotations=types.ToolAnnotations(read_only_hint=False, destructive_hint=False, open_world_hint=True),
 )
 
 LIST_TOOL = types.Tool(
