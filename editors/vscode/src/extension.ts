@@ -3,6 +3,7 @@ import * as vscode from "vscode";
 import { Commands } from "./commands";
 import { TOOLBOX_VIEW } from "./logic/commandIds";
 import { RESTART_KEYS } from "./logic/settings";
+import { registerMcp } from "./mcp";
 import { onInterpreterChange } from "./python";
 import { LatmServer } from "./server";
 import { StatusBar } from "./statusBar";
@@ -22,6 +23,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.window.registerTreeDataProvider(TOOLBOX_VIEW, view),
     new StatusBar(running),
     ...new Commands(running, context.secrets).register(),
+    ...registerMcp(running, context.secrets),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (RESTART_KEYS.some((key) => event.affectsConfiguration(key))) {
         void running.restart();
