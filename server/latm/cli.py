@@ -29,13 +29,23 @@ SETTING_FLAGS = {
 }
 
 
+def _add_common(parser: argparse.ArgumentParser, defaults: bool) -> None:
+    """The flags every command takes, before or after its name. Only the top level holds defaults:
+    a subcommand's own default would overwrite what was given before the subcommand."""
+    def default(value: object) -> object:
+        return value if defaults else argparse.SUPPRESS
+
+    parser.add_argument("--root", type=Path, default=default(Path.cwd()), help="workspace folder (default: current folder)")
+    parser.add_argument("--json", action="store_true", default=default(False), help="machine-readable output on stdout")
+    parser.add_argument("-v", "--verbose", action="store_true", default=default(False),
+                        help="debug logging on stderr, the HTTP client's too")
+    for key, kind in SETTING_FLAGS.items():
+        parser.add_argument("--" + key.replace("_", "-"), dest=key, type=kind, default=default(None), help=argparse.SUPPRESS)
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--root", type=Path, default=Path.cwd(), help="workspace folder (default: current folder)")
-    common.add_argument("--json", action="store_true", help="machine-readable output on stdout")
-    common.add_argument("-v", "--verbose", action="store_true", help="debug logging on stderr")
-    for key, kind in SETTING_FLAGS.items():
-        common.add_argument("--" + key.replace("_", "-"), dest=key, type=kind, default=None, help=argparse.SUPPRESS)
+    _add_common(common, defaults=False)
 
     parser = argparse.ArgumentParser(
         prog="latm",
@@ -43,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Settings flags (any command): " + " ".join("--" + k.replace("_", "-") for k in SETTING_FLAGS),
     )
     parser.add_argument("--version", action="version", version=f"latm {__version__}")
+    _add_common(parser, defaults=True)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add(name: str, help_text: str) -> argparse.ArgumentParser:
@@ -86,11 +97,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _logging(verbose: bool) -> None:
+    """latm's own progress at INFO; other libraries' (httpx logs every request at INFO) only from
+    WARNING, unless ``--verbose`` asks for everything."""
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, stream=sys.stderr,
+                        format="latm: %(message)s" if not verbose else "latm: %(name)s: %(message)s")
+    log.setLevel(logging.DEBUG if verbose else logging.INFO)
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO, stream=sys.stderr, format="latm: %(message)s"
-    )
+    _logging(args.verbose)
     if args.command == "serve":
         from latm.lsp.server import serve
 

@@ -47,6 +47,18 @@ class LLMReplyError(LatmError):
     """The model answered, but nothing usable could be read from the answer."""
 
 
+class LLMTruncated(LLMReplyError):
+    """The reply reached the role's max_tokens and is cut off; ``reply`` (an LLMReply) is what came."""
+
+    def __init__(self, message: str, reply: object) -> None:
+        super().__init__(message)
+        self.reply = reply
+
+
+class LLMContextOverflow(LLMReplyError):
+    """The conversation no longer fits the model's context window."""
+
+
 class VerificationFailed(LatmError):
     pass
 

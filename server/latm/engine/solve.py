@@ -1,6 +1,7 @@
 """Tool using: a question in, an answer out, through the tool's verified parser (no model, path 1)
 or the user model writing the call (path 2). Both run the tool only in the sandbox, and the
-answer is read from the execution, never from the code's text.
+answer is read from the execution, never from the code's text. Of the user model's reply only
+the block written for this question runs (``answer_code``); a failed answer keeps the reply.
 """
 
 from __future__ import annotations
@@ -10,11 +11,11 @@ from dataclasses import dataclass
 from typing import Callable, Optional, Sequence
 
 from latm.engine import checks, prompts
-from latm.engine.llm import LLMClient
+from latm.engine.llm import LLMClient, LLMReply
 from latm.engine.options import is_option, to_option
-from latm.engine.replies import python_code
+from latm.engine.replies import answer_code, python_blocks
 from latm.engine.source import ANSWER_VAR, CodeProblem, answer_snippet, call_snippet, with_ans, without_functions
-from latm.errors import LLMReplyError, LLMUnavailable, VerificationFailed
+from latm.errors import LLMReplyError, LLMTruncated, LLMUnavailable, VerificationFailed
 from latm.progress import CancelToken
 from latm.safe_text import has_controls
 from latm.sandbox.types import Call, CallResult, Sandbox
@@ -24,6 +25,10 @@ from latm.toolbox.registry import Tool
 PARSER, USER_MODEL = "parser", "user_model"
 CHUNK = 100  # questions between progress reports and cancel checks
 MIN_PART = 8  # fewer calls than this per worker are not worth a thread
+REPLY_KEPT = 2000  # characters of the user model's reply a failed answer keeps, for diagnosis
+# The user model answers "Question: ..." with one block; a line starting the next question is one
+# it invented, so generation stops there.
+USER_STOP = ("\nQuestion:",)
 
 
 @dataclass(frozen=True)
@@ -36,11 +41,13 @@ class Answer:
     error: str = ""
     fallback: str = ""  # why the zero-model path was not taken or failed
     code: str = ""  # what set ``ans``: the user model's code; a parser answer's call is built on request (calls.py)
+    reply: str = ""  # a failed answer's model reply (capped at REPLY_KEPT characters), to see what went wrong
 
     def to_json(self) -> dict:
         """The answer exactly; ``control_characters`` says it holds some that are shown escaped."""
         return {"question": self.question, "tool": self.tool, "answer": self.answer, "path": self.path,
-                "tokens": self.tokens, "error": self.error, "control_characters": has_controls(self.answer)}
+                "tokens": self.tokens, "error": self.error, "reply": self.reply,
+                "control_characters": has_controls(self.answer)}
 
 
 def has_parser(tool: Tool) -> bool:
@@ -104,31 +111,36 @@ class Solver:
     # Path 2: the user model writes the call.
 
     def _with_user_model(self, tool: Tool, question: str, why: str, cancel: Optional[CancelToken]) -> Answer:
-        def failed(error: str, tokens: int = 0) -> Answer:
-            return Answer(question, tool.name, None, USER_MODEL, tokens, error, why)
+        def failed(error: str, reply: Optional[LLMReply] = None) -> Answer:
+            tokens, text = (reply.tokens, _kept(reply.text)) if reply else (0, "")
+            return Answer(question, tool.name, None, USER_MODEL, tokens, error, why, reply=text)
 
         if self._llm_down:
             return failed(self._llm_down)
         prompt = prompts.use(_shown_code(tool), tool.manifest.use_cases, question)
         try:
-            reply = self.llm.chat("user", [{"role": "user", "content": prompt}], tool=tool.name, cancel=cancel)
+            reply = self.llm.chat("user", [{"role": "user", "content": prompt}], tool=tool.name, cancel=cancel,
+                                  stop=USER_STOP)
         except LLMUnavailable as err:
             self._llm_down = str(err)
             return failed(self._llm_down)
+        except LLMTruncated as err:
+            return failed(str(err), err.reply)
         except LLMReplyError as err:
             return failed(str(err))
-        code = python_code(reply.text)
+        others = [u.code for u in tool.manifest.use_cases if u.question.strip() != question.strip()]
+        code = answer_code(reply.text, question, others)
         if not code:
-            return failed("The user model's reply has no ```python block.", reply.tokens)
+            return failed(_no_block(reply.text), reply)
         try:
             code = with_ans(code)
             snippet = answer_snippet(code)
         except CodeProblem as err:
-            return failed(f"The user model's code: {err}", reply.tokens)
+            return failed(f"The user model's code: {err}", reply)
         (result,) = checks.run(self.sandbox, tool.code, [Call(snippet=snippet, result_var=ANSWER_VAR)],
                                self.settings.timeout_s)
         if not result.ok:
-            return failed(f"The user model's code failed in the sandbox: {result.describe()}", reply.tokens)
+            return failed(f"The user model's code failed in the sandbox: {result.describe()}", reply)
         answer = to_option(str(result.value), question)
         return Answer(question, tool.name, answer, USER_MODEL, reply.tokens, "", why, code)
 
@@ -143,6 +155,18 @@ def _accepted(result: CallResult, question: str) -> tuple[Optional[str], str]:
     if not is_option(answer, question):
         return None, f"the question parser's answer {answer!r} is not one of the options"
     return answer, ""
+
+
+def _no_block(reply: str) -> str:
+    if python_blocks(reply):
+        return ("The user model's reply has no ```python block for this question: its code answers another "
+                "question (one it invented, or an example it copied), so none of it was used.")
+    return "The user model's reply has no ```python block."
+
+
+def _kept(reply: str) -> str:
+    cut = len(reply) - REPLY_KEPT
+    return reply if cut <= 0 else f"{reply[:REPLY_KEPT]}… [{cut} characters not kept]"
 
 
 def _shown_code(tool: Tool) -> str:
