@@ -21,6 +21,8 @@ from latm.settings import Settings
 from latm.toolbox.registry import Tool
 
 PARSER, USER_MODEL = "parser", "user_model"
+# Why a path gave no answer; a sandbox failure is "sandbox_" + the call's outcome (e.g. sandbox_timeout).
+FAILURE_KINDS = ("parser", "model_unavailable", "model_error", "no_code", "bad_code", "sandbox_error")
 CHUNK = 100  # questions between progress reports and cancel checks
 MIN_PART = 8  # fewer calls than this per worker are not worth a thread
 
@@ -35,6 +37,7 @@ class Answer:
     error: str = ""
     fallback: str = ""  # why the zero-model path was not taken or failed
     code: str = ""  # what set ``ans``: the user model's code; a parser answer's call is built on request (calls.py)
+    kind: str = ""  # why there is no answer, as a word: one of FAILURE_KINDS
 
     def to_json(self) -> dict:
         return {"question": self.question, "tool": self.tool, "answer": self.answer, "path": self.path,
@@ -74,11 +77,18 @@ class Solver:
                 if cancel:
                     cancel.check()
                 answers.append(Answer(question, tool.name, answer, PARSER) if answer is not None
-                               else self._with_user_model(tool, question, why, cancel))
+                               else self.with_user_model(tool, question, why, cancel))
             done(len(answers))
         return answers
 
     # Path 1: parse_question -> entry -> format_answer, no model.
+
+    def with_parser(self, tool: Tool, questions: Sequence[str]) -> list[Answer]:
+        """Path 1 alone: an answer from the verified parser, or why it gave none (no fallback)."""
+        require_verified(tool)
+        return [Answer(q, tool.name, answer, PARSER) if answer is not None else Answer(q, tool.name, None, PARSER, 0, why,
+                                                                                        kind="parser")
+                for q, (answer, why) in zip(questions, self._zero_model(tool, questions))]
 
     def _zero_model(self, tool: Tool, questions: Sequence[str]) -> list[tuple[Optional[str], str]]:
         if not has_parser(tool):
@@ -101,34 +111,52 @@ class Solver:
 
     # Path 2: the user model writes the call.
 
-    def _with_user_model(self, tool: Tool, question: str, why: str, cancel: Optional[CancelToken]) -> Answer:
-        def failed(error: str, tokens: int = 0) -> Answer:
-            return Answer(question, tool.name, None, USER_MODEL, tokens, error, why)
+    def with_user_model(self, tool: Tool, question: str, why: str = "", cancel: Optional[CancelToken] = None) -> Answer:
+        """Path 2 alone: the user model writes the call, which runs in the sandbox."""
+        def failed(error: str, kind: str, tokens: int = 0) -> Answer:
+            return Answer(question, tool.name, None, USER_MODEL, tokens, error, why, kind=kind)
 
         if self._llm_down:
-            return failed(self._llm_down)
+            return failed(self._llm_down, "model_unavailable")
         prompt = prompts.use(_shown_code(tool), tool.manifest.use_cases, question)
         try:
             reply = self.llm.chat("user", [{"role": "user", "content": prompt}], tool=tool.name, cancel=cancel)
         except LLMUnavailable as err:
             self._llm_down = str(err)
-            return failed(self._llm_down)
+            return failed(self._llm_down, "model_unavailable")
         except LLMReplyError as err:
-            return failed(str(err))
-        code = python_code(reply.text)
-        if not code:
-            return failed("The user model's reply has no ```python block.", reply.tokens)
-        try:
-            code = with_ans(code)
-            snippet = answer_snippet(code)
-        except CodeProblem as err:
-            return failed(f"The user model's code: {err}", reply.tokens)
-        (result,) = checks.run(self.sandbox, tool.code, [Call(snippet=snippet, result_var=ANSWER_VAR)],
-                               self.settings.timeout_s)
-        if not result.ok:
-            return failed(f"The user model's code failed in the sandbox: {result.describe()}", reply.tokens)
-        answer = to_option(str(result.value), question)
-        return Answer(question, tool.name, answer, USER_MODEL, reply.tokens, "", why, code)
+            return failed(str(err), "model_error")
+        ran = run_reply(self.sandbox, self.settings.timeout_s, tool.code, question, reply.text)
+        if ran.answer is None:
+            return failed(ran.error, ran.kind, reply.tokens)
+        return Answer(question, tool.name, ran.answer, USER_MODEL, reply.tokens, "", why, ran.code)
+
+
+@dataclass(frozen=True)
+class Ran:
+    """A model's code run for one question: the answer, or the error and its kind."""
+
+    answer: Optional[str]
+    code: str = ""  # the code as run (it sets ``ans``); "" when the reply had none
+    error: str = ""
+    kind: str = ""
+
+
+def run_reply(sandbox: Sandbox, timeout_s: float, module: str, question: str, reply: str) -> Ran:
+    """Run the python block of a model's reply after ``module`` (a tool's code, or "") in the
+    sandbox; ``ans`` is the answer, an option's text mapped to its letter."""
+    code = python_code(reply)
+    if not code:
+        return Ran(None, "", "The user model's reply has no ```python block.", "no_code")
+    try:
+        code = with_ans(code)
+        snippet = answer_snippet(code)
+    except CodeProblem as err:
+        return Ran(None, code, f"The user model's code: {err}", "bad_code")
+    (result,) = checks.run(sandbox, module, [Call(snippet=snippet, result_var=ANSWER_VAR)], timeout_s)
+    if not result.ok:
+        return Ran(None, code, f"The user model's code failed in the sandbox: {result.describe()}", f"sandbox_{result.outcome}")
+    return Ran(to_option(str(result.value), question), code)
 
 
 def _accepted(result: CallResult, question: str) -> tuple[Optional[str], str]:
