@@ -4,7 +4,7 @@ language server's threads), saved as PNG and SVG.
 Readable in a dark and a light editor theme: transparent background, mid-grey axes and text,
 method colours of middle lightness. Each drawn element has an SVG id (``point-<method>``,
 ``ci-<method>``, ``line-<method>``, ``extension-<method>``, ``breakeven-<method>``,
-``attempts``), and exactly the data in ``results.json``'s ``plots`` is drawn.
+``attempts-<stage>``), and exactly the data in ``results.json``'s ``plots`` is drawn.
 """
 
 from __future__ import annotations
@@ -99,7 +99,8 @@ def _attempts(data: dict) -> Optional[Figure]:
         return None
     figure, axes = _figure("Maker's attempts per stage")
     bars = axes.bar(stages, [data[s] for s in stages], color=COLOURS["maker-cot"])
-    bars.set_gid("attempts")
+    for stage, bar in zip(stages, bars):
+        bar.set_gid(f"attempts-{stage}")
     axes.set_ylabel("attempts (tries) used")
     axes.yaxis.get_major_locator().set_params(integer=True)
     return figure
