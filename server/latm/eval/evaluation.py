@@ -120,7 +120,8 @@ def _summary(ws, request: Request, data: DataSet, making: Making, tallies: list[
     settings = ws.settings
     records = [t.record() for t in tallies]
     evens = economics.break_evens(tallies, making.cost_usd)
-    models = sorted({t.method.model for t in tallies if t.method.model and t.answered})
+    models = sorted({t.method.model for t in tallies if t.method.model and t.answered}
+                    | ({settings.maker_model} if making.how == "made" else set()))
     sandboxed = any(t.method.name in SANDBOXED and t.answered for t in tallies)
     return {
         "status": status, "created": utc_now(), "latm": __version__,

@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 from typing import Iterator, Optional
 
-from latm.eval.plots import FILES, draw_all
+from latm.eval.plots import FILES, TITLES, draw_all
 from latm.toolbox.manifest import Example
 from latm.toolbox.store import write_text_atomic
 
@@ -98,7 +98,7 @@ def report(s: dict) -> str:
         "",
         *_break_evens(s["break_even"]),
         *_skipped(s["methods"]),
-        *(f"![{name}]({stem}.png)" for name, stem in FILES.items() if f"{stem}.png" in s["files"]),
+        *(f"![{TITLES[key]}]({stem}.png)" for key, stem in FILES.items() if f"{stem}.png" in s["files"]),
         "",
         "How it was measured: every method answered the same test questions, scored by the solve path's comparison "
         "(a multiple-choice answer counts by its letter). Cost is priced from each answer's tokens with the price "

@@ -33,6 +33,8 @@ STYLE = {
     "svg.fonttype": "none", "svg.hashsalt": "latm-eval", "font.size": 10,
 }
 FILES = {"accuracy_cost": "accuracy_cost", "cumulative_cost": "cumulative_cost", "attempts": "making_attempts"}
+TITLES = {"accuracy_cost": "Accuracy vs cost per 1,000 questions", "cumulative_cost": "Cumulative cost vs questions answered",
+          "attempts": "Maker's attempts per stage"}
 
 
 def draw_all(plots: dict, out: Path) -> list[str]:
@@ -51,19 +53,18 @@ def _accuracy_cost(data: dict) -> Optional[Figure]:
     points = data["points"]
     if not points:
         return None
-    figure, axes = _figure("Accuracy vs cost per 1,000 questions")
+    figure, axes = _figure(TITLES["accuracy_cost"])
     for point in points:
         colour = COLOURS.get(point["method"], GREY)
         bars = axes.errorbar([point["x"]], [point["y"]], yerr=[[point["y"] - point["low"]], [point["high"] - point["y"]]],
                              fmt="o", color=colour, ecolor=colour, capsize=4, markersize=7, label=point["method"])
         bars.lines[0].set_gid(f"point-{point['method']}")
         bars.lines[2][0].set_gid(f"ci-{point['method']}")
-        axes.annotate(point["method"], (point["x"], point["y"]), textcoords="offset points", xytext=(7, 5),
-                      color=colour, fontsize=9)
     axes.set_xlabel("cost per 1,000 questions (US$; making not included)")
     axes.set_ylabel("accuracy (%), 95% Wilson interval")
     axes.set_ylim(-2, 105)
     axes.set_xlim(left=-0.05 * max([p["x"] for p in points] + [0.01]))
+    axes.legend(loc="best", numpoints=1)
     return figure
 
 
@@ -71,7 +72,7 @@ def _cumulative_cost(data: dict) -> Optional[Figure]:
     lines = data["lines"]
     if not lines:
         return None
-    figure, axes = _figure("Cumulative cost vs questions answered")
+    figure, axes = _figure(TITLES["cumulative_cost"])
     for method, line in lines.items():
         colour = COLOURS.get(method, GREY)
         (drawn,) = axes.plot(line["x"], line["y"], color=colour, linewidth=2, label=method)
@@ -97,7 +98,7 @@ def _attempts(data: dict) -> Optional[Figure]:
     stages = [stage for stage, tries in data.items() if tries]
     if not stages:
         return None
-    figure, axes = _figure("Maker's attempts per stage")
+    figure, axes = _figure(TITLES["attempts"])
     bars = axes.bar(stages, [data[s] for s in stages], color=COLOURS["maker-cot"])
     for stage, bar in zip(stages, bars):
         bar.set_gid(f"attempts-{stage}")
