@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import logging
+import sys
 
 from latm.commands.base import Result, command, stderr_progress
 from latm.eval.evaluation import Request, evaluate
@@ -11,6 +13,8 @@ from latm.workspace import Workspace
 
 @command("eval")
 def eval_command(ws: Workspace, args: argparse.Namespace) -> Result:
+    if not args.verbose:  # a line per model request would bury the progress bars
+        logging.getLogger("httpx").setLevel(logging.WARNING)
     request = Request(args.data, args.tool, args.make, args.train, args.validation, args.skip, args.limit,
                       args.methods, args.concurrency, args.out, args.cot_prompt)
     done = evaluate(ws, request, progress=stderr_progress)
@@ -19,10 +23,13 @@ def eval_command(ws: Workspace, args: argparse.Namespace) -> Result:
     lines += [f"break-even: {e['method']} after {e['questions']:,} questions" if e["questions"] is not None
               else f"break-even: {e['method']}: {e['note']}" for e in done.summary["break_even"]]
     if done.status == "complete":
-        return Result("\n".join(lines + [f"report: {report}"]), done.summary)
-    lines.append(f"{done.status}: a partial report is in {report}; run the same command again to finish "
-                 "(answers already given come from the cache).")
-    return Result("\n".join(lines), done.summary, 130)
+        lines.append(f"report: {report}")
+    else:
+        lines.append(f"{done.status}: a partial report is in {report}; run the same command again to finish "
+                     "(answers already given come from the cache).")
+    if args.json:  # stdout carries the record; people still read the table
+        print("\n".join(lines), file=sys.stderr)
+    return Result("\n".join(lines), done.summary, 0 if done.status == "complete" else 130)
 
 
 def table_line(m: dict) -> str:
