@@ -9,6 +9,8 @@ over, or when the command ends.
 
 from __future__ import annotations
 
+import io
+import os
 import sys
 import threading
 import time
@@ -19,7 +21,7 @@ from tqdm import tqdm
 from latm.progress import ProgressEvent
 
 PLAIN_COUNTED = "{desc}: {n_fmt}/{total_fmt} [{elapsed}<{remaining}, {rate_fmt}]"
-PERCENT = "{desc}: {percentage:3.0f}%|{bar}| [{elapsed}<{remaining}] {postfix}"
+PERCENT = "{desc}: {percentage:3.0f}%|{bar}| [{elapsed}<{remaining}]"
 STEPS = 10  # plain lines per counted stage, besides its first and last
 
 
@@ -54,15 +56,15 @@ class Display:
         elif event.fraction is not None:
             self._percent(event)
         elif self._bar is not None:
-            self._bar.set_postfix_str(event.message)
+            self._bar.set_description_str(_label(event))
         else:
             self._say(f"latm: {event.message}")
 
     def _counted(self, event: ProgressEvent) -> None:
         key = ("counted", event.stage, event.total)
         if key != self._key or self._bar is None or event.done < self._bar.n:
-            self._start(key, tqdm(total=event.total, desc=event.stage, file=self.stream, dynamic_ncols=True,
-                                  mininterval=0.2))
+            self._start(key, tqdm(total=event.total, desc=event.stage, file=self.stream, mininterval=0.2,
+                                  **_width(self.stream)))
         self._bar.update((event.done or 0) - self._bar.n)
         if event.done is not None and event.done >= event.total:
             self._end()
@@ -70,10 +72,9 @@ class Display:
     def _percent(self, event: ProgressEvent) -> None:
         percent = min(100, int(event.fraction * 100))
         if self._key != ("percent",) or self._bar is None or percent < self._bar.n:
-            self._start(("percent",), tqdm(total=100, file=self.stream, bar_format=PERCENT, dynamic_ncols=True,
-                                           mininterval=0.2))
-        self._bar.set_description_str(event.stage, refresh=False)
-        self._bar.set_postfix_str(event.message, refresh=False)
+            self._start(("percent",), tqdm(total=100, file=self.stream, bar_format=PERCENT, mininterval=0.2,
+                                           **_width(self.stream)))
+        self._bar.set_description_str(_label(event), refresh=False)
         self._bar.update(percent - self._bar.n)
         if percent >= 100:
             self._end()
@@ -106,6 +107,21 @@ class Display:
             self._bar.write(line, file=self.stream)
         else:
             print(line, file=self.stream, flush=True)
+
+
+def _label(event: ProgressEvent) -> str:
+    """"propose 1/3", "solve 3/5": the message, after the stage unless it starts with it."""
+    return event.message if event.message.startswith(event.stage) else f"{event.stage} {event.message}"
+
+
+def _width(stream: TextIO) -> dict:
+    """Follow the terminal's size; one that reports none (a fresh pseudo-terminal, where tqdm
+    would hide every bar) is taken as 80 x 24."""
+    try:
+        size = os.get_terminal_size(stream.fileno())
+    except (AttributeError, ValueError, OSError, io.UnsupportedOperation):
+        size = os.terminal_size((0, 0))
+    return {"dynamic_ncols": True} if size.columns and size.lines else {"ncols": 80, "nrows": 24}
 
 
 def _is_terminal(stream: TextIO) -> bool:
