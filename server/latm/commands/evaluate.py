@@ -14,7 +14,8 @@ from latm.workspace import Workspace
 @command("eval")
 def eval_command(ws: Workspace, args: argparse.Namespace) -> Result:
     if not args.verbose:  # a line per model request would bury the progress bars
-        logging.getLogger("httpx").setLevel(logging.WARNING)
+        for name in ("httpx", "httpx2"):  # the openai SDK's HTTP client, by its version
+            logging.getLogger(name).setLevel(logging.WARNING)
     request = Request(args.data, args.tool, args.make, args.train, args.validation, args.skip, args.limit,
                       args.methods, args.concurrency, args.out, args.cot_prompt)
     done = evaluate(ws, request, progress=stderr_progress)
