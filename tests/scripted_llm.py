@@ -144,6 +144,10 @@ class Request:
         return self.messages[-1]["content"] if self.messages else ""
 
 
+class _Listener(ThreadingHTTPServer):
+    request_queue_size = 128  # many clients at once (latm eval --concurrency 16) connect, not get refused
+
+
 class ScriptedLLM:
     """The server. ``url`` is the ``base_url`` for the SDK; ``requests`` records every call."""
 
@@ -168,7 +172,7 @@ class ScriptedLLM:
         self.context_tokens = context_tokens  # None: any prompt fits
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", port), _handler_for(self))
+        self._httpd = _Listener(("127.0.0.1", port), _handler_for(self))
         self._httpd.daemon_threads = True
         self._thread: Optional[threading.Thread] = None
 

@@ -15,6 +15,7 @@ from typing import Optional
 
 from latm import __version__
 from latm.errors import LatmError
+from latm.eval.arguments import add_arguments as add_eval_arguments
 from latm.safe_text import escape_controls
 from latm.workspace import Workspace
 
@@ -90,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("sandbox", "build the sandbox image or show which backend is active")
     p.add_argument("action", choices=["build", "status"])
     p.add_argument("--offline", action="store_true", help="build the base from a Debian root filesystem (no registry needed)")
+    add_eval_arguments(add("eval", "evaluate a tool on a data set against baselines: accuracy, cost, break-even, plots"))
     p = add("trust", "let this workspace's project config choose where the API key goes, until the file changes")
     either = p.add_mutually_exclusive_group()
     either.add_argument("--revoke", action="store_true", help="trust this workspace's project config no more")

@@ -75,6 +75,10 @@ class SandboxUnavailable(LatmError):
     pass
 
 
+class BadEvalInput(LatmError):
+    """``latm eval`` cannot run as asked: a data set without answers, an unreadable prompt file, a tool name taken."""
+
+
 class Cancelled(LatmError):
     def __init__(self, message: str = "Cancelled; nothing was written.") -> None:
         super().__init__(message)

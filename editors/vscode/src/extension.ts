@@ -1,6 +1,7 @@
 /** Entry point: wires the server, the Toolbox view, the status bar and the commands together. */
 import * as vscode from "vscode";
 import { Commands } from "./commands";
+import { registerEvaluate } from "./evaluate";
 import { TOOLBOX_VIEW } from "./logic/commandIds";
 import { RESTART_KEYS } from "./logic/settings";
 import { registerMcp } from "./mcp";
@@ -24,6 +25,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     new StatusBar(running),
     ...new Commands(running, context.secrets).register(),
     ...registerMcp(running, context.secrets),
+    registerEvaluate(running),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (RESTART_KEYS.some((key) => event.affectsConfiguration(key))) {
         void running.restart();

@@ -23,6 +23,8 @@ from latm.settings import Settings
 from latm.toolbox.registry import Tool
 
 PARSER, USER_MODEL = "parser", "user_model"
+# Why a path gave no answer; a sandbox failure is "sandbox_" + the call's outcome (e.g. sandbox_timeout).
+FAILURE_KINDS = ("parser", "model_unavailable", "model_error", "truncated", "no_code", "bad_code", "sandbox_error")
 CHUNK = 100  # questions between progress reports and cancel checks
 MIN_PART = 8  # fewer calls than this per worker are not worth a thread
 REPLY_KEPT = 2000  # characters of the user model's reply a failed answer keeps, for diagnosis
@@ -42,6 +44,7 @@ class Answer:
     fallback: str = ""  # why the zero-model path was not taken or failed
     code: str = ""  # what set ``ans``: the user model's code; a parser answer's call is built on request (calls.py)
     reply: str = ""  # a failed answer's model reply (capped at REPLY_KEPT characters), to see what went wrong
+    kind: str = ""  # why there is no answer, as a word: one of FAILURE_KINDS
 
     def to_json(self) -> dict:
         """The answer exactly; ``control_characters`` says it holds some that are shown escaped."""
@@ -83,11 +86,18 @@ class Solver:
                 if cancel:
                     cancel.check()
                 answers.append(Answer(question, tool.name, answer, PARSER) if answer is not None
-                               else self._with_user_model(tool, question, why, cancel))
+                               else self.with_user_model(tool, question, why, cancel))
             done(len(answers))
         return answers
 
     # Path 1: parse_question -> entry -> format_answer, no model.
+
+    def with_parser(self, tool: Tool, questions: Sequence[str]) -> list[Answer]:
+        """Path 1 alone: an answer from the verified parser, or why it gave none (no fallback)."""
+        require_verified(tool)
+        return [Answer(q, tool.name, answer, PARSER) if answer is not None else Answer(q, tool.name, None, PARSER, 0, why,
+                                                                                        kind="parser")
+                for q, (answer, why) in zip(questions, self._zero_model(tool, questions))]
 
     def _zero_model(self, tool: Tool, questions: Sequence[str]) -> list[tuple[Optional[str], str]]:
         if not has_parser(tool):
@@ -110,39 +120,59 @@ class Solver:
 
     # Path 2: the user model writes the call.
 
-    def _with_user_model(self, tool: Tool, question: str, why: str, cancel: Optional[CancelToken]) -> Answer:
-        def failed(error: str, reply: Optional[LLMReply] = None) -> Answer:
+    def with_user_model(self, tool: Tool, question: str, why: str = "", cancel: Optional[CancelToken] = None) -> Answer:
+        """Path 2 alone: the user model writes the call, which runs in the sandbox."""
+        def failed(error: str, kind: str, reply: Optional[LLMReply] = None) -> Answer:
             tokens, text = (reply.tokens, _kept(reply.text)) if reply else (0, "")
-            return Answer(question, tool.name, None, USER_MODEL, tokens, error, why, reply=text)
+            return Answer(question, tool.name, None, USER_MODEL, tokens, error, why, reply=text, kind=kind)
 
         if self._llm_down:
-            return failed(self._llm_down)
+            return failed(self._llm_down, "model_unavailable")
         prompt = prompts.use(_shown_code(tool), tool.manifest.use_cases, question)
         try:
             reply = self.llm.chat("user", [{"role": "user", "content": prompt}], tool=tool.name, cancel=cancel,
                                   stop=USER_STOP)
         except LLMUnavailable as err:
             self._llm_down = str(err)
-            return failed(self._llm_down)
+            return failed(self._llm_down, "model_unavailable")
         except LLMTruncated as err:
-            return failed(str(err), err.reply)
+            return failed(str(err), "truncated", err.reply)
         except LLMReplyError as err:
-            return failed(str(err))
+            return failed(str(err), "model_error")
         others = [u.code for u in tool.manifest.use_cases if u.question.strip() != question.strip()]
-        code = answer_code(reply.text, question, others)
-        if not code:
-            return failed(_no_block(reply.text), reply)
-        try:
-            code = with_ans(code)
-            snippet = answer_snippet(code)
-        except CodeProblem as err:
-            return failed(f"The user model's code: {err}", reply)
-        (result,) = checks.run(self.sandbox, tool.code, [Call(snippet=snippet, result_var=ANSWER_VAR)],
-                               self.settings.timeout_s)
-        if not result.ok:
-            return failed(f"The user model's code failed in the sandbox: {result.describe()}", reply)
-        answer = to_option(str(result.value), question)
-        return Answer(question, tool.name, answer, USER_MODEL, reply.tokens, "", why, code)
+        ran = run_reply(self.sandbox, self.settings.timeout_s, tool.code, question, reply.text, others)
+        if ran.answer is None:
+            return failed(ran.error, ran.kind, reply)
+        return Answer(question, tool.name, ran.answer, USER_MODEL, reply.tokens, "", why, ran.code)
+
+
+@dataclass(frozen=True)
+class Ran:
+    """A model's code run for one question: the answer, or the error and its kind."""
+
+    answer: Optional[str]
+    code: str = ""  # the code as run (it sets ``ans``); "" when the reply had none
+    error: str = ""
+    kind: str = ""
+
+
+def run_reply(sandbox: Sandbox, timeout_s: float, module: str, question: str, reply: str,
+              others: Sequence[str] = ()) -> Ran:
+    """Run the python block of a model's reply that answers ``question`` (never one of ``others``,
+    the solutions of other questions it was shown) after ``module`` (a tool's code, or "") in the
+    sandbox; ``ans`` is the answer, an option's text mapped to its letter."""
+    code = answer_code(reply, question, others)
+    if not code:
+        return Ran(None, "", _no_block(reply), "no_code")
+    try:
+        code = with_ans(code)
+        snippet = answer_snippet(code)
+    except CodeProblem as err:
+        return Ran(None, code, f"The user model's code: {err}", "bad_code")
+    (result,) = checks.run(sandbox, module, [Call(snippet=snippet, result_var=ANSWER_VAR)], timeout_s)
+    if not result.ok:
+        return Ran(None, code, f"The user model's code failed in the sandbox: {result.describe()}", f"sandbox_{result.outcome}")
+    return Ran(to_option(str(result.value), question), code)
 
 
 def _accepted(result: CallResult, question: str) -> tuple[Optional[str], str]:

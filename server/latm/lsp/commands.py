@@ -19,7 +19,9 @@ from pygls.lsp.server import LanguageServer
 from latm import commit
 from latm.errors import LatmError
 from latm.lsp import changes
-from latm.lsp.arguments import CommitArgs, MakeToolArgs, NameArgs, NoArgs, PendingMakeArgs, SolveArgs, parse_arguments
+from latm.lsp.arguments import (
+    CommitArgs, EvaluateArgs, MakeToolArgs, NameArgs, NoArgs, PendingMakeArgs, SolveArgs, parse_arguments,
+)
 from latm.lsp.errors import guarded
 from latm.lsp.session import Session
 from latm.sandbox.factory import unavailable_status
@@ -71,6 +73,7 @@ later("latm.verifyTool", NameArgs, "latm.lsp.making:verify_tool")
 later("latm.solve", SolveArgs, "latm.lsp.solving:solve")
 later("latm.pending", NoArgs, "latm.lsp.solving:pending")
 later("latm.makeFromPending", PendingMakeArgs, "latm.lsp.solving:make_from_pending")
+later("latm.evaluate", EvaluateArgs, "latm.lsp.evaluating:evaluate")
 
 
 @command("latm.listTools", NoArgs)

@@ -25,6 +25,7 @@ export const SERVER_COMMANDS = {
   sandboxStatus: "latm.sandboxStatus",
   pending: "latm.pending",
   makeFromPending: "latm.makeFromPending",
+  evaluate: "latm.evaluate",
 } as const;
 
 /** What latm.solve inserts after the question; without it, the server's `insert` setting decides. */
