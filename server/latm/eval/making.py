@@ -12,7 +12,7 @@ import copy
 import dataclasses
 from typing import Optional
 
-from latm.dispatch.jsonl import append_record, read_records
+from latm.engine.bookkeeping import append_record, read_records
 from latm.engine.ledger import Ledger
 from latm.engine.llm import LLMClient
 from latm.engine.making import make_tool
