@@ -17,6 +17,7 @@ from pathlib import Path
 
 from bbh import BBH
 from families import block
+from sandbox_settings import clean_env
 
 REPO = Path(__file__).resolve().parents[2]
 TEST_KEY_ENV = "SCRIPTED_LLM_TEST_KEY"
@@ -104,7 +105,7 @@ def responder(plan: dict[str, dict[str, str]], reply=word_sorting_reply):
 
 
 def latm_env(server_url: str | None = None, **extra: str) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LATM_") and k not in ("OPENAI_API_KEY", "OPENAI_BASE_URL")}
+    env = clean_env()
     env.update({"PYTHONPATH": str(REPO / "server"), "LATM_API_KEY_ENV": TEST_KEY_ENV, "LATM_SANDBOX": "docker",
                 "XDG_CONFIG_HOME": "/nonexistent-latm-config", "LATM_LLM_TIMEOUT_S": "10"})
     if server_url:
