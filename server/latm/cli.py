@@ -16,7 +16,7 @@ from typing import Optional
 from latm import __version__
 from latm.errors import LatmError
 from latm.eval.arguments import add_arguments as add_eval_arguments
-from latm.safe_text import escape_controls
+from latm.safe_text import escape_controls, has_lone_surrogates
 from latm.workspace import Workspace
 
 log = logging.getLogger("latm")
@@ -101,14 +101,39 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _logging(verbose: bool) -> None:
     """latm's own progress at INFO; other libraries' (httpx logs every request at INFO) only from
-    WARNING, unless ``--verbose`` asks for everything."""
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, stream=sys.stderr,
-                        format="latm: %(message)s" if not verbose else "latm: %(name)s: %(message)s")
+    WARNING, unless ``--verbose`` asks for everything. Lines are escaped like the rest of the output."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_EscapingFormatter("latm: %(message)s" if not verbose else "latm: %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, handlers=[handler])
     log.setLevel(logging.DEBUG if verbose else logging.INFO)
+
+
+class _EscapingFormatter(logging.Formatter):
+    """Log lines name the repository's files and quote tools and models: escaped like the rest."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return escape_controls(super().format(record))
+
+
+FILE_ARGUMENTS = {"examples"}  # a file's name may be any bytes; its text is checked when it is read
+
+
+def _not_text(args: argparse.Namespace) -> Optional[str]:
+    """The first argument (a file name aside) holding bytes that are not UTF-8, which Python keeps
+    as lone surrogates: a question, an answer or a name that no record could hold."""
+    for key, value in vars(args).items():
+        items = value if isinstance(value, list) else [value]
+        if key not in FILE_ARGUMENTS and any(isinstance(i, str) and has_lone_surrogates(i) for i in items):
+            return key.replace("_", " ")
+    return None
 
 
 def main(argv: Optional[list[str]] = None) -> int:
     args = build_parser().parse_args(argv)
+    not_text = _not_text(args)
+    if not_text:
+        print(f"latm: the {not_text} argument is not UTF-8 text; give it as UTF-8.", file=sys.stderr)
+        return 2
     _logging(args.verbose)
     if args.command == "serve":
         from latm.lsp.server import serve

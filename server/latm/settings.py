@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import os
 import sys
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from typing import Any, Callable, Mapping, NamedTuple, Optional
 
 from latm import trust, userdirs
 from latm.project_policy import IGNORED, ProjectPolicy
+from latm.toolbox import reading
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -129,6 +131,7 @@ class SettingProblem:
 
 
 FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
+MAX_CONFIG_BYTES = 1 << 20  # a config is a few hundred bytes; parsing takes about a second per megabyte
 # Inclusive ranges for numbers, at every layer; a value outside is a bad value. The sandbox's are
 # sized for a 2-core laptop with 8 GB: one call may take half the memory but cannot push the host
 # into swap; two minutes is far beyond any tool that answers a question (the default is 5 s);
@@ -171,6 +174,8 @@ def _coerce(key: str, value: Any, from_text: bool) -> Any:
         return normal
     if key == "toolbox" and not value.strip():
         raise ValueError("the toolbox folder cannot be empty")
+    if key == "toolbox" and "\0" in value:
+        raise ValueError("a folder name cannot hold a NUL character")
     return value
 
 
@@ -198,7 +203,10 @@ def _coerce_prices(value: Any) -> dict:
     for model, entry in value.items():
         if not isinstance(entry, Mapping) or set(entry) != {"input", "output"}:
             raise ValueError(f"price of {model!r} needs exactly 'input' and 'output' (dollars per million tokens)")
-        prices[model] = Price(_number(entry["input"], float, False), _number(entry["output"], float, False))
+        price = Price(_number(entry["input"], float, False), _number(entry["output"], float, False))
+        if not all(0 <= amount < math.inf for amount in (price.input_per_mtok, price.output_per_mtok)):
+            raise ValueError(f"price of {model!r} must be a finite number of dollars, not below 0")
+        prices[model] = price
     return prices
 
 
@@ -251,12 +259,15 @@ class ConfigFile:
 
 
 def _read_toml(path: Path, problems: list) -> Optional[tuple[dict, str]]:
-    """(the file's table, sha256 of the bytes parsed), or None (a problem) when it cannot be read."""
+    """(the file's table, sha256 of the bytes parsed), or None (a problem) when it cannot be read.
+    A link is followed (dotfiles are often links), but only to a regular file of a config's size."""
     try:
-        data = path.read_bytes()
+        data = reading.read_file(path.resolve(), MAX_CONFIG_BYTES)
         return tomllib.loads(data.decode("utf-8")), trust.sha256(data)
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError, RecursionError) as err:
-        problems.append(SettingProblem("*", str(path), f"cannot read: {err}; its settings are ignored"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError, RuntimeError, RecursionError,
+            reading.Refused) as err:
+        why = str(err).rstrip(".")
+        problems.append(SettingProblem("*", str(path), f"cannot read: {why}; its settings are ignored"))
         return None
 
 

@@ -157,6 +157,22 @@ def test_every_stage_failing_writes_nothing_and_keeps_the_conversation(scripted_
     assert str(saved) in message
 
 
+def test_replies_holding_lone_surrogates_are_read_as_text(scripted_llm, workspace, llm):
+    """A JSON "\\ud800" in a reply decodes to half a UTF-16 pair, which no file can hold: it is read
+    as U+FFFD, so the tool, or a failed make's saved conversation, is still written."""
+    lone = WORD_SORTING.proposal().replace("def ", "# sorts \ud800 words\ndef ", 1) + " \udfff"
+    scripted_llm.push(lone, WORD_SORTING.tests(VALIDATION), WORD_SORTING.wrap(VALIDATION), WORD_SORTING.parser_reply())
+    made = make_tool(workspace, EXAMPLES, "word_sorting", llm=llm)
+    assert made.manifest.verification.ok
+    assert "# sorts \ufffd words" in (made.path / "tool.py").read_text(encoding="utf-8")
+
+    scripted_llm.push(*["No \ud800 code from me."] * 3)
+    with pytest.raises(VerificationFailed, match="conversation so far is in"):
+        make_tool(workspace, EXAMPLES, "word_lister", llm=llm)
+    (saved,) = (workspace.state_dir / "failed").glob("word_lister-*.json")
+    assert json.loads(saved.read_text(encoding="utf-8"))["messages"][1]["content"] == "No \ufffd code from me."
+
+
 def test_failed_make_leaves_an_existing_tool_byte_identical(scripted_llm, workspace, llm):
     script_happy(scripted_llm, WORD_SORTING, VALIDATION)
     folder = make_tool(workspace, EXAMPLES, "word_sorting", llm=llm).path

@@ -28,6 +28,7 @@ import openai
 from latm.engine.ledger import Ledger, LedgerEntry
 from latm.errors import Cancelled, LLMContextOverflow, LLMReplyError, LLMTruncated, LLMUnavailable
 from latm.progress import CancelToken
+from latm.safe_text import without_lone_surrogates
 from latm.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -156,7 +157,8 @@ class LLMClient:
         self._record(role, model, tool, outcome, started, attempt, tokens_in, tokens_out, cost)
         if choice is None:
             raise LLMReplyError(f"The {role} model ({model}) sent a reply with no message; try again.")
-        text = choice.message.content or getattr(choice.message, "refusal", None) or ""
+        # A JSON "\\ud800" decodes to a lone surrogate, which no file or terminal can take.
+        text = without_lone_surrogates(choice.message.content or getattr(choice.message, "refusal", None) or "")
         reply = LLMReply(text, model, tokens_in, tokens_out, latency_ms, cost, finish)
         if outcome == "truncated":
             limit = getattr(self.settings, f"{role}_max_tokens")
