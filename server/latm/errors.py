@@ -31,6 +31,10 @@ class LLMUnavailable(LatmError):
     """The endpoint cannot be reached, refuses the key, or does not know the model."""
 
 
+class NoApiKey(LLMUnavailable):
+    """No key in the variable ``api_key_env`` names; an editor may say how a key is set there."""
+
+
 class LLMReplyError(LatmError):
     """The model answered, but nothing usable could be read from the answer."""
 

@@ -81,7 +81,8 @@ async def list_tools(session: Session, _args: NoArgs) -> dict:
 @command("latm.showTool", NameArgs)
 async def show_tool(session: Session, args: NameArgs) -> dict:
     ws = await session.workspace()
-    return tool_details(ws.registry.get(args.name))
+    tool = ws.registry.get(args.name)
+    return tool_details(tool, (await session.quickly(changes.uses_per_tool, ws))[tool.name])
 
 
 @command("latm.deleteTool", NameArgs)
