@@ -55,6 +55,14 @@ class SandboxUnavailable(LatmError):
     pass
 
 
+class ImageMissing(SandboxUnavailable):
+    """Docker answers, but the sandbox image is not built (or holds another latm's worker)."""
+
+    def __init__(self, message: str, image: str = "") -> None:
+        super().__init__(message)
+        self.image = image
+
+
 class Cancelled(LatmError):
     def __init__(self, message: str = "Cancelled; nothing was written.") -> None:
         super().__init__(message)

@@ -95,11 +95,12 @@ async def test_missing_sandbox_image_is_a_clear_message(root, open_editor, llm):
     doc = editor.open(root / "notes.md", examples_markdown("word_sorting"))
     with pytest.raises(JsonRpcException) as caught:
         await editor.command("latm.makeTool", {"uri": doc, "range": WHOLE, "name": "word_sorting"})
-    assert caught.value.data["type"] == "SandboxUnavailable" and caught.value.data["shown"] is True
+    assert caught.value.data["type"] == "ImageMissing" and caught.value.data["shown"] is True
     shown = await editor.wait_for(lambda: [m for m in editor.client.messages if m.type == types.MessageType.Error])
     assert "latm-sandbox:does-not-exist" in shown[0].message
     status = await editor.command("latm.sandboxStatus", {})
     assert status["backend"] == "unavailable" and "does-not-exist" in status["warning"]
+    assert status["missing_image"] == "latm-sandbox:does-not-exist"  # the fix an editor can offer
 
 
 async def test_verify_and_sandbox_status(root, open_editor, llm, docker_sandbox):

@@ -88,3 +88,10 @@ async def test_an_answer_announces_the_tools_new_use_count(root, open_editor, do
 
     assert (await editor.wait_for(uses_announced, what="a toolboxChanged after the answer"))[-1] == 1
     assert (await editor.command("latm.showTool", {"name": "count_words"}))["uses"] == 1
+
+
+@pytest.mark.docker
+async def test_sandbox_status_names_a_missing_image_to_build(root, open_editor):
+    editor = await open_editor(root, env={"LATM_SANDBOX_IMAGE": "latm-sandbox-missing:0"})
+    status = await editor.command("latm.sandboxStatus", {})
+    assert status["backend"] == "process" and status["missing_image"] == "latm-sandbox-missing:0"

@@ -80,7 +80,8 @@ def code_server_bin() -> Path:
 
 @pytest.fixture(scope="session")
 def vsix() -> Path:
-    found = EXTENSION / "latm-0.1.0.vsix"
+    """The packaged extension ($LATM_E2E_VSIX runs the suite against another build, e.g. an older one)."""
+    found = Path(os.environ.get("LATM_E2E_VSIX", EXTENSION / "latm-0.1.0.vsix"))
     if not found.is_file():
         pytest.fail(f"{found} is missing: package the extension first (editors/vscode/ci.sh --e2e does)")
     return found

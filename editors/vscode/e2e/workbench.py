@@ -251,15 +251,19 @@ class Workbench:
     def close_editor(self) -> None:
         self.run_command("View: Close Editor")
 
-    def close_read_only(self) -> None:
-        """The active editor refuses typing and closes without asking to save."""
+    def check_read_only(self, name: str, text: str) -> None:
+        """The document ``name`` is open showing ``text``, refuses typing and closes without
+        asking to save (an Untitled document would be dirty from the start)."""
+        expect(self.active_tab).to_contain_text(name, timeout=WAIT_MS)
+        self.expect_editor_text(text)
         label = self.active_tab.get_attribute("aria-label") or ""
         before = self.editor_text()
         expect(self.active_tab).not_to_have_class(re.compile(r"\bdirty\b"))
         self.editor_lines.click()
+        expect(self.page.locator(".editor-group-container.active .monaco-editor textarea.inputarea")).to_be_focused()
         self.page.keyboard.type("x")
-        expect(self.page.locator(".monaco-editor-overlaymessage")).to_contain_text("read-only", timeout=UI_MS)
-        assert self.editor_text() == before
+        expect(self.active_tab).not_to_have_class(re.compile(r"\bdirty\b"))
+        assert self.editor_text() == before, (before, self.editor_text())
         self.close_editor()
         expect(self.page.locator(f".tabs-container .tab[aria-label='{label}']")).to_have_count(0, timeout=UI_MS)
         expect(self.dialog()).to_have_count(0)

@@ -40,9 +40,10 @@ export class SandboxImage implements vscode.Disposable {
     if (!image) {
       return;
     }
+    const meanwhile =
+      this.server.sandbox.backend === "process" ? "generated code runs in the weaker process sandbox" : "no generated code can run";
     const answer = await vscode.window.showWarningMessage(
-      `LATM: the sandbox image ${image} is not built, so generated code runs in the weaker process sandbox. ` +
-        "Build the image now (a few minutes the first time)?",
+      `LATM: the sandbox image ${image} is not built, so ${meanwhile}. Build the image now (a few minutes the first time)?`,
       BUILD,
       "Show Output",
     );

@@ -22,7 +22,7 @@ from latm.lsp import changes
 from latm.lsp.arguments import CommitArgs, MakeToolArgs, NameArgs, NoArgs, PendingMakeArgs, SolveArgs, parse_arguments
 from latm.lsp.errors import guarded
 from latm.lsp.session import Session
-from latm.sandbox.factory import unavailable_status
+from latm.sandbox import factory
 from latm.toolbox import store
 from latm.toolbox.report import tool_details
 from latm.workspace import Workspace
@@ -130,5 +130,7 @@ def _sandbox_status(ws: Workspace) -> dict:
     try:
         status = ws.sandbox().status()
     except LatmError as err:  # a status query reports the failure rather than failing
-        status = unavailable_status(ws.settings, str(err))
+        status = factory.unavailable_status(ws.settings, str(err))
+    if status.backend != "docker":  # is building the image the fix? (Docker answers, the image is missing)
+        status = dataclasses.replace(status, missing_image=factory.sandbox_status(ws.settings).missing_image)
     return dataclasses.asdict(status)
