@@ -13,7 +13,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import pytest
 
@@ -23,7 +23,7 @@ REPO = EXTENSION.parents[1]
 sys.path.insert(0, str(REPO / "tests"))  # scripted_llm
 sys.path.insert(0, str(HERE))
 
-from playwright.sync_api import Browser, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, expect, sync_playwright  # noqa: E402
 
 from codeserver import CodeServer  # noqa: E402
 from workbench import SLOW_MS, UI_MS, Workbench, keep_file, wait_until  # noqa: E402
@@ -146,6 +146,7 @@ class Instance:
         self.server = server
         self.workbench = workbench
         self.workspace = workspace
+        self.llm: Any = None  # the scripted model server, where the module has one
 
     def output(self) -> str:
         """The whole LATM Output channel, as VS Code keeps it."""
@@ -175,12 +176,21 @@ class Instance:
 
 
 def open_instance(name: str, browser: Browser, server: CodeServer, workspace: Path) -> Instance:
+    """code-server on ``workspace`` in a fresh browser context, once the extension has activated
+    (its status bar item is there); if it never does, every test of the module fails at once."""
     server.start()
     context = browser.new_context(viewport=VIEWPORT)
     page = context.new_page()
     page.add_init_script(RECORDER)
     page.goto(server.workbench_url())
-    return Instance(server, Workbench(page, ARTIFACTS, name), workspace)
+    instance = Instance(server, Workbench(page, ARTIFACTS, name), workspace)
+    try:
+        with instance.workbench.step("the extension activates"):
+            expect(instance.workbench.status).to_be_visible(timeout=SLOW_MS)
+    except AssertionError:
+        close_instance(instance, name, failed=True)
+        raise
+    return instance
 
 
 def close_instance(instance: Instance, name: str, failed: bool) -> None:
