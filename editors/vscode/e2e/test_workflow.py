@@ -103,15 +103,16 @@ def test_activation(vscode: Instance) -> None:
 
 def test_palette(vscode: Instance) -> None:
     ui = vscode.workbench
-    make = "LATM: Make Tool from Selection"
+    make, pending = "LATM: Make Tool from Selection", "LATM: Make Tool from Pending Questions"
     with ui.step("every LATM command is in the palette"):
-        missing = [title for title in palette_titles() if title != make and not ui.palette_offers(title)]
-        assert missing == []
+        for title in palette_titles():
+            if title != make:
+                ui.expect_palette(title, offered=(title,))
     with ui.step("Make Tool from Selection only with a selection"):
-        assert not ui.palette_offers(make)
+        ui.expect_palette("LATM: Make Tool from", offered=(pending,), not_offered=(make,))
         ui.open_file("examples.md")
         ui.select_lines(3, 3 + 1 + len(EXAMPLES))
-        assert ui.palette_offers(make)
+        ui.expect_palette("LATM: Make Tool from", offered=(pending, make))
 
 
 def test_make_without_key_says_what_to_do(vscode: Instance) -> None:

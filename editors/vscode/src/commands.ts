@@ -4,6 +4,7 @@
  * document and selection, after asking what the server needs (a name, a tool, a confirmation).
  */
 import * as vscode from "vscode";
+import { ReportDocuments } from "./documents";
 import {
   InsertMode,
   Range,
@@ -34,7 +35,6 @@ import {
 import { runProcess } from "./logic/run";
 import { solvePicks } from "./logic/solvePicks";
 import { Tool, verificationText } from "./logic/tools";
-import { ReportDocuments } from "./documents";
 import { SandboxImage } from "./sandboxImage";
 import { API_KEY_SECRET, EditorRun, LatmServer } from "./server";
 import { openTool } from "./toolboxView";

@@ -69,7 +69,7 @@ export class LatmServer implements vscode.Disposable {
   readonly onDidRunForEditor = this.ran.event;
 
   /** What to do when the interpreter cannot run latm. */
-  readonly setup: Setup;
+  private readonly setup: Setup;
 
   constructor(
     private readonly secrets: vscode.SecretStorage,

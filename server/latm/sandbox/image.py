@@ -28,7 +28,11 @@ def recipe_dir() -> Path:
 
 
 class BaseUnavailable(SandboxUnavailable):
-    """The build stopped at its ``FROM``: no registry served the base image."""
+    """The build stopped at its ``FROM``: no registry served the base image (``detail``: Docker's words)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(f"Building the sandbox image failed: its base image could not be pulled: {detail}")
+        self.detail = detail
 
 
 def build_image(settings: Any, offline: bool, progress: ProgressCallback, fresh_base: bool = False,
@@ -78,12 +82,12 @@ def _offline_instead(client, progress: ProgressCallback, fresh: bool, base: Opti
                      unavailable: BaseUnavailable) -> str:
     """The offline base, after a build whose base no registry served; or the command to run."""
     wanted = base or "the recipe's default base image"
-    progress(ProgressEvent("build", f"no registry serves {wanted} ({unavailable}); building offline instead", 0.1))
+    progress(ProgressEvent("build", f"no registry serves {wanted} ({unavailable.detail}); building offline instead", 0.1))
     try:
         return offline_base(client, progress, fresh)
     except SandboxUnavailable as err:
         raise SandboxUnavailable(
-            f"No registry serves the base image ({unavailable}), and the offline build cannot run here: {err} "
+            f"No registry serves the base image ({unavailable.detail}), and the offline build cannot run here: {err} "
             "Run `sudo latm sandbox build --offline` (it needs debootstrap and a Debian mirror in your apt sources)."
         ) from None
 
