@@ -13,7 +13,7 @@ import pytest
 from engine_support import TEST_KEY, TEST_KEY_ENV
 from latm.engine.ledger import Ledger
 from latm.engine.llm import LLMClient
-from latm.errors import Cancelled, LLMUnavailable
+from latm.errors import Cancelled, LLMUnavailable, NoApiKey
 from latm.progress import CancelToken
 from scripted_llm import Delay, count_tokens, rate_limited, server_error
 
@@ -126,7 +126,7 @@ def test_unreachable_endpoint_fails_at_once(llm_settings, ledger):
 
 def test_no_key_configured(llm_settings, ledger, monkeypatch):
     monkeypatch.delenv(TEST_KEY_ENV)
-    with pytest.raises(LLMUnavailable, match=f"No API key: the environment variable {TEST_KEY_ENV} is not set"):
+    with pytest.raises(NoApiKey, match=f"No API key: the environment variable {TEST_KEY_ENV} is not set"):
         make_client(llm_settings, ledger).chat("maker", ASK)
     assert ledger.entries() == []
 

@@ -100,10 +100,11 @@ async def test_missing_sandbox_image_is_a_clear_message(root, open_editor, llm):
     doc = editor.open(root / "notes.md", examples_markdown("word_sorting"))
     with pytest.raises(JsonRpcException) as caught:
         await editor.command("latm.makeTool", {"uri": doc, "range": WHOLE, "name": "word_sorting"})
-    assert caught.value.data["type"] == "SandboxUnavailable" and caught.value.data["shown"] is True
+    assert caught.value.data["type"] == "ImageMissing" and caught.value.data["shown"] is True
     await editor.wait_for(lambda: errors_saying(editor, "latm-sandbox:does-not-exist"), what="the popup")
     status = await editor.command("latm.sandboxStatus", {})
     assert status["backend"] == "unavailable" and "does-not-exist" in status["warning"]
+    assert status["missing_image"] == "latm-sandbox:does-not-exist"  # the fix an editor can offer
 
 
 async def test_verify_and_sandbox_status(root, open_editor, llm, docker_sandbox):
@@ -162,3 +163,32 @@ async def test_cancel_request_stops_the_make_and_the_log_goes_to_the_file(root, 
     text = log.read_text()
     assert "serving" in text and "making word_sorting: propose 1/3" in text
     assert "Sending data" not in text and '"jsonrpc"' not in text  # no protocol payloads in the log
+
+
+async def test_no_key_is_left_to_the_editor_to_explain_and_expected_failures_log_no_traceback(
+        root, tmp_path, open_editor, llm):
+    from lsp_support import TEST_KEY_ENV
+
+    log = tmp_path / "logs" / "latm.log"
+    editor = await open_editor(root, env=llm_env(llm.url, **{TEST_KEY_ENV: ""}), serve_args=("--log-file", str(log)))
+    doc = editor.open(root / "notes.md", examples_markdown("word_sorting"))
+    with pytest.raises(JsonRpcException) as caught:
+        await editor.command("latm.makeTool", {"uri": doc, "range": WHOLE, "name": "word_sorting"})
+    # Typed and not shown by the server: an editor says how a key is set there (VS Code: a command).
+    assert caught.value.code == -32803 and caught.value.data == {"type": "NoApiKey", "shown": False}
+    assert f"environment variable {TEST_KEY_ENV} is not set" in caught.value.message
+    assert llm.chat_requests() == []
+
+    # A cancel that arrives after its request was answered (VS Code sends them for code actions).
+    listed = await editor.client.protocol.send_request_async(
+        types.WORKSPACE_EXECUTE_COMMAND, types.ExecuteCommandParams(command="latm.listTools", arguments=[{}]),
+        msg_id="late-cancel")
+    assert listed["tools"] == []
+    editor.client.protocol.notify(types.CANCEL_REQUEST, types.CancelParams(id="late-cancel"))
+    assert (await editor.command("latm.listTools", {}))["tools"] == []  # handled in order: the cancel is in
+
+    assert editor.client.messages == []
+    text = log.read_text()
+    assert "makeTool: No API key" in text
+    assert "Traceback" not in text and "Exception occurred" not in text and "server error" not in text
+    assert "Cancel notification for unknown message id" not in text

@@ -26,7 +26,7 @@ from typing import Any, Callable, Optional
 import openai
 
 from latm.engine.ledger import Ledger, LedgerEntry
-from latm.errors import Cancelled, LLMContextOverflow, LLMReplyError, LLMTruncated, LLMUnavailable
+from latm.errors import Cancelled, LLMContextOverflow, LLMReplyError, LLMTruncated, LLMUnavailable, NoApiKey
 from latm.progress import CancelToken
 from latm.safe_text import without_lone_surrogates
 from latm.settings import Settings
@@ -131,7 +131,7 @@ class LLMClient:
         key = self.settings.api_key()
         if not key:
             env = self.settings.api_key_env
-            raise LLMUnavailable(
+            raise NoApiKey(
                 f"No API key: the environment variable {env} is not set. Set it to your key (a local server "
                 f"that needs none accepts any value, e.g. {env}=none), or set api_key_env to the variable that holds it."
             )

@@ -24,7 +24,7 @@ from latm.lsp.arguments import (
 )
 from latm.lsp.errors import guarded
 from latm.lsp.session import Session
-from latm.sandbox.factory import unavailable_status
+from latm.sandbox import factory
 from latm.toolbox import store
 from latm.toolbox.report import tool_details
 from latm.workspace import Workspace
@@ -85,7 +85,8 @@ async def list_tools(session: Session, _args: NoArgs) -> dict:
 @command("latm.showTool", NameArgs)
 async def show_tool(session: Session, args: NameArgs) -> dict:
     ws = await session.workspace()
-    return tool_details(ws.registry.get(args.name))
+    tool = ws.registry.get(args.name)
+    return tool_details(tool, (await session.quickly(changes.uses_per_tool, ws))[tool.name])
 
 
 @command("latm.deleteTool", NameArgs)
@@ -133,5 +134,7 @@ def _sandbox_status(ws: Workspace) -> dict:
     try:
         status = ws.sandbox().status()
     except LatmError as err:  # a status query reports the failure rather than failing
-        status = unavailable_status(ws.settings, str(err))
+        status = factory.unavailable_status(ws.settings, str(err))
+    if status.backend != "docker":  # is building the image the fix? (Docker answers, the image is missing)
+        status = dataclasses.replace(status, missing_image=factory.sandbox_status(ws.settings).missing_image)
     return dataclasses.asdict(status)
