@@ -82,6 +82,13 @@ class Settings:
     maker_temperature: float = 0.3
     user_temperature: float = 0.0
     dispatcher_temperature: float = 0.0
+    # The longest reply each role may send (the request's max_tokens): a server generates until
+    # this or the model's own end, so it bounds every call's time on a model that never stops.
+    # maker: a whole function with its use cases (the wrap stage's reply is the longest);
+    # user: one block that parses a question and calls the tool; dispatcher: a task name.
+    maker_max_tokens: int = 2048
+    user_max_tokens: int = 512
+    dispatcher_max_tokens: int = 64
     on_unknown: str = "refuse"
     # Routing (latm.dispatch): a question "fits" a tool when it holds enough of the tool's question
     # template, relative to the tool's own examples (0..1). At or above route_clear_fit with a
@@ -94,6 +101,9 @@ class Settings:
     route_ask_fit: float = 0.1
     insert: str = "answer"
     log_level: str = "INFO"
+    # `latm mcp` offers agents `latm_make`, which spends the maker model's money: only the user's
+    # own settings may turn it on (project_policy.USER_ONLY).
+    mcp_make: bool = False
     prices: Mapping[str, Price] = field(
         default_factory=lambda: {m: Price(*p) for m, p in DEFAULT_PRICES.items()}
     )
@@ -134,6 +144,7 @@ _BOUNDS = {
     "user_temperature": (0, 2), "dispatcher_temperature": (0, 2),
     "route_min_fit": (0.05, 1), "route_clear_fit": (0.05, 1), "route_margin": (0, 1),
     "route_ask_fit": (0, 1),
+    "maker_max_tokens": (16, 1 << 20), "user_max_tokens": (16, 1 << 20), "dispatcher_max_tokens": (1, 1 << 20),
 }
 
 
@@ -283,7 +294,7 @@ def read_user_layer(environ: Mapping[str, str], problems: list) -> ConfigFile:
 
 
 # LATM_ variables that are not settings: the offline image build's mirror, and test harness knobs.
-NOT_SETTINGS = {"LATM_DEBIAN_MIRROR", "LATM_PYTHON", "LATM_REQUIRE_DOCKER"}
+NOT_SETTINGS = {"LATM_DEBIAN_MIRROR", "LATM_PYTHON", "LATM_REQUIRE_DOCKER", "LATM_LLAMA_URL"}
 
 
 def env_layer(environ: Mapping[str, str]) -> dict:

@@ -25,6 +25,7 @@ def list_tools(ws: Workspace, args: argparse.Namespace) -> Result:
 @command("show")
 def show_tool(ws: Workspace, args: argparse.Namespace) -> Result:
     tool = ws.registry.get(args.name)
+    uses = uses_per_tool(ws)[tool.name]
     m = tool.manifest
     lines = [
         f"{m.name}: {m.summary}",
@@ -34,12 +35,13 @@ def show_tool(ws: Workspace, args: argparse.Namespace) -> Result:
         f"  verified:  {verification_text(tool)}" + (f" at {m.verification.verified_at}" if m.verification.verified_at else ""),
         f"  parser:    {m.parser.parse + ' (no model needed)' if m.parser else 'none (answers need the user model)'}",
         f"  examples:  {len(m.split('train'))} train, {len(m.split('validation'))} validation; {len(m.use_cases)} use cases",
+        f"  uses:      {uses}",
         f"  folder:    {tool.path}",
         *(f"  {w.severity}: {w.message}" for w in tool.warnings),
         "",
         tool.code.rstrip(),
     ]
-    return Result("\n".join(lines), tool_details(tool))
+    return Result("\n".join(lines), tool_details(tool, uses))
 
 
 @command("check")

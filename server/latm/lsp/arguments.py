@@ -53,6 +53,15 @@ class CommitArgs:
     dry_run: bool = False
 
 
+@attrs.frozen
+class EvaluateArgs:
+    data: str  # a path (absolute, or relative to the workspace root) or a file URI
+    tool: Optional[str] = None
+    make: Optional[str] = None
+    methods: Optional[str] = None  # comma-separated; default all
+    out: Optional[str] = None
+
+
 INSERT_CHOICES = ("answer", "call")
 
 

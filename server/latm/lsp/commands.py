@@ -19,10 +19,12 @@ from pygls.lsp.server import LanguageServer
 from latm import commit
 from latm.errors import LatmError
 from latm.lsp import changes
-from latm.lsp.arguments import CommitArgs, MakeToolArgs, NameArgs, NoArgs, PendingMakeArgs, SolveArgs, parse_arguments
+from latm.lsp.arguments import (
+    CommitArgs, EvaluateArgs, MakeToolArgs, NameArgs, NoArgs, PendingMakeArgs, SolveArgs, parse_arguments,
+)
 from latm.lsp.errors import guarded
 from latm.lsp.session import Session
-from latm.sandbox.factory import unavailable_status
+from latm.sandbox import factory
 from latm.toolbox import store
 from latm.toolbox.report import tool_details
 from latm.workspace import Workspace
@@ -49,7 +51,8 @@ def register_all(server: LanguageServer, session: Session) -> None:
 def _handler(session: Session, name: str, arguments: type, fn: Handler) -> Callable[..., Awaitable[Any]]:
     async def handle(ls: LanguageServer, *raw: Any) -> Any:
         args = parse_arguments(name, arguments, raw)
-        return await guarded(session, name, fn(session, args))
+        with ls.protocol.cancellable():
+            return await guarded(session, name, fn(session, args))
 
     handle.__name__ = name.replace(".", "_")
     return handle
@@ -70,6 +73,7 @@ later("latm.verifyTool", NameArgs, "latm.lsp.making:verify_tool")
 later("latm.solve", SolveArgs, "latm.lsp.solving:solve")
 later("latm.pending", NoArgs, "latm.lsp.solving:pending")
 later("latm.makeFromPending", PendingMakeArgs, "latm.lsp.solving:make_from_pending")
+later("latm.evaluate", EvaluateArgs, "latm.lsp.evaluating:evaluate")
 
 
 @command("latm.listTools", NoArgs)
@@ -81,7 +85,8 @@ async def list_tools(session: Session, _args: NoArgs) -> dict:
 @command("latm.showTool", NameArgs)
 async def show_tool(session: Session, args: NameArgs) -> dict:
     ws = await session.workspace()
-    return tool_details(ws.registry.get(args.name))
+    tool = ws.registry.get(args.name)
+    return tool_details(tool, (await session.quickly(changes.uses_per_tool, ws))[tool.name])
 
 
 @command("latm.deleteTool", NameArgs)
@@ -129,5 +134,7 @@ def _sandbox_status(ws: Workspace) -> dict:
     try:
         status = ws.sandbox().status()
     except LatmError as err:  # a status query reports the failure rather than failing
-        status = unavailable_status(ws.settings, str(err))
+        status = factory.unavailable_status(ws.settings, str(err))
+    if status.backend != "docker":  # is building the image the fix? (Docker answers, the image is missing)
+        status = dataclasses.replace(status, missing_image=factory.sandbox_status(ws.settings).missing_image)
     return dataclasses.asdict(status)

@@ -16,11 +16,14 @@ from pathlib import Path
 from typing import Any, Optional
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
 from latm import __version__
-from latm.lsp import commands, hover, kinds, progress
+from latm.lsp import commands, framing, hover, kinds, progress
+from latm.lsp.errors import guarded
+from latm.lsp.protocol import LatmProtocol
 from latm.lsp.session import Session
 from latm.lsp.settings import SECTION
 from latm.toolbox.watch import tool_names
@@ -29,11 +32,13 @@ log = logging.getLogger(__name__)
 CLIENT_WAIT_S = 10.0  # for the client's answer to workspace/configuration at start
 ENGINE_MODULES = ("latm.lsp.actions", "latm.lsp.making", "latm.lsp.solving")
 QUIET_LOGGERS = ("pygls", "httpx", "httpx2", "httpcore", "openai", "docker", "urllib3", "watchfiles")
+PROTOCOL_LOGGER = "pygls.protocol.json_rpc"
 
 
 class LatmLanguageServer(LanguageServer):
     def __init__(self, root: Path) -> None:
-        super().__init__("latm", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        super().__init__("latm", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+                         protocol_cls=LatmProtocol)
         self.session = Session(self, root)
         self.shutdown_requested = False
 
@@ -42,10 +47,12 @@ class LatmLanguageServer(LanguageServer):
         if self.session.closed:  # late notifications while shutting down
             log.info("after shutdown: %s", error)
             return
+        if source.__name__ == "FeatureRequestError":  # the reply carries it; the handler logged it
+            log.debug("request failed: %s", error)
+            return
         log.error("server error (%s): %s", getattr(source, "__name__", source), error)
-        if source.__name__ != "FeatureRequestError":
-            self.window_show_message(types.ShowMessageParams(
-                type=types.MessageType.Error, message=f"latm: internal error: {error} (details in the server log)"))
+        self.window_show_message(types.ShowMessageParams(
+            type=types.MessageType.Error, message=f"latm: internal error: {error} (details in the server log)"))
 
 
 def build_server(root: Path) -> LatmLanguageServer:
@@ -59,7 +66,7 @@ def build_server(root: Path) -> LatmLanguageServer:
         if folder is not None:
             session.root = folder
         session.editor.initialization = params.initialization_options
-        log.info("latm %s serving %s", __version__, session.root)
+        log.info("latm %s (%s) serving %s", __version__, Path(__file__).resolve().parents[1], session.root)
 
     @server.feature(types.INITIALIZED)
     async def initialized(ls: LatmLanguageServer, _params: types.InitializedParams) -> None:
@@ -99,18 +106,20 @@ def build_server(root: Path) -> LatmLanguageServer:
     )
     async def code_action(ls: LatmLanguageServer, params: types.CodeActionParams) -> list[types.CodeAction]:
         actions = importlib.import_module("latm.lsp.actions")  # engine-facing: loaded while initializing
-        return await actions.code_actions(session, params)
+        return await guarded(session, "code action", actions.code_actions(session, params))
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     async def on_hover(ls: LatmLanguageServer, params: types.HoverParams) -> Optional[types.Hover]:
-        ws = await session.workspace()
-        doc = ls.workspace.get_text_document(params.text_document.uri)
-        if not doc.path:
-            return None
-        return await session.lookup(hover.hover, ws.registry, doc, params.position)
+        return await guarded(session, "hover", _hover(session, params))
 
     commands.register_all(server, session)
     return server
+
+
+async def _hover(session: Session, params: types.HoverParams) -> Optional[types.Hover]:
+    ws = await session.workspace()
+    doc = await session.document(params.text_document.uri)
+    return await session.lookup(hover.hover, ws.registry, doc, params.position)
 
 
 def _load_engine() -> None:
@@ -170,6 +179,20 @@ def configure_logging(log_file: Optional[Path]) -> None:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for name in QUIET_LOGGERS:  # pygls' json_rpc logs whole payloads at INFO
         logging.getLogger(name).setLevel(logging.WARNING)
+    logging.getLogger(PROTOCOL_LOGGER).addFilter(ExpectedProtocolEvents())
+
+
+class ExpectedProtocolEvents(logging.Filter):
+    """Drops two things pygls logs that are part of normal work: every error reply a handler chose
+    (a missing key, a bad argument), logged with a traceback; and a cancel that arrived after its
+    request was answered (VS Code sends them for code actions and hovers). The handlers log what
+    happened themselves; an unexpected exception still gets its traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.msg.startswith("Cancel notification for unknown message id"):
+            return False
+        chosen = record.exc_info is not None and isinstance(record.exc_info[1], JsonRpcException)
+        return not (chosen and record.msg.startswith("Exception occurred for message"))
 
 
 def serve(root: Path, log_file: Optional[Path] = None) -> int:
@@ -178,7 +201,7 @@ def serve(root: Path, log_file: Optional[Path] = None) -> int:
     sys.stdout = sys.stderr  # a stray print must not corrupt the protocol stream
     server = build_server(Path(root))
     try:
-        server.start_io(sys.stdin.buffer, stdout)
+        framing.serve_stdio(server, sys.stdin.buffer, stdout)  # pygls' own reader trusts Content-Length
     finally:
         server.session.close()
     return 0 if server.shutdown_requested else 1

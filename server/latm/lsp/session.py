@@ -19,9 +19,10 @@ from typing import Any, Callable, Optional
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
+from pygls.workspace import TextDocument
 
 from latm.errors import LatmError
-from latm.lsp import changes
+from latm.lsp import changes, documents
 from latm.lsp.diagnostics import DiagnosticsPublisher, to_diagnostics
 from latm.lsp.settings import EditorSettings, ProblemFilter
 from latm.progress import CancelToken
@@ -87,6 +88,12 @@ class Session:
 
     async def lookup(self, fn: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.wrap_future(self._submit(self.lookups, fn, *args))
+
+    async def document(self, uri: str) -> TextDocument:
+        """The document a request names: an open one, else a workspace file read off the loop
+        (anything else is refused, see ``documents``)."""
+        workspace = self.ls.workspace
+        return documents.opened(workspace, uri) or await self.quickly(documents.from_disk, workspace, self.root, uri)
 
     async def workspace(self) -> Workspace:
         """The workspace, once ``initialized`` has opened it."""
@@ -232,6 +239,13 @@ class Session:
         folders = changes.folders_of(ws, names)
         payload = changes.change_payload(ws, names)
         self.post(self._publish_changes, by_uri, folders, payload)
+
+    def announce(self, names: set[str]) -> None:
+        """Send ``latm/toolboxChanged`` for ``names``, whose records changed without a reload (an
+        answer counted one more use). In a thread: reading the answer log takes a moment."""
+        ws = self.ws
+        if ws is not None and not self._closed:
+            self.post(self.ls.protocol.notify, changes.TOOLBOX_CHANGED, changes.change_payload(ws, names))
 
     def _publish_changes(self, by_uri: dict, folders: Optional[list[Path]], payload: dict) -> None:
         self.diagnostics.publish(self.ls, by_uri, folders)

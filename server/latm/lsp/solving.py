@@ -56,7 +56,7 @@ class _Solved:
 
 async def solve(session: Session, args: SolveArgs) -> dict:
     ws = await session.workspace()
-    doc = session.ls.workspace.get_text_document(args.uri)
+    doc = await session.document(args.uri)
     sel = edits.selection(doc, args.range)
     question = edits.question_text(sel.text)
     if not question:
@@ -65,6 +65,8 @@ async def solve(session: Session, args: SolveArgs) -> dict:
     async with JobProgress(session, "latm: solving") as job:
         solved = await session.run_job(_solve, ws, question, args.tool, insert, job, cancel=job.cancel)
     result = _record(solved)
+    if solved.asked.unknown is None:  # the tool's answer was counted: its use count changed
+        await session.quickly(session.announce, {solved.asked.answer.tool})
     if solved.note:
         result["message"] += f" ({solved.note})"
     if solved.asked.unknown is not None:
@@ -73,7 +75,7 @@ async def solve(session: Session, args: SolveArgs) -> dict:
     text = _inserted_text(solved)
     if text is None:
         return result
-    doc = session.ls.workspace.get_text_document(args.uri)  # the text as it is now, after the wait
+    doc = await session.document(args.uri)  # the text as it is now, after the wait
     found = edits.relocate(doc, sel)
     if found is None:
         result["applied"] = False

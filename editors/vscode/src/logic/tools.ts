@@ -170,9 +170,14 @@ export interface ToolRow {
   contextValue: "latmTool.verified" | "latmTool.unverified";
 }
 
+/** "1 use", "3 uses". */
+export function usesText(tool: Tool): string {
+  return `${tool.uses} use${tool.uses === 1 ? "" : "s"}`;
+}
+
 /** One row of the Toolbox view. The tooltip is Markdown. */
 export function toolRow(tool: Tool): ToolRow {
-  const uses = `${tool.uses} use${tool.uses === 1 ? "" : "s"}`;
+  const uses = usesText(tool);
   const lines = [
     `**${tool.name}**${tool.summary ? ` — ${tool.summary}` : ""}`,
     "",
