@@ -13,6 +13,7 @@ from typing import Any, Callable, Mapping, Optional
 
 from latm.sandbox.types import Sandbox
 from latm.settings import Settings, SettingProblem, load_settings
+from latm.toolbox.reading import refuse_linked_folder
 from latm.toolbox.registry import Registry
 from latm.toolbox.store import remove_leftovers
 
@@ -74,6 +75,7 @@ class Workspace:
 def _ignored_by_git(folder: Path) -> bool:
     """Make ``folder`` with a ``.gitignore`` that ignores everything in it (itself included)."""
     try:
+        refuse_linked_folder(folder)  # a repository's .latm linked elsewhere: nothing is written there
         folder.mkdir(parents=True, exist_ok=True)
         with (folder / ".gitignore").open("x", encoding="utf-8") as ignore:  # never over one the user wrote
             ignore.write("*\n")
