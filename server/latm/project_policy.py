@@ -22,6 +22,7 @@ from typing import Any, Callable, Mapping, Optional
 
 from latm import trust
 from latm.errors import SettingsError
+from latm.toolbox.reading import linked_to
 
 IGNORED = object()  # what ``admit`` returns for a value that must not be applied
 
@@ -56,7 +57,7 @@ def _inside(root: Path, folder: str) -> bool:
         real, top = (root / folder).resolve(), root.resolve()
     except (OSError, RuntimeError):  # RuntimeError: a loop of links, before Python 3.13
         return False
-    return real != top and real.is_relative_to(top)
+    return real != top and real.is_relative_to(top) and linked_to(real) is None  # 3.13 leaves a loop as it is
 
 
 class ProjectPolicy:

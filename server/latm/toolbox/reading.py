@@ -106,11 +106,15 @@ def toolbox_link_problem(toolbox_dir: Path) -> Optional[str]:
 def linked_to(path: Path) -> Optional[str]:
     """Where ``path`` really is when it, or a folder on its way, is a symbolic link; else None."""
     absolute = Path(os.path.abspath(path))
+    loop = "a loop of symbolic links"
     try:
         real = absolute.resolve()
-    except (OSError, RuntimeError):  # RuntimeError: a loop of links, before Python 3.13
-        return "a loop of symbolic links"
-    return None if real == absolute else str(real)
+    except RuntimeError:  # a loop, before Python 3.13
+        return loop
+    if real != absolute:
+        return str(real)
+    # Python 3.13 leaves a loop unresolved: a link on the way that resolving did not follow.
+    return loop if any(part.is_symlink() for part in (absolute, *absolute.parents)) else None
 
 
 def refuse_linked_folder(folder: Path) -> None:
