@@ -134,6 +134,34 @@ def test_verify_does_not_count_committed_use_cases_with_written_in_answers(works
     assert [f.startswith("use case:") and "does not depend on `sort_words`" in f for f in result.failures] == [True] * 3
 
 
+
+def test_a_committed_verification_is_a_claim_until_latm_verify_checks_it(workspace):
+    """tool.toml records the verification and tool.py's hash, and a pull request can write both:
+    ``latm solve`` trusts that record; ``latm verify`` re-runs the checks and records the truth."""
+    import dataclasses
+
+    from latm.engine.answering import solve
+    from latm.engine.verify import verify_tool
+    from latm.toolbox import manifest as mf
+    from latm.toolbox.store import ToolFiles, write_tool
+
+    code = BROKEN_ADD + ("\n\n\ndef parse_question(question):\n    words = question.split()\n"
+                         "    return {'a': int(words[2]), 'b': int(words[4][:-1])}\n\n\n"
+                         "def format_answer(result, question):\n    return str(result)\n")
+    examples = tuple(dataclasses.replace(e, split="train" if i < 3 else "validation") for i, e in enumerate(ADD))
+    use_cases = tuple(mf.UseCase(e.question, "ans = str(add(*[int(w.strip('?')) for w in %r.split()[2:5:2]]))\n"
+                                 % e.question) for e in examples if e.split == "validation")
+    claimed = mf.Manifest(name="adder", summary="Add two numbers.", entry="add", signature="add(a, b)",
+                          provenance=mf.Provenance("hand-written"), verification=mf.Verification(9, 9, "", "docker"),
+                          examples=examples, use_cases=use_cases, parser=mf.ParserEntry(verified_on=6))
+    write_tool(workspace.toolbox_dir, ToolFiles(claimed, code))  # the record of tool.py's hash is right
+    workspace.registry.reload({"adder"})
+    assert solve(workspace, "What is 100 plus 23?", "adder").answer == "0"  # answered, wrongly, on the claim
+    result = verify_tool(workspace, "adder")
+    assert not result.ok and result.passed == 0
+    with pytest.raises(VerificationFailed):
+        solve(workspace, "What is 100 plus 23?", "adder")
+
 # Item 9: latm's record of the asserts, forged by the tests.
 
 FORGED = {
