@@ -163,7 +163,7 @@ async def test_cancel_request_stops_the_make_and_the_log_goes_to_the_file(root, 
     assert caught.value.code == -32800
     token = making_token(editor, "word_sorting")
     await editor.wait_for(lambda: editor.client.progress_reports[token][-1].kind == "end", what="the make ended")
-    assert len(llm.chat_requests()) == 1  # the make stopped; it asked nothing more, not even a retry
+    assert len(llm.chat_requests()) == 1  # the make stopped; it asked nothing more
     assert not (root / "toolbox" / "word_sorting").exists()
     assert (await editor.command("latm.listTools", {}))["tools"] == []
 
