@@ -57,3 +57,7 @@ async def test_the_server_opens_a_workspace_whose_toolbox_is_a_loop_of_links(roo
     assert [m.message for m in editor.client.messages if m.type == types.MessageType.Error] == []
     with pytest.raises(JsonRpcException, match="loop of symbolic links"):
         await editor.command("latm.showTool", {"name": "count_words"})
+    code = editor.open(root / "main.py", "print(count_words('a b'))\n", language="python")
+    card = await editor.client.text_document_hover_async(types.HoverParams(
+        text_document=types.TextDocumentIdentifier(code), position=types.Position(0, 8)))
+    assert card is None
