@@ -7,6 +7,7 @@ The CLI and the language server each hold one; the engine functions take it. Exp
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from pathlib import Path
 from typing import Any, Callable, Mapping, Optional
@@ -73,9 +74,13 @@ class Workspace:
 
 def _ignored_by_git(folder: Path) -> bool:
     """Make ``folder`` with a ``.gitignore`` that ignores everything in it (itself included)."""
+    if folder.is_symlink():  # a repository's .latm that leads elsewhere is never written through
+        return False
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        with (folder / ".gitignore").open("x", encoding="utf-8") as ignore:  # never over one the user wrote
+        # never over one the user wrote, and never through a link planted in its place
+        fd = os.open(folder / ".gitignore", os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+        with os.fdopen(fd, "w", encoding="utf-8") as ignore:
             ignore.write("*\n")
     except FileExistsError:
         pass
