@@ -7,13 +7,13 @@ The CLI and the language server each hold one; the engine functions take it. Exp
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from pathlib import Path
 from typing import Any, Callable, Mapping, Optional
 
 from latm.sandbox.types import Sandbox
 from latm.settings import Settings, SettingProblem, load_settings
+from latm.state_folder import keep_out_of_git
 from latm.toolbox.registry import Registry
 from latm.toolbox.store import remove_leftovers
 
@@ -54,7 +54,7 @@ class Workspace:
         holds a ``.gitignore`` of ``*`` (made with the folder, the first time latm needs it)."""
         folder = self.root / ".latm"
         if not self._state_ready:
-            self._state_ready = _ignored_by_git(folder)
+            self._state_ready = keep_out_of_git(folder)
         return folder
 
     def sandbox(self) -> Sandbox:
@@ -70,21 +70,3 @@ class Workspace:
             if self._sandbox is not None:
                 self._sandbox.close()
                 self._sandbox = None
-
-
-def _ignored_by_git(folder: Path) -> bool:
-    """Make ``folder`` with a ``.gitignore`` that ignores everything in it (itself included)."""
-    if folder.is_symlink():  # a repository's .latm that leads elsewhere is never written through
-        return False
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        # never over one the user wrote, and never through a link planted in its place
-        fd = os.open(folder / ".gitignore", os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
-        with os.fdopen(fd, "w", encoding="utf-8") as ignore:
-            ignore.write("*\n")
-    except FileExistsError:
-        pass
-    except OSError as err:  # a read-only checkout: whoever writes state there says what failed
-        log.debug("cannot prepare %s: %s", folder, err)
-        return False
-    return True
