@@ -13,7 +13,7 @@ from typing import Any, Callable, Mapping, Optional
 
 from latm.sandbox.types import Sandbox
 from latm.settings import Settings, SettingProblem, load_settings
-from latm.toolbox.reading import refuse_linked_folder
+from latm.state_folder import keep_out_of_git
 from latm.toolbox.registry import Registry
 from latm.toolbox.store import remove_leftovers
 
@@ -54,7 +54,7 @@ class Workspace:
         holds a ``.gitignore`` of ``*`` (made with the folder, the first time latm needs it)."""
         folder = self.root / ".latm"
         if not self._state_ready:
-            self._state_ready = _ignored_by_git(folder)
+            self._state_ready = keep_out_of_git(folder)
         return folder
 
     def sandbox(self) -> Sandbox:
@@ -70,18 +70,3 @@ class Workspace:
             if self._sandbox is not None:
                 self._sandbox.close()
                 self._sandbox = None
-
-
-def _ignored_by_git(folder: Path) -> bool:
-    """Make ``folder`` with a ``.gitignore`` that ignores everything in it (itself included)."""
-    try:
-        refuse_linked_folder(folder)  # a repository's .latm linked elsewhere: nothing is written there
-        folder.mkdir(parents=True, exist_ok=True)
-        with (folder / ".gitignore").open("x", encoding="utf-8") as ignore:  # never over one the user wrote
-            ignore.write("*\n")
-    except FileExistsError:
-        pass
-    except OSError as err:  # a read-only checkout: whoever writes state there says what failed
-        log.debug("cannot prepare %s: %s", folder, err)
-        return False
-    return True

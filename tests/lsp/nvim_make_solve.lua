@@ -58,7 +58,7 @@ local client_id = vim.lsp.start_client({
 })
 assert(client_id, "the latm server did not start")
 vim.lsp.buf_attach_client(bufnr, client_id)
-assert(vim.wait(30000, function()
+assert(vim.wait(180000, function()
   local client = vim.lsp.get_client_by_id(client_id)
   return client ~= nil and client.initialized
 end, 50), "latm did not initialize")
@@ -73,7 +73,7 @@ vim.api.nvim_win_set_cursor(0, { question_line, 0 })
 pick("^Solve with tool: ")
 vim.lsp.buf.code_action({ diagnostics = {} })
 wait_for_command(2, "solving the question")
-assert(vim.wait(10000, function()
+assert(vim.wait(60000, function()
   return vim.api.nvim_buf_line_count(bufnr) > question_line
 end, 50), "no answer line appeared")
 

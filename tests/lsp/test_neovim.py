@@ -42,7 +42,7 @@ def test_neovim_makes_a_tool_and_solves_a_question(tmp_path, root, llm, docker_s
                 "XDG_DATA_HOME": str(tmp_path / "d"), "XDG_CONFIG_HOME": str(tmp_path / "cfg")})
 
     done = subprocess.run([nvim, "--headless", "--clean", "-n", "-c", RUN.format(script=SCRIPT)],
-                          cwd=root, env=env, capture_output=True, text=True, timeout=400)
+                          cwd=root, env=env, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, f"nvim exited {done.returncode}\n{done.stderr}\n{done.stdout}"
 
     assert "Make tool from 6 examples" in (out.with_suffix(".txt.titles")).read_text()

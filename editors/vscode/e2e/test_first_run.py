@@ -9,6 +9,7 @@ build where no registry answers).
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -25,7 +26,7 @@ WORKBENCH = None  # the module's Workbench, for the failure screenshot hook
 FAILED = False
 
 SYSTEM_PYTHON = "/usr/bin/python3"
-IMAGE = "latm-sandbox-e2e:1"  # built by this test, removed after it
+IMAGE = f"latm-sandbox-e2e:{os.getpid()}"  # built by this test (its own tag), removed after it
 BUILD_S = 900  # venv + install, or the image build, on a loaded machine
 
 
