@@ -10,9 +10,10 @@ from pygls.exceptions import JsonRpcException
 
 
 def user_state(root: Path) -> tuple[str, str, str]:
-    """Staged patch, unstaged patch and untracked files outside the toolbox."""
+    """Staged patch, unstaged patch and untracked files outside the toolbox and latm's own
+    ``.latm/`` state folder (locks, ledger: latm may write there, and ignore it, meanwhile)."""
     untracked = [line for line in git(root, "status", "--porcelain", "-uall").splitlines()
-                 if line.startswith("??") and "toolbox/" not in line]
+                 if line.startswith("??") and "toolbox/" not in line and not line.startswith("?? .latm/")]
     return git(root, "diff", "--cached"), git(root, "diff"), "\n".join(untracked)
 
 
