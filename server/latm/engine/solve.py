@@ -6,7 +6,7 @@ answer is read from the execution, never from the code's text.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Optional, Sequence
 
 from latm.engine import checks, prompts
@@ -20,6 +20,7 @@ from latm.safe_text import has_controls
 from latm.sandbox.types import Call, CallResult, Sandbox
 from latm.settings import Settings
 from latm.toolbox.registry import Tool
+from latm.toolbox.state import EDITED, regression_summary
 
 PARSER, USER_MODEL = "parser", "user_model"
 CHUNK = 100  # questions between progress reports and cancel checks
@@ -36,11 +37,13 @@ class Answer:
     error: str = ""
     fallback: str = ""  # why the zero-model path was not taken or failed
     code: str = ""  # what set ``ans``: the user model's code; a parser answer's call is built on request (calls.py)
+    warning: str = ""  # the tool is regressed: the answer may be wrong
 
     def to_json(self) -> dict:
         """The answer exactly; ``control_characters`` says it holds some that are shown escaped."""
         return {"question": self.question, "tool": self.tool, "answer": self.answer, "path": self.path,
-                "tokens": self.tokens, "error": self.error, "control_characters": has_controls(self.answer)}
+                "tokens": self.tokens, "error": self.error, "control_characters": has_controls(self.answer),
+                "warning": self.warning}
 
 
 def has_parser(tool: Tool) -> bool:
@@ -49,6 +52,13 @@ def has_parser(tool: Tool) -> bool:
 
 
 def require_verified(tool: Tool) -> None:
+    """Verified and regressed tools answer; a pending hand edit or a never verified tool does not."""
+    if tool.usable:
+        return
+    if tool.state == EDITED:
+        raise VerificationFailed(
+            f"Tool '{tool.name}' was edited by hand and the edit is not verified, so it is not used to answer "
+            f"questions. Run `latm verify {tool.name}` to check it on every stored example and accept it.")
     v = tool.manifest.verification
     if not v.ok:
         raise VerificationFailed(
@@ -78,6 +88,8 @@ class Solver:
                 answers.append(Answer(question, tool.name, answer, PARSER) if answer is not None
                                else self._with_user_model(tool, question, why, cancel))
             done(len(answers))
+        if tool.regressed:
+            return [replace(a, warning=regression_summary(tool.manifest)) for a in answers]
         return answers
 
     # Path 1: parse_question -> entry -> format_answer, no model.
