@@ -14,9 +14,10 @@ import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Union
 
 from latm.errors import LatmError
+from latm.toolbox.names import validate_name
 from latm.toolbox.registry import Tool
 from latm.toolbox.report import verification_text
 from latm.workspace import Workspace
@@ -58,7 +59,18 @@ def commit_tool(ws: Workspace, name: str, message: Optional[str] = None) -> Comm
     return Committed(commit, plan)
 
 
-def _committable(ws: Workspace, name: str) -> Tool:
+@dataclass(frozen=True)
+class Removed:
+    """A tool whose folder is gone from the toolbox (``latm prune``, delete): its removal is committed."""
+
+    name: str
+    path: Path
+
+
+def _committable(ws: Workspace, name: str) -> Union[Tool, Removed]:
+    folder = ws.toolbox_dir / validate_name(name)
+    if not os.path.lexists(folder):
+        return Removed(name, folder)
     tool = ws.registry.get(name)
     if not tool.verified:
         raise CommitError(
@@ -68,20 +80,24 @@ def _committable(ws: Workspace, name: str) -> Tool:
     return tool
 
 
-def _message(tool: Tool, subject: Optional[str], existed: bool) -> str:
+def _message(tool: Union[Tool, Removed], subject: Optional[str], existed: bool) -> str:
+    if isinstance(tool, Removed):
+        return f"{(subject or '').strip() or f'Remove latm tool {tool.name}'}\n\nTool: {tool.name}\nRemoved from the toolbox.\n"
     m = tool.manifest
     subject = (subject or "").strip() or f"{'Update' if existed else 'Add'} latm tool {m.name}: {m.summary}"
     maker = m.provenance.maker_model or f"none ({m.provenance.origin})"
     when = f" at {m.verification.verified_at}" if m.verification.verified_at else ""
-    return f"{subject}\n\nTool: {m.name}\nMaker-Model: {maker}\nVerification: {verification_text(tool)}{when}\n"
+    version = f"{m.version}" + (f" ({m.history[-1].reason})" if m.history else "")
+    return (f"{subject}\n\nTool: {m.name}\nVersion: {version}\nMaker-Model: {maker}\n"
+            f"Verification: {verification_text(tool)}{when}\n")
 
 
 class _ToolIndex:
     """A temporary git index holding ``HEAD`` plus the tool's files as they are on disk."""
 
-    def __init__(self, tool: Tool) -> None:
+    def __init__(self, tool: Union[Tool, Removed]) -> None:
         self.folder = tool.path
-        self.top = Path(self._git_top(tool.path))
+        self.top = Path(self._git_top(tool.path.parent))
         self.rel = self.folder.resolve().relative_to(self.top.resolve()).as_posix()
         self.head = self._run("rev-parse", "--verify", "-q", "HEAD", check=False).strip() or None
         self.existed = False
@@ -134,7 +150,7 @@ class _ToolIndex:
         except FileNotFoundError:
             raise CommitError("git is not installed (or not on PATH); it is needed to commit a tool.") from None
         if done.returncode != 0:
-            raise CommitError(f"{folder.parent} is not in a git repository; run `git init` there to commit tools.")
+            raise CommitError(f"{folder} is not in a git repository; run `git init` there to commit tools.")
         return done.stdout.strip()
 
     def _run(self, *args: str, env: Optional[dict] = None, stdin: Optional[str] = None, check: bool = True) -> str:

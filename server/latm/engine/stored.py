@@ -74,7 +74,7 @@ def _first_line(text: str, limit: int = 300) -> str:
 
 def check_stored(sandbox: Sandbox, manifest: mf.Manifest, code: str, timeout_s: float) -> Checked:
     use_cases = _use_case_outcomes(sandbox, manifest, code, timeout_s)
-    parser = _parser_outcomes(sandbox, manifest, code, timeout_s)
+    parser = parser_outcomes(sandbox, manifest, code, timeout_s)
     covered = {u.question for u in manifest.use_cases} if manifest.parser is None else {e.question for e in manifest.examples}
     unchecked = tuple(e for e in manifest.examples if e.question not in covered)
     return Checked(tuple(use_cases), tuple(parser), unchecked, timeout_s)
@@ -103,7 +103,7 @@ def _use_case_outcomes(sandbox: Sandbox, manifest: mf.Manifest, code: str, timeo
     return checks.answers(sandbox, code, manifest.entry, runnable, timeout_s) + broken
 
 
-def _parser_outcomes(sandbox: Sandbox, manifest: mf.Manifest, code: str, timeout_s: float) -> list[checks.Outcome]:
+def parser_outcomes(sandbox: Sandbox, manifest: mf.Manifest, code: str, timeout_s: float) -> list[checks.Outcome]:
     parser = manifest.parser
     if parser is None:
         return []
