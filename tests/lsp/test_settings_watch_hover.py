@@ -74,8 +74,8 @@ async def test_watcher_reloads_and_diagnostics_follow_the_files(root, open_edito
 
     code = toolbox / "count_words" / "tool.py"
     code.write_text(code.read_text() + "\n# edited by hand\n")
-    mismatch = await editor.wait_for(lambda: editor.client.diagnostics.get(manifest_uri), what="hash mismatch")
-    assert "hash mismatch" in mismatch[0].message
+    edited = await editor.wait_for(lambda: editor.client.diagnostics.get(uri(code)), what="hand edit")
+    assert "edited, not verified" in edited[0].message and edited[0].code == "latm.edited"
 
     add_tool(toolbox, "unchecked", verified=False)
     unchecked_uri = uri(toolbox / "unchecked" / "tool.toml")

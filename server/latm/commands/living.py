@@ -26,8 +26,8 @@ def refuse_if_answered(ws: Workspace, examples: Sequence[Example], source: str) 
 
     found = tool_that_answers(ws, examples)
     if found is not None:
-        hint = f"To make a new tool anyway: `latm make {source} --force`."
-        raise AlreadyAnswered(found.message(hint).replace("--file FILE", f"--file {source}"))
+        raise AlreadyAnswered(found.message(f"add them to it with `latm feedback {found.tool} --file {source}`, or make "
+                                            f"a new tool anyway with `latm make {source} --force`."))
 
 
 @command("feedback")
@@ -60,21 +60,17 @@ def show_history(ws: Workspace, args: argparse.Namespace) -> Result:
     from latm.engine.verify import read_tool_contents  # a pending hand edit has a history too
 
     manifest = read_tool_contents(ws.toolbox_dir / args.name).manifest
-    kept = set(history.kept_versions(ws, manifest.name))
-    entries = history.entries(manifest)
-    first_of = {}
-    for h in entries:
-        first_of.setdefault(h.tool_hash, h.version)
+    data = history.history_record(ws, manifest)
+    first_of: dict[str, int] = {}
     lines = [f"{manifest.name}: version {manifest.version}"]
-    for h in entries:
-        same = f"  (the code of version {first_of[h.tool_hash]})" if first_of[h.tool_hash] != h.version else ""
-        added = f"+{h.examples_added} example{'s' if h.examples_added != 1 else ''}"
-        lines.append(f"  {'*' if h.version == manifest.version else ' '} v{h.version:<3} {h.time:<25} {h.reason:<15} "
-                     f"{h.maker_model or '-':<14} {h.tool_hash[:19]}  {added:<13} "
-                     f"{'kept here' if h.version in kept else 'not kept here'}{same}")
+    for h in data["history"]:
+        first = first_of.setdefault(h["tool_hash"], h["version"])
+        same = f"  (the code of version {first})" if first != h["version"] else ""
+        added = f"+{h['examples_added']} example{'s' if h['examples_added'] != 1 else ''}"
+        lines.append(f"  {'*' if h['version'] == manifest.version else ' '} v{h['version']:<3} {h['time']:<25} "
+                     f"{h['reason']:<15} {h['maker_model'] or '-':<14} {h['tool_hash'][:19]}  {added:<13} "
+                     f"{'kept here' if h['kept'] else 'not kept here'}{same}")
     lines.append("(* current; `latm rollback NAME VERSION` restores a version kept here, from .latm/history)")
-    data = {"name": manifest.name, "version": manifest.version,
-            "history": [asdict(h) | {"kept": h.version in kept} for h in entries]}
     return Result("\n".join(lines), data)
 
 

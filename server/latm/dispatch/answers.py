@@ -71,3 +71,10 @@ def usage_per_tool(ws: Workspace) -> tuple[Counter, dict[str, str]]:
             if isinstance(when, str) and when > last.get(tool, ""):
                 last[tool] = when
     return uses, last
+
+
+def last_tool_for(ws: Workspace, question: str) -> str:
+    """The tool that answered ``question`` last (by its id), or "" when no tool has."""
+    qid = question_id(question)
+    tools = [r.get("tool") for r in read_records(answers_path(ws))[0] if r.get("id") == qid]
+    return next((t for t in reversed(tools) if isinstance(t, str) and t), "")

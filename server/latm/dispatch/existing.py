@@ -30,10 +30,9 @@ class Existing:
     tool: str
     answered: int
 
-    def message(self, force_hint: str) -> str:
+    def message(self, what_next: str) -> str:
         return (f"Tool '{self.tool}' already answers all {self.answered} examples (run in the sandbox, no model), so "
-                f"no new tool is needed: add them to '{self.tool}' instead (`latm feedback {self.tool} --file FILE`). "
-                f"{force_hint}")
+                f"no new tool is needed: {what_next}")
 
 
 def closest_tools(ws: Workspace, examples: Sequence[Example], limit: int = CLOSEST) -> list[str]:

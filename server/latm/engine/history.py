@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Optional
 
@@ -119,6 +119,14 @@ def kept_copy(ws, manifest: mf.Manifest, version: int) -> Contents:
         raise ToolboxError(f"The copy of version {version} of '{name}' in {folder} is not the code its history entry "
                            "names (another machine made a different version with that number); it is not restored.")
     return copy
+
+
+def history_record(ws, manifest: mf.Manifest) -> dict:
+    """The versions for ``latm history --json`` and ``latm.toolHistory``: each entry, and whether
+    its copy is kept on this machine (so it can be rolled back to)."""
+    kept = set(kept_versions(ws, manifest.name))
+    return {"name": manifest.name, "version": manifest.version,
+            "history": [asdict(h) | {"kept": h.version in kept} for h in entries(manifest)]}
 
 
 def previous_version(manifest: mf.Manifest) -> Optional[int]:

@@ -264,10 +264,10 @@ def _read_reply(reply: str, code: str, protected: list[str]) -> tuple[str, list]
     if not written:
         raise CodeProblem("Your reply has no ```python code block with the patched functions.")
     merged, rest = merge_definitions(code, written)
-    extra = clean_tool(without_functions(rest, set(protected))) if rest.strip() else ""
-    if merged == code and not functions(parse(extra or "pass")):
+    if merged == code:
         raise CodeProblem(f"The reply changes none of the tool's functions ({', '.join(functions(parse(code)))}); "
-                          "send the patched function, with the same name.")
+                          "send the patched function under its own name.")
+    extra = clean_tool(without_functions(rest, set(protected))) if rest.strip() else ""
     patched = f"{merged.rstrip()}\n\n\n{extra}" if extra.strip() else merged
     missing = [f for f in protected if f not in functions(parse(patched))]
     if missing:

@@ -165,3 +165,24 @@ def _replace_line(doc: TextDocument, line: int, text: str) -> types.TextEdit:
     content = doc.lines[line].rstrip("\r\n")
     end = doc.position_to_client_units(types.Position(line, len(content)))
     return types.TextEdit(types.Range(types.Position(line, 0), end), text)
+
+
+def answered_question(lines: list[str] | tuple[str, ...], line: int) -> Optional[tuple[str, str]]:
+    """(question, answer) when ``line`` is an ``Answer: …`` line as ``answer_edit`` writes it: the
+    question is the block of lines above it, from a ``Question:`` label or the last blank line."""
+    text = lines[line].rstrip("\r\n") if 0 <= line < len(lines) else ""
+    rest = text[_PREFIX.match(text).end():]
+    found = _ANSWER.match(rest)
+    if not found:
+        return None
+    block: list[str] = []
+    for above in reversed(lines[:line]):
+        above = above.rstrip("\r\n")
+        unmarked = above[_PREFIX.match(above).end():]
+        if not unmarked.strip() or _ANSWER.match(unmarked):
+            break
+        block.insert(0, above)
+        if _LABEL.match(unmarked):
+            break
+    question = question_text("\n".join(block))
+    return (question, rest[found.end():].strip()) if question else None
