@@ -39,6 +39,7 @@ async def test_correct_this_answer_then_repair_from_the_manifest(root, open_edit
     assert solved["answer"] == "alpha bravo echo"  # the repeated word is lost
     answer_line = question_line + 1
     assert editor.documents[doc].splitlines()[answer_line] == "Answer: alpha bravo echo"
+    editor.sync(doc, 2)
 
     actions = await editor.actions(doc, (answer_line, 3))
     assert titles(actions) == ["Correct this answer…"]
@@ -80,7 +81,7 @@ async def test_correct_this_answer_then_repair_from_the_manifest(root, open_edit
     repaired = await editor.command(found[0].command.command, *found[0].command.arguments)
     assert repaired["repaired"] is True and repaired["version"] == 2 and repaired["tool"]["state"] == "verified"
     assert len(llm.chat_requests()) == 5  # the make's four, the repair's one
-    await editor.wait_for(lambda: editor.client.diagnostics.get(uri(manifest), [1]) == [], what="diagnostic cleared")
+    await editor.wait_for(lambda: len(editor.client.diagnostics.get(uri(manifest), [1])) == 0, what="diagnostic cleared")
     history = await editor.command("latm.toolHistory", {"name": "word_sorting"})
     assert [(h["version"], h["reason"], h["kept"]) for h in history["history"]] == [(1, "made", True), (2, "repaired", True)]
 
