@@ -67,6 +67,9 @@ async function showJson(value: unknown): Promise<void> {
 }
 
 export class Commands {
+  /** Shows a make's result that offers choices instead of a made tool (feedback.ts); true when it did. */
+  offerChoices: (command: string, result: unknown) => Promise<boolean> = () => Promise.resolve(false);
+
   constructor(
     private readonly server: LatmServer,
     private readonly secrets: vscode.SecretStorage,
@@ -108,7 +111,7 @@ export class Commands {
   }
 
   /** An error popup, unless the server has shown the failure itself or the user cancelled. */
-  private reportFailure(error: unknown): void {
+  reportFailure(error: unknown): void {
     const notice = failureNotice(error);
     if (notice) {
       void vscode.window.showErrorMessage(notice);
@@ -157,6 +160,9 @@ export class Commands {
     }
     const args = makeToolArgs(editor.document.uri.toString(), lspRange(editor.selection), name);
     const result = await this.server.execute(SERVER_COMMANDS.makeTool, args);
+    if (await this.offerChoices(SERVER_COMMANDS.makeTool, result)) {
+      return;
+    }
     await this.announceMade(describeMade(result, name), madeName(result) || name);
   }
 

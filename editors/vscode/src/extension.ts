@@ -1,6 +1,7 @@
 /** Entry point: wires the server, the Toolbox view, the status bar and the commands together. */
 import * as vscode from "vscode";
 import { Commands } from "./commands";
+import { Living } from "./feedback";
 import { TOOLBOX_VIEW } from "./logic/commandIds";
 import { RESTART_KEYS } from "./logic/settings";
 import { onInterpreterChange } from "./python";
@@ -15,13 +16,16 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   server = new LatmServer(context.secrets, output);
   const running = server;
   const view = new ToolboxView(running);
+  const commands = new Commands(running, context.secrets);
+  const living = Living.wire(running, view, commands);
   context.subscriptions.push(
+    living,
     output,
     running,
     view,
     vscode.window.registerTreeDataProvider(TOOLBOX_VIEW, view),
     new StatusBar(running),
-    ...new Commands(running, context.secrets).register(),
+    ...commands.register(),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (RESTART_KEYS.some((key) => event.affectsConfiguration(key))) {
         void running.restart();

@@ -171,7 +171,11 @@ export class LatmServer implements vscode.Disposable {
    */
   private async runForEditor(command: string, args: unknown[]): Promise<unknown> {
     try {
-      const result = await this.send(command, args);
+      const ready = await this.beforeEditorRun(command, args);
+      if (ready === undefined) {
+        return undefined; // the user cancelled what the command needed asking for
+      }
+      const result = await this.send(command, ready);
       this.ran.fire({ command, result });
       return result;
     } catch (error) {
@@ -179,6 +183,9 @@ export class LatmServer implements vscode.Disposable {
       return undefined;
     }
   }
+
+  /** Asks what a code action's command needs before it is sent (feedback.ts); undefined: do not send. */
+  beforeEditorRun: (command: string, args: unknown[]) => Promise<unknown[] | undefined> = (_command, args) => Promise.resolve(args);
 
   /** A line in the LATM output channel. */
   log(line: string): void {

@@ -70,7 +70,7 @@ def show_history(ws: Workspace, args: argparse.Namespace) -> Result:
         lines.append(f"  {'*' if h['version'] == manifest.version else ' '} v{h['version']:<3} {h['time']:<25} "
                      f"{h['reason']:<15} {h['maker_model'] or '-':<14} {h['tool_hash'][:19]}  {added:<13} "
                      f"{'kept here' if h['kept'] else 'not kept here'}{same}")
-    lines.append("(* current; `latm rollback NAME VERSION` restores a version kept here, from .latm/history)")
+    lines.append("(* current; `latm rollback NAME VERSION` restores a version whose copy is on this machine)")
     return Result("\n".join(lines), data)
 
 

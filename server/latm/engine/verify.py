@@ -69,6 +69,7 @@ def _hand_edit(ws, contents: Contents, checked: Checked, backend: str, progress:
     manifest, code, name = contents.manifest, contents.code, contents.manifest.name
     folder = ws.toolbox_dir / name
     if not checked.ok:
+        ws.registry.reload({name})  # nothing written; the registry shows the edit as it is: waiting
         progress(ProgressEvent("verify", f"verify {name}: {checked.passed}/{checked.total}; edit refused", 1.0))
         return VerifyResult(name, checked.passed, checked.total, checked.lines(), folder, "refused", manifest.version)
     accepted = history.new_version(recorded(manifest, checked, backend), code, "edited by hand")

@@ -25,6 +25,11 @@ export const SERVER_COMMANDS = {
   sandboxStatus: "latm.sandboxStatus",
   pending: "latm.pending",
   makeFromPending: "latm.makeFromPending",
+  correctAnswer: "latm.correctAnswer",
+  addExamples: "latm.addExamples",
+  repairTool: "latm.repairTool",
+  rollbackTool: "latm.rollbackTool",
+  toolHistory: "latm.toolHistory",
 } as const;
 
 /** What latm.solve inserts after the question; without it, the server's `insert` setting decides. */
