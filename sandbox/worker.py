@@ -10,12 +10,15 @@ request carries a fresh nonce that its result echoes; the host ignores results w
 nonce. The tool never sees these channels: the child closes them, its stdout/stderr are
 separate pipes, and the parent is non-dumpable so its ``/proc/<pid>/fd`` cannot be opened.
 
-Per call the parent forks a child that: joins a new process group, drops privileges (``--uid``),
-sets rlimits, scrubs the environment, changes into a fresh scratch directory, runs the tool code
-as a module named ``__tool__`` (file name ``<tool>``), then either calls ``entry(**args)`` or runs
+Per call the parent forks a child that: joins a new process group, is locked down (``Lockdown``:
+the call's user ``--uid``, no capabilities in any namespace, no_new_privs, a seccomp filter), sets
+rlimits, scrubs the environment, changes into a fresh scratch directory, runs the tool code as a
+module named ``__tool__`` (file name ``<tool>``), then either calls ``entry(**args)`` or runs
 ``snippet`` (file name ``<call>``) and reads ``result_var``. The parent enforces the wall-clock
 timeout and the output cap, kills the child's process group, and (``--sweep``, only in a private
-PID namespace) every other process the call left behind, then empties the scratch directory.
+PID namespace) every other process the call left behind, then empties the scratch directory and
+(``--sweep``) /dev/shm, /dev/mqueue and SysV IPC. A call found stopped or traced when its time
+ran out makes the worker retire, so the host replaces the sandbox.
 
 Return values travel as JSON: ``None``, ``bool``, ``int``, ``float`` (NaN and infinities included)
 and ``str`` as they are; tuples and lists become lists; dicts keep ``str`` keys, and ``int``,
@@ -278,10 +281,7 @@ def _spare_child(opts: dict, fds: dict, workdir: str) -> None:
         for sig in IGNORED_SIGNALS:
             signal.signal(sig, signal.default_int_handler if sig == signal.SIGINT else signal.SIG_DFL)
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a too-big write raises OSError instead
-        if opts["uid"] is not None:
-            os.setgroups([])
-            os.setgid(opts["uid"])
-            os.setuid(opts["uid"])
+        opts["lockdown"].apply()
         os.chdir(workdir)
         os.environ.clear()
         os.environ.update(SCRUBBED_ENV, HOME=workdir, TMPDIR=workdir)
@@ -469,7 +469,9 @@ class Worker:
         self.scratch = opts["scratch"] if opts["sweep"] else tempfile.mkdtemp(prefix="latm-", dir=opts["scratch"])
         if opts["uid"] is not None and not opts["sweep"]:
             os.chmod(self.scratch, 0o711)  # the call's user passes through to its own directory
-        self.keep = set()  # processes that were here before any call (tini, the holder, us)
+        self.keep = set()  # processes that were here before any call (the holder, us)
+        # The owner of a call's files: the call's user where this namespace has it, else it is us.
+        self.owner = None if opts["lockdown"].nested else opts["uid"]
         self.oom_file = _oom_counter_file()
         self.oom_seen = 0
         self.spare = None
@@ -508,6 +510,8 @@ class Worker:
             self.retire = "processes of a call could not be killed"
         if not _empty_dir(self.scratch):
             self.retire = "the scratch directory could not be emptied"
+        if self.opts["sweep"] and not _clear_ipc():
+            self.retire = "shared memory, queues or semaphores of a call could not be removed"
         self.oom_seen = self._oom_kills()  # read here, off the next call's critical path
         try:
             self.spare = Spare(self.opts, self._workdir())
@@ -539,8 +543,8 @@ class Worker:
         import tempfile
 
         path = tempfile.mkdtemp(prefix="call-", dir=self.scratch)
-        if self.opts["uid"] is not None:
-            os.chown(path, self.opts["uid"], self.opts["uid"])
+        if self.owner is not None:
+            os.chown(path, self.owner, self.owner)
         return path
 
     def _oom_kills(self) -> int:
@@ -556,6 +560,10 @@ class Worker:
         return 0
 
     def _outcome(self, req: dict, collector: Collector) -> dict:
+        if collector.stopped == "timeout" and _held(collector.spare.pid):
+            self.retire = "a call was stopped or traced when its time ran out"
+            return _error("crashed", "", "the call never ran to its end: its process was stopped by something "
+                          "outside it (or by itself) or traced; its sandbox is replaced")
         if collector.stopped == "timeout":
             return _error("timeout", "", f"the call ran longer than {req['timeout_s']:g} s and was stopped")
         if collector.stopped == "output_limit":
@@ -572,6 +580,8 @@ class Worker:
     def serve(self) -> None:
         if self.opts["sweep"]:
             self.keep = {int(n) for n in os.listdir("/proc") if n.isdigit()}
+            if not _out_of_reach(self.keep - {os.getpid()}):
+                raise SetupError("a long-lived process of the sandbox is still dumpable: tool code could take it over")
         self.after_call()
         reader = FrameReader(1 << 26)
         write_all(1, encode_frame({"hello": PROTOCOL, "python": sys.version.split()[0],
@@ -675,54 +685,306 @@ def _oom_counter_file():
     return None
 
 
+# ------------------------------------------------------------------- locking a call down
+# Before any tool code runs, a call's process takes the call's user id, holds no capability in any
+# namespace and can gain none (empty bounding set, no_new_privs), and a seccomp filter refuses
+# what would reach past the call: ptrace and reading or writing other processes' memory; mounts
+# and new namespaces (a user namespace of its own would hold capabilities again); keyrings (the
+# user keyring outlives calls); AF_UNIX sockets (socket() reaches any socket file of the host's
+# file system, read-only mounts do not stop a connect); io_uring (it acts without the filter);
+# bpf, perf events and userfaultfd. clone3 says ENOSYS, so libc falls back to the clone it checks.
+class SetupError(Exception):
+    """The sandbox cannot be set up safely here; the worker refuses to serve."""
+
+
+_LIBC = None
+
+
+def _libc():
+    global _LIBC
+    if _LIBC is None:
+        import ctypes
+
+        _LIBC = ctypes.CDLL(None, use_errno=True)
+        _LIBC.prctl.argtypes = [ctypes.c_int] + [ctypes.c_ulong] * 4
+        for name in ("capset", "capget", "unshare"):  # looked up now: a call's process inherits them
+            getattr(_LIBC, name)
+    return _LIBC
+
+
+def _check(result: int, what: str) -> None:
+    if result != 0:
+        import ctypes
+
+        number = ctypes.get_errno()
+        raise OSError(number, f"{what}: {os.strerror(number)}")
+
+
+class Lockdown:
+    """What a call's process does before any tool code runs. Everything that can be is worked out
+    once in the worker, so the call's process only makes the system calls (and checks them)."""
+
+    def __init__(self, uid) -> None:
+        import ctypes
+
+        class Header(ctypes.Structure):
+            _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+        class Program(ctypes.Structure):
+            _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+        self.uid = uid
+        self.nested = uid is not None and not _has_user(uid)
+        with open("/proc/sys/kernel/cap_last_cap") as handle:
+            last_cap = int(handle.read())
+        # The bounding set is emptied here once (this process never execs) where it can be (only
+        # with CAP_SETPCAP; without it no_new_privs keeps it moot), and by the call's process in a
+        # nested user namespace, whose creator gets a full one there.
+        self.bounding = range(last_cap + 1) if self.nested else range(0)
+        if _holds(CAP_SETPCAP):
+            _drop_bounding_set(range(last_cap + 1))
+        self.header = ctypes.byref(Header(_LINUX_CAPABILITY_VERSION_3, 0))
+        self.none, self.seen = (ctypes.c_uint32 * 6)(), (ctypes.c_uint32 * 6)()  # effective, permitted, inheritable x2
+        program = seccomp_program(os.uname().machine)
+        self.buffer = ctypes.create_string_buffer(program, len(program)) if program else None
+        self.program = Program(len(program) // 8, ctypes.addressof(self.buffer)) if program else None
+        self.address = ctypes.addressof(self.program) if program else 0
+
+    def apply(self) -> None:
+        """In the call's process: take the call's user, drop every capability, install the filter."""
+        libc = _libc()
+        if self.nested:
+            _nested_user(self.uid)
+        _drop_bounding_set(self.bounding)
+        if self.uid is not None and os.getuid() != self.uid:
+            os.setgroups([])
+            os.setgid(self.uid)
+            os.setuid(self.uid)  # leaving root clears every capability
+        _check(libc.capset(self.header, self.none), "capset")
+        libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)  # old kernels have none to clear
+        _check(libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
+        if self.address:
+            _check(libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, self.address, 0, 0), "seccomp")
+        _check(libc.capget(self.header, self.seen), "capget")
+        if any(self.seen) or libc.prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1 or \
+                (self.address and libc.prctl(PR_GET_SECCOMP, 0, 0, 0, 0) != SECCOMP_MODE_FILTER):
+            raise SetupError("the call would hold privileges after the lock-down")
+
+
+def _has_user(uid: int) -> bool:
+    """True when this user namespace maps ``uid`` (so setuid can reach it)."""
+    with open("/proc/self/uid_map") as handle:
+        for line in handle:
+            inside, _, count = (int(n) for n in line.split())
+            if inside <= uid < inside + count:
+                return True
+    return False
+
+
+def _holds(cap: int) -> bool:
+    with open("/proc/self/status") as handle:
+        effective = next(line for line in handle if line.startswith("CapEff:"))
+    return bool(int(effective.split()[1], 16) & (1 << cap))
+
+
+def _drop_bounding_set(caps: range) -> None:
+    for cap in caps:
+        _check(_libc().prctl(PR_CAPBSET_DROP, cap, 0, 0, 0), f"dropping capability {cap} from the bounding set")
+
+
+def _nested_user(uid: int) -> None:
+    """A user namespace of the call's own, where it is ``uid``: the process backend run by a user
+    who is not root has only that user (root in the worker's namespace) to map it to."""
+    outside_uid, outside_gid = os.getuid(), os.getgid()
+    _check(_libc().unshare(CLONE_NEWUSER), "unshare(CLONE_NEWUSER)")
+    for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {outside_uid} 1"), ("gid_map", f"{uid} {outside_gid} 1")):
+        with open(f"/proc/self/{name}", "w") as handle:
+            handle.write(text)
+
+
+def seccomp_program(machine: str):
+    """The classic-BPF filter for ``machine`` as bytes, or None when there is no table for it."""
+    import struct
+
+    if machine not in SYSCALLS:
+        return None
+    arch, numbers = SYSCALLS[machine]
+    ins = [(BPF_LD, 0, 0, 4), (BPF_JEQ, 1, 0, arch), (BPF_RET, 0, 0, DENY),  # another ABI: nothing passes
+           (BPF_LD, 0, 0, 0)]  # the system call's number
+    if machine == "x86_64":
+        ins += [(BPF_JGE, 0, 1, X32_BIT), (BPF_RET, 0, 0, DENY)]  # the x32 ABI's numbers
+    for name in DENIED:
+        ins += [(BPF_JEQ, 0, 1, numbers[name]), (BPF_RET, 0, 0, DENY)]
+    ins += [(BPF_JEQ, 0, 1, numbers["clone3"]), (BPF_RET, 0, 0, NOT_THERE)]
+    for name, test, value in (("clone", BPF_JSET, CLONE_NAMESPACES), ("socket", BPF_JEQ, AF_UNIX)):
+        ins += [(BPF_JEQ, 0, 4, numbers[name]), (BPF_LD, 0, 0, 16),  # the low half of the first argument
+                (test, 0, 1, value), (BPF_RET, 0, 0, DENY), (BPF_RET, 0, 0, ALLOW)]
+    ins.append((BPF_RET, 0, 0, ALLOW))
+    return b"".join(struct.pack("=HBBI", *i) for i in ins)
+
+
+PR_SET_NO_NEW_PRIVS, PR_GET_NO_NEW_PRIVS, PR_CAPBSET_DROP, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 38, 39, 24, 47, 4
+PR_SET_SECCOMP, PR_GET_SECCOMP, SECCOMP_MODE_FILTER = 22, 21, 2
+CAP_SETPCAP, _LINUX_CAPABILITY_VERSION_3 = 8, 0x20080522
+CLONE_NEWUSER, AF_UNIX = 0x10000000, 1
+CLONE_NAMESPACES = 0x00020000 | 0x02000000 | 0x04000000 | 0x08000000 | 0x10000000 | 0x20000000 | 0x40000000
+BPF_LD, BPF_JEQ, BPF_JGE, BPF_JSET, BPF_RET = 0x20, 0x15, 0x35, 0x45, 0x06
+ALLOW, DENY, NOT_THERE, X32_BIT = 0x7FFF0000, 0x00050000 | 1, 0x00050000 | 38, 0x40000000  # EPERM, ENOSYS
+DENIED = ("ptrace", "process_vm_readv", "process_vm_writev", "pidfd_getfd", "process_madvise", "kcmp",
+          "mount", "umount2", "pivot_root", "chroot", "open_tree", "move_mount", "fsopen", "fsconfig", "fsmount",
+          "fspick", "mount_setattr", "unshare", "setns", "keyctl", "add_key", "request_key",
+          "io_uring_setup", "io_uring_enter", "io_uring_register", "bpf", "perf_event_open", "userfaultfd")
+_GENERIC = dict(open_tree=428, move_mount=429, fsopen=430, fsconfig=431, fsmount=432, fspick=433, clone3=435,
+                pidfd_getfd=438, process_madvise=440, mount_setattr=442, io_uring_setup=425, io_uring_enter=426,
+                io_uring_register=427)
+SYSCALLS = {  # machine -> (AUDIT_ARCH_*, system call numbers)
+    "x86_64": (0xC000003E, dict(_GENERIC, socket=41, clone=56, ptrace=101, pivot_root=155, chroot=161, mount=165,
+                                 umount2=166, add_key=248, request_key=249, keyctl=250, unshare=272,
+                                 perf_event_open=298, setns=308, process_vm_readv=310, process_vm_writev=311,
+                                 kcmp=312, bpf=321, userfaultfd=323)),
+    "aarch64": (0xC00000B7, dict(_GENERIC, umount2=39, mount=40, pivot_root=41, chroot=51, unshare=97, ptrace=117,
+                                  socket=198, add_key=217, request_key=218, keyctl=219, clone=220,
+                                  perf_event_open=241, setns=268, process_vm_readv=270, process_vm_writev=271,
+                                  kcmp=272, bpf=280, userfaultfd=282)),
+}
+
+
+# ------------------------------------------------------------------------ what outlives a call
+def _held(pid: int) -> bool:
+    """True when ``pid`` is stopped or traced: a call that timed out so did not do it alone."""
+    try:
+        with open(f"/proc/{pid}/status") as handle:
+            fields = dict(line.split(":", 1) for line in handle if ":" in line)
+    except OSError:
+        return False
+    return fields.get("State", "").split()[:1] in (["T"], ["t"]) or fields.get("TracerPid", "0").strip() != "0"
+
+
+def _out_of_reach(pids, timeout_s: float = 10.0) -> bool:
+    """Wait until none of ``pids`` is dumpable under our user id (such a process could be traced,
+    or its memory written, by a call of the same user); False if one still is at the deadline."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        exposed = []
+        for pid in pids:
+            try:
+                if os.stat(f"/proc/{pid}/environ").st_uid == os.getuid():  # root's when not dumpable
+                    exposed.append(pid)
+            except OSError:
+                pass
+        if not exposed:
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.005)
+
+
+IPC_RMID = 0
+
+
+def _clear_ipc() -> bool:
+    """Remove what calls can leave in this IPC namespace and /dev: files in /dev/shm (POSIX shared
+    memory and semaphores), POSIX message queues, SysV shared memory, semaphores and message
+    queues. True when nothing is left."""
+    clean = all(_empty_dir(folder) for folder in ("/dev/shm", "/dev/mqueue") if os.path.isdir(folder))
+    libc = _libc()
+    removers = {"shm": lambda i: libc.shmctl(i, IPC_RMID, None), "sem": lambda i: libc.semctl(i, 0, IPC_RMID),
+                "msg": lambda i: libc.msgctl(i, IPC_RMID, None)}
+    for kind, remove in removers.items():
+        found = _sysv_ids(kind)
+        for ident in found:
+            remove(ident)
+        clean = clean and not (found and _sysv_ids(kind))
+    return clean
+
+
+def _sysv_ids(kind: str) -> list:
+    try:
+        with open(f"/proc/sysvipc/{kind}") as handle:
+            return [int(line.split()[1]) for line in handle.readlines()[1:]]
+    except OSError:
+        return []
+
+
 # ------------------------------------------------------------------- process-backend setup
-MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND = 1, 2, 4, 8, 32, 4096
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND, MS_MOVE = 1, 2, 4, 8, 32, 4096, 8192
 _MOUNT_FLAGS = {"nosuid": MS_NOSUID, "nodev": MS_NODEV, "noexec": MS_NOEXEC,
                 "noatime": 1024, "nodiratime": 2048, "relatime": 1 << 21}
+NOSEC = MS_NOSUID | MS_NODEV | MS_NOEXEC
+DEVICES = ("null", "zero", "full", "random", "urandom")
+
+
+def _mount(source, target, fstype, flags, data=None) -> None:
+    args = [s.encode() if s else None for s in (source, target, fstype, data)]
+    _check(_libc().mount(args[0], args[1], args[2], flags, args[3]), f"mount {target}")
 
 
 def private_mounts() -> list:
-    """In a private mount namespace: small tmpfs on /tmp and /dev/shm, everything else read-only.
-
-    Returns what was done, one short phrase each, for the host's status."""
-    import ctypes
-
-    libc = ctypes.CDLL(None, use_errno=True)
-
-    def mount(source, target, fstype, flags, data):
-        args = [s.encode() if s else None for s in (source, target, fstype)]
-        if libc.mount(args[0], args[1], args[2], flags, data.encode() if data else None) != 0:
-            raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()), target)
-
+    """In a private mount namespace, made by the worker before any call (calls cannot undo it: they
+    hold no capability, and in the process backend run by a user they are in a user namespace
+    that does not own these mounts): every mount read-only (or, where that fails, hidden under an
+    empty read-only tmpfs), a 16 MB tmpfs on /tmp, and a /dev of its own with only the harmless
+    devices, a 1 MB tmpfs /dev/shm and this IPC namespace's /dev/mqueue. Raises SetupError when a
+    mount can be neither. Returns what was done, one short phrase each, for the host's status."""
     done = []
-    for line in open("/proc/self/mountinfo").read().splitlines():
-        fields = line.split()
-        target, options = fields[4], fields[5].split(",")
-        if target.startswith(("/proc", "/sys", "/dev")) or target == "/tmp" or "ro" in options:
+    with open("/proc/self/mountinfo") as handle:
+        mounts = [(fields[4], fields[5].split(",")) for fields in (line.split() for line in handle)]
+    for target, options in mounts:
+        if target == "/proc" or target.startswith("/proc/") or "ro" in options:
             continue
-        flags = MS_REMOUNT | MS_BIND | MS_RDONLY
-        flags |= sum(_MOUNT_FLAGS.get(o, 0) for o in options)
+        flags = MS_REMOUNT | MS_BIND | MS_RDONLY | sum(_MOUNT_FLAGS.get(o, 0) for o in options)
         try:
-            mount(None, target, None, flags, None)
+            _mount(None, target, None, flags)
         except OSError:
-            pass
-        else:
-            done.append(f"read-only {target}")
-    nosec = MS_NOSUID | MS_NODEV | MS_NOEXEC
-    mount("tmpfs", "/tmp", "tmpfs", nosec, "size=16m,mode=1777")
+            if not _reachable(target):
+                continue  # calls, with fewer rights than this process, cannot reach it either
+            try:
+                _mount("tmpfs", target, "tmpfs", MS_RDONLY | NOSEC, "size=4k,mode=555")
+            except OSError as err:
+                raise SetupError(f"{target} can be made neither read-only nor hidden: {err}") from None
+            done.append(f"hidden {target}")
+    done.append("read-only everything else")
+    _mount("tmpfs", "/tmp", "tmpfs", NOSEC, "size=16m,mode=1777")
     done.append("tmpfs /tmp 16m")
-    if os.path.isdir("/dev/shm"):
-        mount("tmpfs", "/dev/shm", "tmpfs", nosec, "size=1m,mode=1777")
-        done.append("tmpfs /dev/shm 1m")
+    _own_dev()
+    done.append(f"own /dev: {' '.join(DEVICES)}, tmpfs /dev/shm 1m, /dev/mqueue")
     return done
 
 
-def _non_dumpable() -> None:
-    """Keep the tool (same user) out of this process's /proc entries: fds, memory, ptrace."""
-    import ctypes
+def _reachable(path: str) -> bool:
+    try:
+        os.stat(path)
+    except PermissionError:
+        return False
+    except OSError:
+        pass
+    return True
 
+
+def _own_dev() -> None:
+    """Build the new /dev in /tmp, then move it onto /dev and make it read-only."""
+    stage = "/tmp/.dev"
+    os.mkdir(stage)
+    _mount("tmpfs", stage, "tmpfs", MS_NOSUID | MS_NOEXEC, "size=64k,mode=755")
+    for name in DEVICES:
+        open(f"{stage}/{name}", "w").close()
+        _mount(f"/dev/{name}", f"{stage}/{name}", None, MS_BIND)
+    for name, target in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"), ("stdout", "/proc/self/fd/1"),
+                         ("stderr", "/proc/self/fd/2")):
+        os.symlink(target, f"{stage}/{name}")
+    for name, fstype, data in (("shm", "tmpfs", "size=1m,mode=1777"), ("mqueue", "mqueue", None)):
+        os.mkdir(f"{stage}/{name}")
+        _mount(fstype, f"{stage}/{name}", fstype, NOSEC, data)
+    _mount(stage, "/dev", None, MS_MOVE)
+    os.rmdir(stage)
+    _mount(None, "/dev", None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NOEXEC)
+
+
+def _non_dumpable() -> None:
+    """Keep tool code (the same user in a container) out of this process's /proc entries (fds,
+    memory) and away from ptrace; done first, before any tool code can run."""
     PR_SET_DUMPABLE = 4
-    ctypes.CDLL(None).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+    _libc().prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
 
 
 def _private_pid_namespace() -> bool:
@@ -741,8 +1003,10 @@ def parse_args(argv: list) -> dict:
     parser.add_argument("--hold", action="store_true", help="keep a container alive until stdin closes")
     parser.add_argument("--sweep", action="store_true",
                         help="private PID namespace only: after each call kill every leftover process and empty --scratch")
-    parser.add_argument("--private-mounts", action="store_true", help="tmpfs /tmp, read-only rest (private mount namespace only)")
-    parser.add_argument("--uid", type=int, default=None, help="run calls as this user id (worker started as root)")
+    parser.add_argument("--private-mounts", action="store_true",
+                        help="tmpfs /tmp, own /dev, read-only rest (private mount and IPC namespaces only)")
+    parser.add_argument("--uid", type=int, default=None,
+                        help="run calls as this user id (set, or mapped in a user namespace of each call's own)")
     parser.add_argument("--nproc", type=int, default=None, help="RLIMIT_NPROC for calls")
     parser.add_argument("--scratch",
                         help="where calls get scratch space; without --sweep only a subdirectory the worker makes is used and emptied")
@@ -753,19 +1017,36 @@ def parse_args(argv: list) -> dict:
 
 
 def main(argv=None) -> int:
+    _non_dumpable()
     opts = parse_args(sys.argv[1:] if argv is None else argv)
     for sig in IGNORED_SIGNALS:
         signal.signal(sig, signal.SIG_IGN)
     if opts["hold"]:
-        while os.read(0, 1 << 16):  # stdin closes when the owner's attach connection ends
-            pass
-        return 0
-    _non_dumpable()
+        return hold()
     if (opts["sweep"] or opts["private_mounts"]) and not _private_pid_namespace():
         print("worker: --sweep and --private-mounts need a private PID namespace; refusing", file=sys.stderr)
         return 2
+    try:
+        return serve(opts)
+    except SetupError as err:
+        print(f"worker: {err}; refusing to serve", file=sys.stderr)
+        return 2
+
+
+def hold() -> int:
+    """A container's main process (PID 1): the owner's attach connection keeps it, and so the
+    container, alive. As init it reaps the orphans of calls (SIGCHLD ignored), and signals from
+    inside the container reach it only where it has a handler: none do."""
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    while os.read(0, 1 << 16):  # stdin closes when the owner's attach connection ends
+        pass
+    return 0
+
+
+def serve(opts: dict) -> int:
     if opts["private_mounts"]:
         opts["isolation"] = private_mounts()
+    opts["lockdown"] = Lockdown(opts["uid"])
     os.chdir("/")
     for name in PRELOAD:
         __import__(name)

@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
+import os
 
 import pytest
+from sandbox_settings import sandbox_settings
 
 # ------------------------------------------------------------------------------ sandbox
 BUILD_HINT = "run `latm sandbox build --offline` (with a running Docker engine) before the tests"
-
-
-def sandbox_settings(**overrides):
-    """Default Settings with sandbox fields replaced (e.g. ``sandbox="docker"``, ``sandbox_pool=1``)."""
-    from latm.settings import Settings
-
-    return dataclasses.replace(Settings(), **overrides)
 
 
 @pytest.fixture(scope="session")

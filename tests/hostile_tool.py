@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from sandbox_settings import clean_env
+
 from latm.toolbox.manifest import Example, Manifest, ParserEntry, Provenance, UseCase
 from latm.toolbox.store import ToolFiles, write_tool
 
@@ -52,7 +54,7 @@ def write_hostile_tool(toolbox: Path) -> str:
 
 def verify(root: Path) -> None:
     """``latm verify NAME`` in the Docker sandbox: the tool's verification is real, not claimed."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LATM_")} | {"LATM_SANDBOX": "docker"}
+    env = clean_env(LATM_SANDBOX="docker")
     run = subprocess.run([sys.executable, "-m", "latm", "verify", NAME, "--root", str(root)], env=env,
                          capture_output=True, text=True, timeout=300)
     assert run.returncode == 0 and run.stdout.startswith(f"{NAME}: 9/9 ok"), run.stdout + run.stderr

@@ -76,6 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_living_arguments(add)  # feedback, repair, history, rollback, prune
     p = add("serve", "run the language server over stdio (for editors)")
     p.add_argument("--log-file", type=Path, help="also log to this file")
+    p = add("mcp", "serve the verified tools to agents over MCP (stdio; --http PORT for streamable HTTP)")
+    p.add_argument("--http", type=int, metavar="PORT", help="serve http://HOST:PORT/mcp instead of stdio")
+    p.add_argument("--host", default="127.0.0.1", help="with --http: the address to listen on (default: 127.0.0.1)")
     p = add("sandbox", "build the sandbox image or show which backend is active")
     p.add_argument("action", choices=["build", "status"])
     p.add_argument("--offline", action="store_true", help="build the base from a Debian root filesystem (no registry needed)")
@@ -95,6 +98,10 @@ def main(argv: Optional[list[str]] = None) -> int:
         from latm.lsp.server import serve
 
         return serve(args.root, log_file=args.log_file)
+    if args.command == "mcp":
+        from latm.mcp.serve import serve as serve_mcp
+
+        return serve_mcp(args.root, {key: getattr(args, key) for key in SETTING_FLAGS}, args.http, args.host)
     from latm.commands import COMMANDS, Result  # the engine: `latm serve` starts without it
 
     flags = {key: getattr(args, key) for key in SETTING_FLAGS}

@@ -1,15 +1,23 @@
 """Committing one tool to git, and nothing else of the user's work.
 
-The commit is built in a temporary index that starts from ``HEAD`` and gets only the tool's
-files (plus the toolbox's ``pytest.ini`` while it was never committed: the tool's tests need it
-to run under pytest), so whatever the user has staged or changed elsewhere is neither committed nor disturbed.
-Afterwards the real index entries of the tool's files are set to the new ``HEAD``; every other
-entry of the real index stays exactly as it was. Hooks run as for any ``git commit``.
+The repository is the one the workspace root is in. The commit is built with plumbing: a
+temporary index that starts from ``HEAD`` gets only the tool's files (plus the toolbox's
+``pytest.ini`` while it was never committed: the tool's tests need it to run under pytest),
+``write-tree`` and ``commit-tree`` make the commit and ``update-ref`` moves ``HEAD`` only if it
+still is what was read. So whatever the user has staged or changed elsewhere is neither committed
+nor disturbed, and no in-progress merge, cherry-pick or rebase state is read. Afterwards the real
+index entries of the tool's files are set to the new ``HEAD``; every other entry stays as it was.
+
+Refused: a merge, cherry-pick, revert, rebase or bisect in progress (finish it first); a tool
+folder outside the repository or inside a repository of its own (a ``.git`` below the root).
+No git hook, fsmonitor, clean filter or signing program runs: each is a command a tool, a
+pull request or a tampered ``.git/config`` could have put there (``SAFE``).
 """
 
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
@@ -24,6 +32,18 @@ from latm.workspace import Workspace
 
 TOOL_FILES = ("tool.py", "tool.toml", "test_tool.py")
 PYTEST_INI = "pytest.ini"  # written by the store beside the tool folders
+# Configuration that would make latm's own git calls run a command: switched off for each call.
+SAFE = ("-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null")
+# (file in the git folder, what is in progress, how to end it)
+IN_PROGRESS = (
+    ("MERGE_HEAD", "a merge", "`git commit` to conclude it or `git merge --abort`"),
+    ("CHERRY_PICK_HEAD", "a cherry-pick", "`git cherry-pick --continue` or `git cherry-pick --abort`"),
+    ("REVERT_HEAD", "a revert", "`git revert --continue` or `git revert --abort`"),
+    ("rebase-merge", "a rebase", "`git rebase --continue` or `git rebase --abort`"),
+    ("rebase-apply", "a rebase or `git am`", "`git rebase --abort` or `git am --abort`"),
+    ("BISECT_LOG", "a bisect", "`git bisect reset`"),
+    ("sequencer", "a cherry-pick or revert of several commits", "`git cherry-pick --abort` or `git revert --abort`"),
+)
 
 
 class CommitError(LatmError):
@@ -47,13 +67,13 @@ class Committed:
 def plan_commit(ws: Workspace, name: str, message: Optional[str] = None) -> CommitPlan:
     """What ``commit_tool`` would commit; changes nothing."""
     tool = _committable(ws, name)
-    with _ToolIndex(tool) as index:
+    with _ToolIndex(ws.root, tool) as index:
         return index.plan(_message(tool, message, index.existed))
 
 
 def commit_tool(ws: Workspace, name: str, message: Optional[str] = None) -> Committed:
     tool = _committable(ws, name)
-    with _ToolIndex(tool) as index:
+    with _ToolIndex(ws.root, tool) as index:
         plan = index.plan(_message(tool, message, index.existed))
         commit = index.commit(plan.message)
     return Committed(commit, plan)
@@ -92,72 +112,139 @@ def _message(tool: Union[Tool, Removed], subject: Optional[str], existed: bool) 
             f"Verification: {verification_text(tool)}{when}\n")
 
 
+class _Git:
+    """git in the repository ``top``, with ``SAFE`` configuration."""
+
+    def __init__(self, top: Path, index_file: Optional[Path] = None) -> None:
+        self.top = top
+        self.env = {**os.environ, "GIT_INDEX_FILE": str(index_file)} if index_file else None
+
+    def __call__(self, *args: str, stdin: Optional[str] = None, check: bool = True) -> str:
+        done = _git(self.top, args, self.env, stdin)
+        if check and done.returncode != 0:
+            raise CommitError(f"git {args[0]} failed: {(done.stderr or done.stdout).strip()}")
+        return done.stdout
+
+
+def _git(cwd: Path, args: tuple, env: Optional[dict] = None, stdin: Optional[str] = None) -> subprocess.CompletedProcess:
+    try:
+        return subprocess.run(["git", *SAFE, *args], cwd=cwd, env=env, input=stdin,
+                              capture_output=True, text=True, timeout=120)
+    except FileNotFoundError:
+        raise CommitError("git is not installed (or not on PATH); it is needed to commit a tool.") from None
+
+
+def repository(root: Path) -> Path:
+    """The top of the git repository the workspace root is in."""
+    done = _git(root, ("rev-parse", "--show-toplevel"))
+    if done.returncode != 0:
+        raise CommitError(f"{root} is not in a git repository; run `git init` there to commit tools.")
+    return Path(done.stdout.strip()).resolve()
+
+
+def _check_folder(top: Path, folder: Path) -> str:
+    """The tool folder's path in the repository; refused outside it or inside a nested repository."""
+    real = folder.resolve()
+    if not real.is_relative_to(top):
+        raise CommitError(f"The tool folder {folder} is outside the repository {top} of the workspace; "
+                          "latm commits tools only into the workspace's own repository.")
+    for inner in [real, *real.parents]:
+        if inner == top:
+            break
+        if os.path.lexists(inner / ".git"):
+            raise CommitError(f"{inner} is a git repository of its own (it has .git); latm commits tools only "
+                              f"into the workspace's repository {top}. Move the tool out of it.")
+    return real.relative_to(top).as_posix()
+
+
+def _check_idle(git: _Git) -> None:
+    """Refuse while an operation is stopped half-way: a commit now would mix into it."""
+    folder = Path(git("rev-parse", "--absolute-git-dir").strip())
+    for name, what, how in IN_PROGRESS:
+        if os.path.lexists(folder / name):
+            raise CommitError(f"Cannot commit the tool: {what} is in progress in {git.top} ({name}); "
+                              f"finish it with {how}, then commit the tool.")
+
+
 class _ToolIndex:
     """A temporary git index holding ``HEAD`` plus the tool's files as they are on disk."""
 
-    def __init__(self, tool: Union[Tool, Removed]) -> None:
-        self.folder = tool.path
-        self.top = Path(self._git_top(tool.path.parent))
-        self.rel = self.folder.resolve().relative_to(self.top.resolve()).as_posix()
-        self.head = self._run("rev-parse", "--verify", "-q", "HEAD", check=False).strip() or None
+    def __init__(self, root: Path, tool: Union[Tool, Removed]) -> None:
+        self.top = repository(root)
+        self.rel = _check_folder(self.top, tool.path)
+        self.git = _Git(self.top)
+        _check_idle(self.git)
+        self.head = self.git("rev-parse", "--verify", "-q", "HEAD", check=False).strip() or None
         self.existed = False
         self.paths: list[str] = []
         self._tmp = tempfile.TemporaryDirectory(prefix="latm-commit-")
-        self.env = {**os.environ, "GIT_INDEX_FILE": str(Path(self._tmp.name) / "index")}
+        self.staged = _Git(self.top, Path(self._tmp.name) / "index")
 
     def __enter__(self) -> "_ToolIndex":
-        self._run("read-tree", *([self.head] if self.head else ["--empty"]), env=self.env)
+        self.staged("read-tree", *([self.head] if self.head else ["--empty"]))
         if self.head:
-            self.existed = bool(self._run("ls-tree", "--name-only", self.head, "--", self.rel + "/").strip())
-        tracked = [p for p in self._run("ls-files", "-z", "--", self.rel, env=self.env).split("\0") if p]
+            self.existed = bool(self.git("ls-tree", "--name-only", self.head, "--", self.rel + "/").strip())
+        tracked = [p for p in self.staged("ls-files", "-z", "--", self.rel).split("\0") if p]
         paths = sorted({f"{self.rel}/{name}" for name in TOOL_FILES} | set(tracked))
         ini = f"{Path(self.rel).parent.as_posix()}/{PYTEST_INI}"
-        if not self._run("ls-files", "--", ini, env=self.env).strip():
+        if not self.staged("ls-files", "--", ini).strip():
             paths.append(ini)  # never committed yet: the tool's tests need it to run under pytest
-        # -A stages additions, changes and deletions of exactly these paths (ignored files too: -f).
-        self.paths = [p for p in paths if (self.top / p).exists() or p in tracked]
-        self._run("add", "-A", "-f", "--", *self.paths, env=self.env)
+        present = [p for p in paths if os.path.lexists(self.top / p)]
+        self.paths = [p for p in paths if p in present or p in tracked]
+        self._stage(present, [p for p in tracked if p not in present])
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._tmp.cleanup()
 
+    def _stage(self, present: list[str], removed: list[str]) -> None:
+        """Exactly these files as they are on disk (no clean filter runs), and these deletions."""
+        modes = [_mode(self.top / p) for p in present]
+        if present:
+            blobs = self.git("hash-object", "-w", "--no-filters", "--", *present).split()
+            self.staged("update-index", "--index-info",
+                        stdin="".join(f"{m} {b}\t{p}\n" for m, b, p in zip(modes, blobs, present)))
+        if removed:
+            self.staged("update-index", "--force-remove", "--", *removed)
+
     def plan(self, message: str) -> CommitPlan:
         base = self.head or self._empty_tree()
-        status = self._run("diff", "--cached", "--name-status", "--no-renames", base, "--", *self.paths, env=self.env)
+        status = self.staged("diff-index", "--cached", "--name-status", "--no-renames", base, "--", *self.paths)
         changes = [{"status": line[0], "path": line.split("\t", 1)[1]} for line in status.splitlines() if "\t" in line]
         if not changes:
             raise CommitError(f"Nothing to commit: {self.rel} is committed as it is on disk.")
-        summary = self._run("diff", "--cached", "--shortstat", base, "--", *self.paths, env=self.env).strip()
+        summary = self.staged("diff-index", "--cached", "--shortstat", base, "--", *self.paths).strip()
         return CommitPlan([c["path"] for c in changes], summary, message, changes)
 
     def commit(self, message: str) -> str:
-        self._run("commit", "-q", "-F", "-", env=self.env, stdin=message)
-        commit = self._run("rev-parse", "HEAD").strip()
-        # The real index: the tool's entries follow the new HEAD; all others stay as they were.
-        self._run("reset", "-q", commit, "--", *self.paths)
+        tree = self.staged("write-tree").strip()
+        parents = ["-p", self.head] if self.head else []
+        commit = self.git("commit-tree", "--no-gpg-sign", tree, *parents, stdin=message).strip()
+        subject = message.splitlines()[0]
+        # Moves HEAD (its branch) only if it is still what was read: a commit made meanwhile is kept.
+        self.git("update-ref", "-m", f"commit (latm): {subject}", "HEAD", commit, self.head or "")
+        self._sync_real_index(commit)
         return commit
 
-    def _empty_tree(self) -> str:
-        return self._run("hash-object", "-t", "tree", "/dev/null").strip()
-
-    @staticmethod
-    def _git_top(folder: Path) -> str:
+    def _sync_real_index(self, commit: str) -> None:
+        """The real index: the tool's entries follow the new HEAD; all others stay as they were."""
+        entries = self.git("ls-tree", "-r", "--full-tree", commit, "--", *self.paths)
+        kept = {line.split("\t", 1)[1] for line in entries.splitlines()}
         try:
-            done = subprocess.run(
-                ["git", "rev-parse", "--show-toplevel"], cwd=folder, capture_output=True, text=True, timeout=30
-            )
-        except FileNotFoundError:
-            raise CommitError("git is not installed (or not on PATH); it is needed to commit a tool.") from None
-        if done.returncode != 0:
-            raise CommitError(f"{folder} is not in a git repository; run `git init` there to commit tools.")
-        return done.stdout.strip()
+            self.git("update-index", "--index-info", stdin=entries)
+            gone = [p for p in self.paths if p not in kept]
+            if gone:
+                self.git("update-index", "--force-remove", "--", *gone)
+        except CommitError as err:
+            raise CommitError(f"Committed {commit[:12]}, but the index could not be updated ({err}); "
+                              f"run `git reset -q -- {self.rel}` to match it to the commit.") from None
 
-    def _run(self, *args: str, env: Optional[dict] = None, stdin: Optional[str] = None, check: bool = True) -> str:
-        done = subprocess.run(
-            ["git", *args], cwd=self.top, env=env, input=stdin, capture_output=True, text=True, timeout=120
-        )
-        if check and done.returncode != 0:
-            detail = (done.stderr or done.stdout).strip()
-            raise CommitError(f"git {args[0]} failed: {detail}")
-        return done.stdout
+    def _empty_tree(self) -> str:
+        return self.git("hash-object", "-t", "tree", "/dev/null").strip()
+
+
+def _mode(path: Path) -> str:
+    info = path.lstat()
+    if not stat.S_ISREG(info.st_mode):
+        raise CommitError(f"{path} is not a regular file (a link, folder or device); latm commits only regular files.")
+    return "100755" if info.st_mode & stat.S_IXUSR else "100644"

@@ -1,6 +1,6 @@
 """What a project's own config (``[tool.latm]`` in ``pyproject.toml``, or ``latm.toml``) may decide.
 
-That file comes with the repository, so whoever wrote the repository wrote it. Two rules:
+That file comes with the repository, so whoever wrote the repository wrote it. Three rules:
 
 - Settings that route the API key count only once the user trusts that exact file (``latm
   trust``): where requests go (``base_url``), which variable is the key (``api_key_env``), which
@@ -8,6 +8,8 @@ That file comes with the repository, so whoever wrote the repository wrote it. T
   workspace. The user's own settings (user config, environment, editor, flags) set them freely.
 - The sandbox only gets stricter: a weaker backend than the user's own is ignored, a limit above
   the user's own is lowered to it. Trust does not change this; the user raises their own limits.
+- What spends the user's money on the user's behalf without asking (``mcp_make``: agents making
+  tools) may be turned off by a project, never on, trusted or not.
 
 Each ignored or lowered value is reported through ``report(key, message)``, once per load.
 """
@@ -30,6 +32,8 @@ ROUTING = {
 # The openai SDK sends a model name in the request body to base_url; a name holding a URL is
 # refused anyway, in case a proxy behind base_url routes by it.
 MODELS = ("maker_model", "user_model", "dispatcher_model")
+# Keys a project may turn off but never on, trusted or not.
+USER_ONLY = {"mcp_make": "let agents make tools over MCP (`latm_make` spends the maker model's money)"}
 LIMITS = ("timeout_s", "memory_mb", "sandbox_pool", "output_limit_kb")  # for each, lower is stricter
 STRENGTH = {"process": 0, "auto": 1, "docker": 2}  # auto may fall back to process; docker never does
 
@@ -63,6 +67,10 @@ class ProjectPolicy:
         """``value``, the user's own value when ``value`` is looser, or IGNORED."""
         if key in self.above:
             return value
+        if key in USER_ONLY and value and not self.users_own.get(key):
+            self.report(key, f"ignored: only your own settings may {USER_ONLY[key]}; set it in your user "
+                             "config or environment")
+            return IGNORED
         decides = needs_trust(key, value, self.root)
         if decides and not self.trusted():
             self.report(key, f"ignored: a project file may choose {decides} only after you trust it "

@@ -95,6 +95,9 @@ class Settings:
     route_ask_fit: float = 0.1
     insert: str = "answer"
     log_level: str = "INFO"
+    # `latm mcp` offers agents `latm_make`, which spends the maker model's money: only the user's
+    # own settings may turn it on (project_policy.USER_ONLY).
+    mcp_make: bool = False
     prices: Mapping[str, Price] = field(
         default_factory=lambda: {m: Price(*p) for m, p in DEFAULT_PRICES.items()}
     )

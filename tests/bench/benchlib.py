@@ -57,3 +57,13 @@ def percentile(values: list[float], p: float) -> float:
     """The sample nearest to the p-th percentile's position (numpy's method="nearest")."""
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def finish(report: dict, table: str, out: Path) -> int:
+    """A bench's last lines: the load at the end, the machine, its table, the JSON report."""
+    report["machine"]["load_average_at_end"] = load_average()
+    print(machine_line(report["machine"]))
+    print(table)
+    print()
+    write_report(report, Path(out))
+    return 0

@@ -32,6 +32,9 @@ from latm.sandbox.engine import connect
 from latm.sandbox.process_backend import ProcessSandbox, interpreter
 from latm.settings import Settings
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the sandbox settings the tests use
+from sandbox_settings import sandbox_settings  # noqa: E402 - LATM_SANDBOX_IMAGE honoured
+
 TOOL = "def count_vowels(text):\n    return sum(ch in 'aeiou' for ch in text.lower())\n"
 ARGS = {"text": "Tools are made once and used many times"}
 EXPECTED = 14
@@ -169,7 +172,7 @@ def main() -> int:
     args = parser.parse_args()
     scale = 0.2 if args.quick else 1.0
     n = lambda count: max(5, int(count * scale))  # noqa: E731
-    settings = dataclasses.replace(Settings(), sandbox="docker")
+    settings = sandbox_settings(sandbox="docker")
     report = {"machine": machine(docker_engine=connect().version().get("Version")), "tool": TOOL, "settings": {"pool": settings.sandbox_pool,
               "timeout_s": settings.timeout_s, "memory_mb": settings.memory_mb}}
     latency = {"in_process_exec": in_process(n(5000)), "host_subprocess": host_subprocess(n(100)),

@@ -15,6 +15,7 @@ TESTS = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(TESTS), str(TESTS / "engine")]  # the scripted server, the engine's test constants
 
 from engine_support import TEST_KEY, TEST_KEY_ENV  # noqa: E402
+from sandbox_settings import clean_env
 
 REPO_TOOLBOX = TESTS.parent / "toolbox"
 
@@ -25,8 +26,7 @@ def latm(tmp_path: Path, request):
     subprocess, Docker sandbox; aimed at the scripted model server when the test uses ``scripted_llm``."""
     root = tmp_path / "project"
     (root / "toolbox").mkdir(parents=True)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LATM_", "OPENAI_"))}
-    env["LATM_SANDBOX"] = "docker"
+    env = clean_env(LATM_SANDBOX="docker")
     if "scripted_llm" in request.fixturenames:
         server = request.getfixturevalue("scripted_llm")
         env.update({"LATM_BASE_URL": server.url, "LATM_API_KEY_ENV": TEST_KEY_ENV, TEST_KEY_ENV: TEST_KEY})

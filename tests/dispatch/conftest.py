@@ -16,7 +16,7 @@ from dispatch_support import KNOWN_BBH, NEAR_MISS, bbh, near_miss_examples, writ
 from engine_support import TEST_KEY, TEST_KEY_ENV  # noqa: E402
 from scripted_llm import ScriptedLLM  # noqa: E402
 
-from latm.settings import Settings  # noqa: E402
+from sandbox_settings import sandbox_settings  # noqa: E402
 from latm.workspace import Workspace  # noqa: E402
 
 @pytest.fixture
@@ -27,7 +27,7 @@ def open_ws(tmp_path):
     def open_workspace(**changes) -> Workspace:
         root = tmp_path / "project"
         root.mkdir(exist_ok=True)
-        ws = Workspace(root, dataclasses.replace(Settings(dispatcher_model=""), **changes))
+        ws = Workspace(root, sandbox_settings(dispatcher_model="", **changes))
         opened.append(ws)
         return ws
 

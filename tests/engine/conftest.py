@@ -16,10 +16,10 @@ from engine_support import TEST_KEY, TEST_KEY_ENV  # noqa: E402
 @pytest.fixture
 def llm_settings(scripted_llm, monkeypatch):
     """Settings pointing every role at the scripted server, with a key in a test-only variable."""
-    from latm.settings import Settings
+    from sandbox_settings import sandbox_settings
 
     monkeypatch.setenv(TEST_KEY_ENV, TEST_KEY)
-    return Settings(base_url=scripted_llm.url, api_key_env=TEST_KEY_ENV, llm_timeout_s=5.0, max_retries=2)
+    return sandbox_settings(base_url=scripted_llm.url, api_key_env=TEST_KEY_ENV, llm_timeout_s=5.0, max_retries=2)
 
 
 @pytest.fixture

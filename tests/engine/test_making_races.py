@@ -5,11 +5,13 @@ acts from the make's progress callback, so the race happens at a chosen point, e
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import pytest
 
-from engine_support import tree_bytes
+from engine_support import reference_transcript, tree_bytes
 from families import WORD_SORTING, split
+from latm.engine.importer import import_latm
 from latm.engine.making import make_tool
 from latm.errors import ToolChanged
 from latm.toolbox import store
@@ -60,3 +62,14 @@ def test_a_tool_deleted_during_a_make_that_replaces_it_stays_deleted(scripted_ll
                   progress=once(lambda: store.delete_tool(ws.toolbox_dir, "word_sorting")))
     assert str(caught.value).count("othing was written") == 1 and "conversation so far is in" in str(caught.value)
     assert not (ws.toolbox_dir / "word_sorting").exists()
+
+
+def test_an_import_does_not_bring_back_a_tool_deleted_while_it_ran(process_workspace, tmp_path):
+    ws = process_workspace
+    messages = reference_transcript(WORD_SORTING, TRAIN, VALIDATION)
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps(messages))
+    import_latm(ws, path, "words")
+    with pytest.raises(ToolChanged, match="'words' was deleted while latm was importing it"):
+        import_latm(ws, path, "words", progress=once(lambda: store.delete_tool(ws.toolbox_dir, "words")))
+    assert not (ws.toolbox_dir / "words").exists()

@@ -11,7 +11,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # scripted_llm
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "engine"))  # families: the scripted maker
 
-from lsp_support import server_env, start_editor, stop_editor  # noqa: E402
+from lsp_support import git, server_env, start_editor, stop_editor  # noqa: E402
 
 
 @pytest.fixture
@@ -19,6 +19,19 @@ def root(tmp_path: Path) -> Path:
     project = tmp_path / "project"
     (project / "toolbox").mkdir(parents=True)
     return project
+
+
+@pytest.fixture
+def repo(root: Path) -> Path:
+    """``root`` as a git repository with one commit (README.md, notes.txt) on ``main``."""
+    git(root, "init", "-q", "-b", "main")
+    git(root, "config", "user.email", "dev@example.com")
+    git(root, "config", "user.name", "Dev")
+    (root / "README.md").write_text("readme\n")
+    (root / "notes.txt").write_text("notes\n")
+    git(root, "add", "README.md", "notes.txt")
+    git(root, "commit", "-qm", "start")
+    return root
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,7 @@ from lsprotocol import types
 from pygls.uris import from_fs_path
 from pytest_lsp import client_capabilities
 from pytest_lsp.client import LanguageClient, make_test_lsp_client
+from sandbox_settings import clean_env
 
 from latm.toolbox.manifest import Example, Manifest, ParserEntry, Provenance, UseCase, Verification
 from latm.toolbox.store import ToolFiles, write_tool
@@ -116,13 +118,21 @@ def examples_markdown(task: str, count: int = 6, question: Optional[str] = None)
     return f"# {task} examples\n\n{blocks}\n\nNow a new one:\n\nQuestion: {question or test[0].question}\n"
 
 
+def git(root: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=root, check=True, capture_output=True, text=True).stdout
+
+
 def uri(path: Path) -> str:
     return from_fs_path(str(path))
 
 
 def server_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LATM_", "OPENAI_"))}
-    env.update({"PYTHONUNBUFFERED": "1", TEST_KEY_ENV: TEST_KEY})
+    """The test's environment without latm or OpenAI settings (but the sandbox image a test run
+    chose), and user config/state folders of its own, so a developer's own files are never read."""
+    env = clean_env()
+    user_dirs = Path(tempfile.gettempdir()) / "latm-test-user"
+    env.update({"PYTHONUNBUFFERED": "1", TEST_KEY_ENV: TEST_KEY, "XDG_CONFIG_HOME": str(user_dirs / "config"),
+                "XDG_STATE_HOME": str(user_dirs / "state")})
     env.update(extra)
     return env
 

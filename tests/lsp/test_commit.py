@@ -2,28 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
-from lsp_support import add_tool
+from lsp_support import add_tool, git
 from pygls.exceptions import JsonRpcException
-
-
-def git(root: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=root, check=True, capture_output=True, text=True).stdout
-
-
-@pytest.fixture
-def repo(root: Path) -> Path:
-    git(root, "init", "-q", "-b", "main")
-    git(root, "config", "user.email", "dev@example.com")
-    git(root, "config", "user.name", "Dev")
-    (root / "README.md").write_text("readme\n")
-    (root / "notes.txt").write_text("notes\n")
-    git(root, "add", "README.md", "notes.txt")
-    git(root, "commit", "-qm", "start")
-    return root
 
 
 def user_state(root: Path) -> tuple[str, str, str]:

@@ -33,6 +33,47 @@ def test_answer_goes_right_after_the_question(text, line, expected):
     assert answered(text, line, "4") == expected
 
 
+@pytest.mark.parametrize("following", ["A) 3", "a. three", "a: 3", "answer: mine", "ANSWER: 3", "> Answer: quoted"])
+def test_a_line_latm_did_not_write_is_kept_and_the_answer_inserted(following):
+    text = f"Question: Which is three?\n{following}\nB) 4\n"
+    assert answered(text, 0, "A") == f"Question: Which is three?\nAnswer: A\n{following}\nB) 4\n"
+
+
+def test_an_earlier_answer_of_several_lines_is_replaced_as_a_whole():
+    text = "Question: List two words?\nNext line\n"
+    first = answered(text, 0, "alpha\nbeta\n\ngamma")
+    assert first == "Question: List two words?\nAnswer: alpha\n        beta\n        \n        gamma\nNext line\n"
+    assert answered(first, 0, "delta") == "Question: List two words?\nAnswer: delta\nNext line\n"
+    assert answered(answered(first, 0, "x\ny"), 0, "z") == "Question: List two words?\nAnswer: z\nNext line\n"
+
+
+def test_in_python_an_earlier_answer_comment_is_replaced_whole_and_code_after_it_kept():
+    text = "def f():\n    # What two words?\n    x = 1\n"
+    first = answered(text, 1, "a\nb", "demo.py")
+    assert first == "def f():\n    # What two words?\n    # Answer: a\n    #         b\n    x = 1\n"
+    assert answered(first, 1, "c", "demo.py") == "def f():\n    # What two words?\n    # Answer: c\n    x = 1\n"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Question: What is 2 plus 2?\r\nMore\r\n", "Question: What is 2 plus 2?\r\nAnswer: 4\r\n        four\r\nMore\r\n"),
+    ("Question: What is 2 plus 2?\r\nAnswer: 5\r\n        five\r\nMore\r\n",
+     "Question: What is 2 plus 2?\r\nAnswer: 4\r\n        four\r\nMore\r\n"),
+    ("Intro\r\nQuestion: What is 2 plus 2?", "Intro\r\nQuestion: What is 2 plus 2?\r\nAnswer: 4\r\n        four"),
+], ids=["inserted", "replaced", "at_the_end"])
+def test_in_a_crlf_document_the_answer_uses_crlf(text, expected):
+    line = next(i for i, l in enumerate(text.splitlines()) if l.startswith("Question"))
+    assert answered(text, line, "4\nfour") == expected
+
+
+def test_in_a_crlf_document_a_call_and_its_import_use_crlf():
+    source = '"""Doc."""\r\nimport os\r\n\r\n# Sort b a\r\n'
+    document = doc(source, "demo.py")
+    code = apply_edits(source, edits.call_edits(document, edits.selection(document, at(3)),
+                                                "from toolbox.sorter.tool import sort", "words = ['b', 'a']\nans = sort(words)"))
+    assert code == ('"""Doc."""\r\nimport os\r\nfrom toolbox.sorter.tool import sort\r\n\r\n# Sort b a\r\n'
+                    "words = ['b', 'a']\r\nans = sort(words)\r\n")
+
+
 def test_in_python_the_answer_is_a_comment():
     text = "def f():\n    # What is 2 plus 2?\n    x = ask('What is 3 plus 3?')\n"
     assert answered(text, 1, "4", "demo.py").splitlines()[2] == "    # Answer: 4"

@@ -1,9 +1,11 @@
 """Hostile tools, each with the outcome every backend must give.
 
 Each tool defines ``attack()``; ``$name`` placeholders are filled from the host-side targets
-(listening sockets, planted files). ``expect`` maps a backend to the allowed outcomes;
-``not_stopped`` names backends that do NOT stop the attack, with the reason (those tests are
-strict xfails, so the list stays honest both ways).
+(listening sockets, planted files, a workspace). ``expect`` maps a backend to the allowed
+outcomes; ``not_stopped`` names backends that do NOT stop the attack, with the reason (those tests
+are strict xfails, so the list stays honest both ways). The backends: ``docker``, ``process``
+(latm run by root) and ``process-user`` (latm run by a user who is not root); a ``process`` entry
+holds for ``process-user`` too unless that has its own.
 """
 
 from __future__ import annotations
@@ -12,12 +14,15 @@ import contextlib
 import os
 import socket
 import string
+import subprocess
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
 
-BOTH = ("docker", "process")
+from sandbox_support import RUN_BY_ROOT, USER_UID, as_user
+
+BACKENDS = ("docker", "process", "process-user")
 
 
 @dataclass(frozen=True)
@@ -30,9 +35,19 @@ class Attack:
     check: Optional[Callable] = None  # check(result, targets, backend) for host-side evidence
     not_stopped: dict = field(default_factory=dict)  # backend -> why this backend lets it through
 
+    def allowed(self, backend: str) -> tuple:
+        return _for(self.expect, backend)
+
+    def why_not_stopped(self, backend: str) -> Optional[str]:
+        return _for(self.not_stopped, backend)
+
+
+def _for(table: dict, backend: str):
+    return table.get(backend, table.get(backend.split("-")[0]))
+
 
 def same(*outcomes: str) -> dict:
-    return {backend: outcomes for backend in BOTH}
+    return {backend: outcomes for backend in BACKENDS}
 
 
 NET_ERRORS = ("ConnectionRefusedError", "OSError", "TimeoutError", "PermissionError", "gaierror")
@@ -51,6 +66,23 @@ def secret_not_leaked(result, targets, backend):
 def nothing_written(result, targets, backend):
     assert result.value == [], f"the tool wrote outside its scratch space: {result.value}"
     assert not targets.outside_file_exists(), "a file appeared in the host directory"
+    assert not targets.hook.exists(), "a git hook appeared in the workspace"
+
+
+def none_succeeded(result, targets, backend):
+    assert result.value == [], f"the tool got through: {result.value}"
+
+
+def no_unix_connection(result, targets, backend):
+    assert targets.unix_accepted() == [], "a unix socket connection reached the host"
+
+
+def no_privileges(result, targets, backend):
+    status = result.value
+    for name in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"):
+        assert int(status[name], 16) == 0, f"tool code holds capabilities: {status}"
+    assert status["NoNewPrivs"] == "1" and status["Seccomp"] == "2", status
+    assert status["ids"] == [65534] * 4, status
 
 
 def real_result_wins(result, targets, backend):
@@ -78,6 +110,10 @@ def attack():
 """
 
 
+from attack_code import (CONNECT_UNIX, KILL_ALL_BUT_THE_WORKER, LEAVE_A_KEY, LEAVE_A_SOCKET,  # noqa: E402
+                         LEAVE_IPC, LOOK_FOR_PRIVILEGES, OPEN_HOST_DEVICES, RAISE_THE_WORKERS_OOM_SCORE,
+                         READ_OWN_FILE, READ_PROC_FILES, TAKE_OVER, UNDO_THE_MOUNTS, WRITE_TO_SYS)
+
 ATTACKS = [
     # ---------------------------------------------------------------- network
     Attack("tcp_to_loopback", connect_tcp("127.0.0.1"), same("error"), NET_ERRORS, check=no_connection),
@@ -98,7 +134,9 @@ def attack():
 def attack():
     with open("$secret_file") as handle:
         return handle.read()
-""", same("error"), ("FileNotFoundError", "PermissionError"), check=secret_not_leaked),
+""", same("error"), ("FileNotFoundError", "PermissionError"), check=secret_not_leaked,
+        not_stopped={} if RUN_BY_ROOT else {"process-user": "run by a user, the tests can plant no file that user "
+                                                            "may not read: it is the user's own"}),
     Attack("read_world_readable_host_file", """
 def attack():
     with open("$public_file") as handle:
@@ -123,12 +161,16 @@ def attack():
     with open(f"/proc/{os.getppid()}/mem", "rb") as handle:
         return handle.read(16).hex()
 """, same("error"), ("PermissionError", "OSError")),
+    # setuid(0) is EINVAL where user 0 has no mapping (the process backend's user namespaces).
     Attack("become_root", """
 import os
 def attack():
     os.setuid(0)
     return os.getuid()
-""", same("error"), ("PermissionError",)),
+""", same("error"), ("PermissionError", "OSError")),
+    Attack("look_for_privileges", LOOK_FOR_PRIVILEGES, same("ok"), check=no_privileges),
+    # Issue 16, item 4: root in its own user namespace, tool code undid the mounts and wrote a git hook.
+    Attack("undo_the_mounts_and_write_a_git_hook", UNDO_THE_MOUNTS, same("ok"), check=nothing_written),
     Attack("write_outside_tmp", """
 def attack():
     written = []
@@ -341,6 +383,29 @@ def attack():
     os.chmod("/tmp/locked", 0)
     return "locked"
 """, same("ok")),
+    # Issue 16, item 5: tool code ptraced the container's long-lived holder and replaced it with a
+    # program that stopped every later call. This tries that on every process it can see.
+    Attack("take_over_a_long_lived_process", TAKE_OVER, same("ok"), check=none_succeeded, timeout_s=10),
+    Attack("read_the_proc_files_of_long_lived_processes", READ_PROC_FILES, same("ok"), check=none_succeeded),
+    Attack("kill_every_long_lived_process_but_the_worker", KILL_ALL_BUT_THE_WORKER, same("ok")),
+    # Issue 16, item 6: these were still there for the next call (the ordinary call that follows
+    # every attack looks for them).
+    Attack("leave_shared_memory_queues_and_semaphores", LEAVE_IPC, same("ok")),
+    Attack("leave_a_key_in_a_keyring", LEAVE_A_KEY, same("error"), ("PermissionError",)),
+    Attack("leave_a_listening_abstract_socket", LEAVE_A_SOCKET, same("error"), ("PermissionError",)),
+    # A unix socket on the host's file system is reachable from any network namespace, and a
+    # read-only mount does not stop a connect (a session bus, an agent, Docker's own socket).
+    Attack("connect_to_a_host_unix_socket", CONNECT_UNIX, same("error"), ("PermissionError", "FileNotFoundError"),
+           check=no_unix_connection),
+    Attack("write_to_sys_and_cgroups", WRITE_TO_SYS, same("ok"), check=none_succeeded),
+    Attack("open_host_devices", OPEN_HOST_DEVICES, same("ok"), check=none_succeeded),
+    # Where the worker's own files in /proc are owned by the call's host user id (root of the
+    # worker's user namespace is that id), the call may make the worker the OOM killer's choice.
+    Attack("raise_the_workers_oom_score", RAISE_THE_WORKERS_OOM_SCORE, same("error"), ("PermissionError",),
+           not_stopped={"process-user": "the worker's /proc files belong to the call's own host user id"}),
+    Attack("read_a_private_file_of_the_user_running_latm", READ_OWN_FILE, same("error"),
+           ("FileNotFoundError", "PermissionError"), check=secret_not_leaked,
+           not_stopped={"process-user": "calls run under the host user id of the user who runs latm, who owns the file"}),
 ]
 
 
@@ -356,7 +421,7 @@ class Targets:
         self.udp.bind(("0.0.0.0", 0))
         self.udp.setblocking(False)
         self._accepted: list = []
-        threading.Thread(target=self._accept, daemon=True).start()
+        threading.Thread(target=self._accept, args=(self.tcp, self._accepted), daemon=True).start()
         self.secret = "latm-secret-" + os.urandom(8).hex()
         self.root = root
         self.secret_file = root / "private.txt"
@@ -368,15 +433,40 @@ class Targets:
         self.outside_dir = root / "open"
         self.outside_dir.mkdir()
         self.outside_dir.chmod(0o777)  # only the sandbox may stop a write here
+        # A workspace and a private file of the user the process backend runs as when latm is
+        # run by someone who is not root: only the sandbox may stop that user here.
+        self.workspace = root / "workspace"
+        (self.workspace / ".git" / "hooks").mkdir(parents=True)
+        self.hook = self.workspace / ".git" / "hooks" / "pre-commit"
+        self.own_file = root / "own.txt"
+        self.own_file.write_text(self.secret)
+        self.own_file.chmod(0o600)
+        for path in (self.workspace, self.workspace / ".git", self.workspace / ".git" / "hooks", self.own_file):
+            os.chown(path, USER_UID, -1)
+        self.unix_socket = root / "host.sock"
+        self.unix = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.unix.bind(str(self.unix_socket))
+        self.unix.listen(8)
+        self.unix_socket.chmod(0o777)
+        self._unix_accepted: list = []
+        threading.Thread(target=self._accept, args=(self.unix, self._unix_accepted), daemon=True).start()
+        # A process of that user with the secret in its environment, as latm's own would be.
+        self.user_process = subprocess.Popen([*as_user(USER_UID), "env", "-i", f"LATM_PLANTED_SECRET={self.secret}",
+                                              "sleep", "3600"])
 
-    def _accept(self) -> None:
+    @staticmethod
+    def _accept(listener: socket.socket, arrived: list) -> None:
+        """Record each connection (its peer, or for a unix socket what it sent) until closed."""
         while True:
             try:
-                conn, peer = self.tcp.accept()
+                conn, peer = listener.accept()
             except OSError:
                 return
-            self._accepted.append(peer)
+            arrived.append(peer or conn.recv(16))
             conn.close()
+
+    def unix_accepted(self) -> list:
+        return list(self._unix_accepted)
 
     def forget(self) -> None:
         self._accepted.clear()
@@ -399,11 +489,14 @@ class Targets:
         return string.Template(code).substitute(
             tcp_port=self.tcp.getsockname()[1], udp_port=self.udp.getsockname()[1], host_ip=host_ip(),
             gateway_ip=docker_gateway(), secret_file=self.secret_file, public_file=self.public_file,
-            outside_dir=self.outside_dir)
+            outside_dir=self.outside_dir, workspace=self.workspace, own_file=self.own_file,
+            unix_socket=self.unix_socket)
 
     def close(self) -> None:
-        self.tcp.close()
-        self.udp.close()
+        for sock in (self.tcp, self.udp, self.unix):
+            sock.close()
+        self.user_process.kill()
+        self.user_process.wait()
 
 
 def host_ip() -> str:
@@ -439,5 +532,5 @@ def attack_targets():
     finally:
         found.close()
         for path in sorted(root.rglob("*"), reverse=True):
-            path.unlink() if not path.is_dir() else path.rmdir()
+            path.rmdir() if path.is_dir() and not path.is_symlink() else path.unlink()
         root.rmdir()

@@ -1,15 +1,17 @@
-"""Ordinary use and bad input, on both backends: typed results, never a host exception."""
+"""Ordinary use and bad input, on both backends (the process backend also as run by a user who is
+not root): typed results, never a host exception."""
 
 from __future__ import annotations
 
 import pytest
+from sandbox_support import user_process_sandbox  # noqa: F401 - a fixture
 
 from latm.sandbox.types import Call
 
-BACKENDS = ["docker_sandbox", "process_sandbox"]
+BACKENDS = ["docker_sandbox", "process_sandbox", "user_process_sandbox"]
 
 
-@pytest.fixture(params=BACKENDS, ids=["docker", "process"])
+@pytest.fixture(params=BACKENDS, ids=["docker", "process", "process-user"])
 def sandbox(request):
     return request.getfixturevalue(request.param)
 
@@ -145,3 +147,21 @@ def test_timeout_override_and_exit_calls(sandbox):
 def test_describe_reads_well(sandbox):
     result = sandbox.run("def f():\n    return 1 / 0\n", [Call(entry="f")])[0]
     assert result.describe().startswith("error: ZeroDivisionError: division by zero\n  File \"<tool>\", line 2")
+
+
+def test_a_process_worker_that_fails_to_start_is_started_again(tmp_path):
+    """A worker that exits at start (here its command exits the first time it runs) is started
+    once more before its calls are given up (issue 16, item 7, for the process backend)."""
+    from sandbox_support import settings
+
+    from latm.sandbox.process_backend import ProcessSandbox
+
+    marker = tmp_path / "started-once"
+    first_time_fails = f'if [ -e {marker} ]; then exec "$@"; fi; touch {marker}; exit 3'
+
+    class FirstStartFails(ProcessSandbox):
+        def _command(self, scratch: str) -> list:
+            return ["sh", "-c", first_time_fails, "sh", *super()._command(scratch)]
+
+    result = FirstStartFails(settings(sandbox="process")).run("def f():\n    return 7\n", [Call(entry="f")])[0]
+    assert marker.exists() and result.value == 7, result.describe()

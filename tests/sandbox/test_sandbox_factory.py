@@ -79,7 +79,7 @@ def test_process_is_used_when_asked():
 def test_status_reports_docker_image_and_warm_containers(docker_sandbox):
     docker_sandbox.run("def f():\n    return 1\n", [Call(entry="f")])
     status = sandbox_status(settings(sandbox="auto"))
-    assert status.backend == "docker" and status.image.startswith("latm-sandbox:1 (")
+    assert status.backend == "docker" and status.image.startswith(f"{settings().sandbox_image} (")
     assert status.warm_containers >= 1 and "no network" in status.isolation and status.warning == ""
 
 

@@ -73,7 +73,7 @@ def test_the_recipe_ships_everything_the_build_needs():
 def test_offline_build_reports_progress_and_the_image_answers():
     events = []
     image_id = build_image(settings(), offline=True, progress=events.append)
-    assert image_id == docker.from_env().api.inspect_image("latm-sandbox:1")["Id"]
+    assert image_id == docker.from_env().api.inspect_image(settings().sandbox_image)["Id"]
     stages = [e.stage for e in events]
     assert stages.index("build") < stages.index("verify") < stages.index("done")
     assert events[-1].fraction == 1.0

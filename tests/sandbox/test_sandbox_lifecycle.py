@@ -10,21 +10,25 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import docker
 import pytest
+from sandbox_support import settings
 
 from latm.sandbox import engine
 from latm.sandbox.containers import INSTANCE_LABEL, LABEL, OWNER_LABEL
 
 pytestmark = pytest.mark.docker
+# The owner process takes the tests' sandbox settings (LATM_SANDBOX_IMAGE honoured) from tests/.
+OWNER_PATH = os.pathsep.join(filter(None, [str(Path(__file__).resolve().parents[1]), os.environ.get("PYTHONPATH")]))
 
 # A process that opens a Docker sandbox, fills its pool, reports its instance and waits.
 OWNER = r"""
-import dataclasses, json, sys, time
+import json, sys, time
 from latm.sandbox import Call, open_sandbox
-from latm.settings import Settings
-sandbox = open_sandbox(dataclasses.replace(Settings(), sandbox="docker", sandbox_pool=2))
+from sandbox_settings import sandbox_settings
+sandbox = open_sandbox(sandbox_settings(sandbox="docker", sandbox_pool=2))
 assert sandbox.run("def f():\n    return 7\n", [Call(entry="f")])[0].value == 7
 while sandbox.status().warm_containers < 2:
     time.sleep(0.05)
@@ -50,7 +54,7 @@ def wait_until_none(api, instance: str, timeout_s: float) -> list:
 def test_no_container_outlives_its_owner(ending, grace_s):
     api = docker.from_env().api
     owner = subprocess.Popen([sys.executable, "-c", OWNER, "exit" if ending == "exit" else "wait"],
-                             stdout=subprocess.PIPE, text=True)
+                             stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": OWNER_PATH})
     try:
         instance = json.loads(owner.stdout.readline())
         assert len(containers_of(api, instance)) == 2
@@ -71,7 +75,7 @@ def test_containers_of_dead_owners_are_reaped_and_others_left_alone():
     gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     dead_owner = f"{socket.gethostname()}/{gone.stdout.strip()}/1"
     elsewhere = "another-machine/1/1"
-    created = [api.create_container("latm-sandbox:1", command=["--hold"], labels={LABEL: "1", OWNER_LABEL: owner})["Id"]
+    created = [api.create_container(settings().sandbox_image, command=["--hold"], labels={LABEL: "1", OWNER_LABEL: owner})["Id"]
                for owner in (dead_owner, elsewhere)]
     try:
         engine.reap_orphans(api)

@@ -8,7 +8,8 @@ import os
 
 import docker
 import pytest
-from sandbox_support import settings
+from sandbox_support import (RUN_BY_ROOT, USER_UID, UserProcessSandbox, readable_worker_copy, remove_worker_copy,
+                             settings)
 
 from latm.sandbox.containers import INSTANCE_LABEL
 from latm.sandbox.docker_backend import DockerSandbox
@@ -62,3 +63,14 @@ def test_process_backend(secret, mode):
     elif sandbox.mode == "plain":
         pytest.xfail("unshare is not allowed here")
     assert secret not in repr(looked(sandbox))
+
+
+def test_process_backend_run_by_a_user(secret):
+    if not RUN_BY_ROOT:
+        pytest.skip("the tests run as a user who is not root: test_process_backend is that case")
+    copy = readable_worker_copy()
+    try:
+        sandbox = UserProcessSandbox(settings(sandbox="process"), USER_UID, str(copy))
+        assert secret not in repr(looked(sandbox))
+    finally:
+        remove_worker_copy(copy)

@@ -17,6 +17,7 @@ sys.path.insert(0, str(TESTS))  # scripted_llm
 sys.path.insert(0, str(TESTS / "lsp"))  # lsp_support: a hand-written tool, the language-server client
 
 from scripted_llm import ScriptedLLM  # noqa: E402
+from sandbox_settings import clean_env
 
 
 @dataclass
@@ -67,7 +68,7 @@ def latm(user, project):
     """``latm(*args, env={...})``: the CLI in a subprocess, with the user's environment only."""
 
     def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-        base = {k: v for k, v in os.environ.items() if not k.startswith(("LATM_", "OPENAI_"))}
+        base = clean_env()
         return subprocess.run([sys.executable, "-m", "latm", *args, "--root", str(project)],
                               env={**base, **user.env, **(env or {})}, capture_output=True, text=True, timeout=180)
 

@@ -32,6 +32,7 @@ import {
   serverMessage,
 } from "./logic/results";
 import { runProcess } from "./logic/run";
+import { addToWorkspaceMcpJson } from "./mcp";
 import { solvePicks } from "./logic/solvePicks";
 import { Tool, verificationText } from "./logic/tools";
 import { API_KEY_SECRET, EditorRun, LatmServer, trustedText } from "./server";
@@ -92,6 +93,7 @@ export class Commands {
       [COMMAND_IDS.setApiKey]: () => this.setApiKey(),
       [COMMAND_IDS.showStats]: () => this.showStats(),
       [COMMAND_IDS.restartServer]: () => this.server.restart(),
+      [COMMAND_IDS.addMcpConfig]: () => addToWorkspaceMcpJson(this.server),
       [COMMAND_IDS.openTool]: async (argument) => {
         const tool = toolArgument(argument);
         return tool && openTool(tool, this.server.root);

@@ -4,6 +4,7 @@ import { Commands } from "./commands";
 import { Living } from "./feedback";
 import { TOOLBOX_VIEW } from "./logic/commandIds";
 import { RESTART_KEYS } from "./logic/settings";
+import { registerMcp } from "./mcp";
 import { onInterpreterChange } from "./python";
 import { LatmServer } from "./server";
 import { StatusBar } from "./statusBar";
@@ -26,6 +27,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.window.registerTreeDataProvider(TOOLBOX_VIEW, view),
     new StatusBar(running),
     ...commands.register(),
+    ...registerMcp(running, context.secrets),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (RESTART_KEYS.some((key) => event.affectsConfiguration(key))) {
         void running.restart();

@@ -69,9 +69,11 @@ def _group_record(group: Group) -> dict:
 @command("stats")
 def show_stats(ws: Workspace, args: argparse.Namespace) -> Result:
     s = stats(ws)
-    lines = [f"{'tool':<32} {'uses':>6} {'parser':>7} {'user model':>11} {'tokens':>9} {'using $':>11} {'making $':>11}"]
+    lines = [f"{'tool':<32} {'uses':>6} {'parser':>7} {'user model':>11} {'mcp':>5} {'tokens':>9} {'using $':>11} "
+             f"{'making $':>11}"]
     for t in s.tools:
         lines.append(f"{t.name:<32} {t.uses:>6} {t.by_path.get('parser', 0):>7} {t.by_path.get('user_model', 0):>11} "
+                     f"{t.by_path.get('mcp', 0):>5} "
                      f"{t.using.tokens_in + t.using.tokens_out:>9} {t.using.cost_usd:>11.6f} {t.making.cost_usd:>11.6f}")
     lines += ["", *_overall(s)]
     return Result("\n".join(lines), s.record())

@@ -99,6 +99,9 @@ def _solve_batch(ws: Workspace, in_path: Path, tool: Optional[str]) -> Result:
     summary = answer_batch(ws, in_path, tool, progress=stderr_progress)
     print(f"latm: {summary.answered}/{summary.total} answered ({summary.by_path}), {summary.errors} errors, "
           f"{summary.tokens} tokens, {summary.seconds:.2f} s", file=sys.stderr)
+    if summary.sandbox_errors:
+        print(f"latm: {summary.sandbox_errors} of {summary.total} answers failed because of the sandbox: "
+              f"{summary.sandbox_error}", file=sys.stderr)
     lines = "".join(json.dumps(a.to_json(), ensure_ascii=False) + "\n" for a in summary.answers)
-    return Result(lines.rstrip("\n"), [a.to_json() for a in summary.answers], 0)
+    return Result(lines.rstrip("\n"), [a.to_json() for a in summary.answers], 1 if summary.sandbox_errors else 0)
 

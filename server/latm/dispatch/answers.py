@@ -3,7 +3,8 @@
 The ledger holds model calls; an answer from a tool's parser makes none, so answers are kept
 here: ``{"time", "id", "tool", "path", "tokens"}`` (no question text) with ``path``
 one of ``parser`` (no model), ``user_model`` (the tool user model wrote the call), ``maker``
-(no tool fitted; the maker model answered directly, ``tool`` empty). Costs are the ledger's.
+(no tool fitted; the maker model answered directly, ``tool`` empty), ``mcp`` (an agent called
+the tool's function over MCP with its own arguments; ``id`` is of those). Costs are the ledger's.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from latm.engine.ledger import utc_now
 from latm.workspace import Workspace
 
 ANSWERS_NAME = "answers.jsonl"
-PARSER, USER_MODEL, MAKER = "parser", "user_model", "maker"
-PATHS = (PARSER, USER_MODEL, MAKER)
+PARSER, USER_MODEL, MAKER, MCP = "parser", "user_model", "maker", "mcp"
+PATHS = (PARSER, USER_MODEL, MAKER, MCP)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from latm.engine.input_files import load_json, read_input
 from latm.engine.llm import LLMClient
 from latm.engine.making import llm_client
 from latm.engine.solve import Answer, Solver
-from latm.errors import Cancelled, LatmError
+from latm.errors import Cancelled, LatmError, SandboxUnavailable
 from latm.progress import CancelToken, ProgressCallback, ProgressEvent, no_progress
 from latm.toolbox.registry import Tool
 from latm.toolbox.store import write_text_atomic
@@ -34,6 +34,8 @@ class BatchSummary:
     by_path: dict = field(default_factory=dict)  # {"parser": n, "user_model": m}
     answers: tuple = ()  # Answer per input line, in order
     out_path: Optional[Path] = None
+    sandbox_errors: int = 0  # answers lost because the sandbox could not run the tool
+    sandbox_error: str = ""  # why, the first time
 
 
 def solve(ws, question: str, tool: str, *, cancel: Optional[CancelToken] = None,
@@ -74,20 +76,24 @@ def solve_batch(ws, in_path: Path, out_path: Optional[Path] = None, tool: Option
     answers, groups = _assign(ws, rows, tool, route, unknown)
     solver = Solver(ws.settings, ws.sandbox(), llm or llm_client(ws))
     finished = len(rows) - sum(len(indices) for _, indices in groups.values())
+    sandbox_errors, sandbox_error = 0, ""
     for chosen, indices in groups.values():
         def report(done: int, base: int = finished) -> None:
             progress(ProgressEvent("solve", f"{base + done}/{len(rows)}", (base + done) / len(rows)))
 
         questions = [rows[i][0] for i in indices]
-        for index, answer in zip(indices, _solve_group(solver, chosen, questions, cancel, report)):
+        solved, sandbox_failed = _solve_group(solver, chosen, questions, cancel, report)
+        for index, answer in zip(indices, solved):
             answers[index] = answer
         finished += len(indices)
+        if sandbox_failed:
+            sandbox_errors, sandbox_error = sandbox_errors + len(indices), sandbox_error or solved[0].error
     if out_path is not None:
         write_text_atomic(Path(out_path), "".join(json.dumps(a.to_json(), ensure_ascii=False) + "\n" for a in answers))
     paths = Counter(a.path for a in answers if a.answer is not None)
     return BatchSummary(len(rows), sum(paths.values()), sum(1 for a in answers if a.error),
                         sum(a.tokens for a in answers), time.monotonic() - started, dict(paths), tuple(answers),
-                        Path(out_path) if out_path is not None else None)
+                        Path(out_path) if out_path is not None else None, sandbox_errors, sandbox_error)
 
 
 def _assign(ws, rows: list[tuple[str, str]], tool: Optional[str], route: Optional[Route],
@@ -114,11 +120,12 @@ def _assign(ws, rows: list[tuple[str, str]], tool: Optional[str], route: Optiona
 
 
 def _solve_group(solver: Solver, tool: Tool, questions: list[str], cancel: Optional[CancelToken],
-                 report: Callable[[int], None]) -> list[Answer]:
-    """A tool's questions; a tool that cannot be used (e.g. unverified) fails each of them, not the batch."""
+                 report: Callable[[int], None]) -> tuple[list[Answer], bool]:
+    """A tool's answers, and whether they failed because the sandbox could not run it; a tool that
+    cannot be used (e.g. unverified) fails each of its questions, not the batch."""
     try:
-        return solver.solve_many(tool, questions, cancel, report)
+        return solver.solve_many(tool, questions, cancel, report), False
     except Cancelled:
         raise
     except LatmError as err:
-        return [Answer(q, tool.name, None, "", 0, str(err)) for q in questions]
+        return [Answer(q, tool.name, None, "", 0, str(err)) for q in questions], isinstance(err, SandboxUnavailable)

@@ -17,7 +17,7 @@ from latm.errors import InputFileError, ToolboxError, VerificationFailed
 from latm.progress import ProgressCallback, ProgressEvent, no_progress
 from latm.toolbox.manifest import Example
 from latm.toolbox.names import validate_name
-from latm.toolbox.store import ToolFiles, write_tool
+from latm.toolbox.store import ToolFiles, basis, write_tool
 
 
 def read_transcript(path: Path) -> list[dict]:
@@ -49,6 +49,7 @@ def _verification_tests(messages: list[dict]) -> str:
 
 def import_latm(ws, transcript_path: Path, name: str, *, progress: ProgressCallback = no_progress) -> MakeResult:
     validate_name(name)
+    based_on = basis(ws.toolbox_dir / name, "importing")  # replaced only if still as it is now
     messages = read_transcript(transcript_path)
     train, validation = transcript_examples(messages)
     if not validation:
@@ -82,7 +83,7 @@ def import_latm(ws, transcript_path: Path, name: str, *, progress: ProgressCallb
                                  f"{len(missing)} of its {len(validation)} verification question(s): {shown}")
     manifest = proven_manifest(name, code, entry, train + validation, use_cases, parser_verified_on=0,
                                origin="imported", maker_model="", sandbox_backend=sandbox.status().backend)
-    path = write_tool(ws.toolbox_dir, ToolFiles(manifest, code))
+    path = write_tool(ws.toolbox_dir, ToolFiles(manifest, code), based_on=based_on)
     ws.registry.reload({name})
     history.keep_copy(ws, manifest, code)
     progress(ProgressEvent("write", "write", 1.0))

@@ -27,7 +27,7 @@ MIN_WORDS = 3  # a line shorter than this is not looked up
 
 async def code_actions(session: Session, params: types.CodeActionParams) -> list[types.CodeAction]:
     ws = await session.workspace()
-    doc = session.ls.workspace.get_text_document(params.text_document.uri)
+    doc = await session.document(params.text_document.uri)
     caps = session.ls.client_capabilities.text_document
     disabled_ok = bool(caps and caps.code_action and caps.code_action.disabled_support)
     wanted = params.context.only

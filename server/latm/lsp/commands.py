@@ -52,7 +52,8 @@ def register_all(server: LanguageServer, session: Session) -> None:
 def _handler(session: Session, name: str, arguments: type, fn: Handler) -> Callable[..., Awaitable[Any]]:
     async def handle(ls: LanguageServer, *raw: Any) -> Any:
         args = parse_arguments(name, arguments, raw)
-        return await guarded(session, name, fn(session, args))
+        with ls.protocol.cancellable():
+            return await guarded(session, name, fn(session, args))
 
     handle.__name__ = name.replace(".", "_")
     return handle

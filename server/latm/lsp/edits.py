@@ -17,7 +17,7 @@ from pygls.workspace import TextDocument
 # Leading indentation and comment / quote markers a question line may carry.
 _PREFIX = re.compile(r"^\s*(?:(?:#+|//|--|>)\s*)*")
 _LABEL = re.compile(r"^(?:[-*+]\s+)?(?:question|q)\s*[:.)]\s*", re.I)
-_ANSWER = re.compile(r"^(?:answer|a)\s*[:.)]", re.I)
+ANSWER = "Answer: "  # what latm writes before an answer; a line after it, indented as far, continues it
 
 
 @dataclass(frozen=True)
@@ -87,19 +87,31 @@ def is_markdown(doc: TextDocument) -> bool:
 
 
 def answer_edit(doc: TextDocument, sel: Selection, answer: str) -> list[types.TextEdit]:
-    """``Answer: …`` on the line after the question, with the question line's prefix; an answer
-    line already there is replaced."""
+    """``Answer: …`` on the line after the question, with the question line's prefix (further
+    lines indented under the first). An answer latm wrote there before is replaced whole; any
+    other line is kept."""
     lines = doc.lines
     question_line = lines[sel.first_line] if lines else ""
     prefix = question_line[: _PREFIX.match(question_line).end()]
     if is_python(doc) and "#" not in prefix:  # the answer must not become code
         prefix += "# "
     answer_lines = str(answer).splitlines() or [""]
-    body = [f"{prefix}Answer: {answer_lines[0]}", *(prefix + line for line in answer_lines[1:])]
-    following = lines[sel.last_line + 1] if sel.last_line + 1 < len(lines) else None
-    if following is not None and following.startswith(prefix) and _ANSWER.match(following[len(prefix):]):
-        return [_replace_line(doc, sel.last_line + 1, "\n".join(body))]
+    indent = prefix + " " * len(ANSWER)
+    body = [prefix + ANSWER + answer_lines[0], *(indent + line for line in answer_lines[1:])]
+    end = _answer_end(lines, sel.last_line + 1, prefix, indent)
+    if end is not None:
+        return [_replace_lines(doc, sel.last_line + 1, end, body)]
     return [_insert_after(doc, sel.last_line, body)]
+
+
+def _answer_end(lines: list[str], first: int, prefix: str, indent: str) -> Optional[int]:
+    """The last line of the answer latm wrote starting at line ``first``; None if none starts there."""
+    if first >= len(lines) or not lines[first].startswith(prefix + ANSWER):
+        return None
+    last = first
+    while last + 1 < len(lines) and lines[last + 1].startswith(indent):
+        last += 1
+    return last
 
 
 def call_edits(doc: TextDocument, sel: Selection, imports: str, code: str) -> list[types.TextEdit]:
@@ -116,7 +128,7 @@ def call_edits(doc: TextDocument, sel: Selection, imports: str, code: str) -> li
         return [_insert_after(doc, sel.last_line, [indent + line for line in body])]
     edits = [_insert_after(doc, sel.last_line, [indent + line if line else line for line in code_lines])]
     present = {line.rstrip("\r\n") for line in lines}
-    missing = "".join(line + "\n" for line in import_lines if line not in present)
+    missing = "".join(line + _newline(doc) for line in import_lines if line not in present)
     if missing:
         at = import_position(lines)
         edits.insert(0, types.TextEdit(types.Range(types.Position(at, 0), types.Position(at, 0)), missing))
@@ -151,38 +163,47 @@ def import_position(lines: list[str] | tuple[str, ...]) -> int:
     return at or position
 
 
-def _insert_after(doc: TextDocument, line: int, body: list[str]) -> types.TextEdit:
+def _newline(doc: TextDocument) -> str:
+    """The document's line ending (its first line's), so inserted lines match the others."""
     lines = doc.lines
-    text = "\n".join(body)
+    return "\r\n" if lines and lines[0].endswith("\r\n") else "\n"
+
+
+def _insert_after(doc: TextDocument, line: int, body: list[str]) -> types.TextEdit:
+    lines, newline = doc.lines, _newline(doc)
+    text = newline.join(body)
     if line + 1 < len(lines) or (lines and lines[-1].endswith(("\n", "\r"))):
         at = types.Position(line + 1, 0)
-        return types.TextEdit(types.Range(at, at), text + "\n")
+        return types.TextEdit(types.Range(at, at), text + newline)
     end = doc.position_to_client_units(types.Position(line, len(lines[line]) if lines else 0))
-    return types.TextEdit(types.Range(end, end), ("\n" if lines else "") + text)
+    return types.TextEdit(types.Range(end, end), (newline if lines else "") + text)
 
 
-def _replace_line(doc: TextDocument, line: int, text: str) -> types.TextEdit:
-    content = doc.lines[line].rstrip("\r\n")
-    end = doc.position_to_client_units(types.Position(line, len(content)))
-    return types.TextEdit(types.Range(types.Position(line, 0), end), text)
+def _replace_lines(doc: TextDocument, first: int, last: int, body: list[str]) -> types.TextEdit:
+    """Lines ``first``..``last`` (their text, not the last line's end) replaced by ``body``."""
+    content = doc.lines[last].rstrip("\r\n")
+    end = doc.position_to_client_units(types.Position(last, len(content)))
+    return types.TextEdit(types.Range(types.Position(first, 0), end), _newline(doc).join(body))
 
 
 def answered_question(lines: list[str] | tuple[str, ...], line: int) -> Optional[tuple[str, str]]:
-    """(question, answer) when ``line`` is an ``Answer: …`` line as ``answer_edit`` writes it: the
-    question is the block of lines above it, from a ``Question:`` label or the last blank line."""
+    """(question, answer) when ``line`` starts an answer as ``answer_edit`` writes it (its further
+    lines joined in): the question is the block of lines above, from a ``Question:`` label or the
+    last blank line."""
     text = lines[line].rstrip("\r\n") if 0 <= line < len(lines) else ""
-    rest = text[_PREFIX.match(text).end():]
-    found = _ANSWER.match(rest)
-    if not found:
+    prefix = text[: _PREFIX.match(text).end()]
+    last = _answer_end([entry.rstrip("\r\n") for entry in lines], line, prefix, prefix + " " * len(ANSWER))
+    if last is None:
         return None
+    answer = "\n".join(entry.rstrip("\r\n")[len(prefix) + len(ANSWER):] for entry in lines[line: last + 1])
     block: list[str] = []
     for above in reversed(lines[:line]):
         above = above.rstrip("\r\n")
         unmarked = above[_PREFIX.match(above).end():]
-        if not unmarked.strip() or _ANSWER.match(unmarked):
+        if not unmarked.strip() or unmarked.startswith(ANSWER):
             break
         block.insert(0, above)
         if _LABEL.match(unmarked):
             break
     question = question_text("\n".join(block))
-    return (question, rest[found.end():].strip()) if question else None
+    return (question, answer.strip()) if question else None

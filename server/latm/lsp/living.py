@@ -40,7 +40,7 @@ def repair_choice(name: str) -> dict:
 
 async def correct_answer(session: Session, args: CorrectArgs) -> dict:
     ws = await session.workspace()
-    doc = session.ls.workspace.get_text_document(args.uri)
+    doc = await session.document(args.uri)
     line = args.range.start.line
     found = edits.answered_question(doc.lines, line)
     if found is None:
@@ -53,14 +53,14 @@ async def correct_answer(session: Session, args: CorrectArgs) -> dict:
     result = await _feedback(session, ws, name, [Example(question, right)], "correcting")
     record = feedback_record(result, question=question, answer=right)
     if right != on_line:  # the right answer replaces the wrong one in the document
-        doc = session.ls.workspace.get_text_document(args.uri)
+        doc = await session.document(args.uri)
         record["applied"] = await apply_edits(session, doc, edits.answer_edit(doc, edits.Selection("", line - 1, line - 1), right))
     return record
 
 
 async def add_selected_examples(session: Session, args: ExamplesArgs) -> dict:
     ws = await session.workspace()
-    doc = session.ls.workspace.get_text_document(args.uri)
+    doc = await session.document(args.uri)
     from latm.engine.examples import scan_examples
 
     scan = scan_examples(edits.selection(doc, args.range).text)

@@ -15,7 +15,7 @@ from latm.toolbox.report import tool_record, verification_text
 
 async def make_tool(session: Session, args: MakeToolArgs) -> dict:
     ws = await session.workspace()
-    doc = session.ls.workspace.get_text_document(args.uri)
+    doc = await session.document(args.uri)
     scan = scan_examples(edits.selection(doc, args.range).text)
     split_examples(scan, ws.settings.train_examples, ws.settings.validation_examples)  # says what is missing
     offer = None if args.force else await existing_offer(session, ws, scan, args)

@@ -20,7 +20,9 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
 from latm import __version__
-from latm.lsp import commands, hover, kinds, progress
+from latm.lsp import commands, framing, hover, kinds, progress
+from latm.lsp.errors import guarded
+from latm.lsp.protocol import LatmProtocol
 from latm.lsp.session import Session
 from latm.lsp.settings import SECTION
 from latm.toolbox.watch import tool_names
@@ -33,7 +35,8 @@ QUIET_LOGGERS = ("pygls", "httpx", "httpx2", "httpcore", "openai", "docker", "ur
 
 class LatmLanguageServer(LanguageServer):
     def __init__(self, root: Path) -> None:
-        super().__init__("latm", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        super().__init__("latm", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+                         protocol_cls=LatmProtocol)
         self.session = Session(self, root)
         self.shutdown_requested = False
 
@@ -99,18 +102,20 @@ def build_server(root: Path) -> LatmLanguageServer:
     )
     async def code_action(ls: LatmLanguageServer, params: types.CodeActionParams) -> list[types.CodeAction]:
         actions = importlib.import_module("latm.lsp.actions")  # engine-facing: loaded while initializing
-        return await actions.code_actions(session, params)
+        return await guarded(session, "code action", actions.code_actions(session, params))
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     async def on_hover(ls: LatmLanguageServer, params: types.HoverParams) -> Optional[types.Hover]:
-        ws = await session.workspace()
-        doc = ls.workspace.get_text_document(params.text_document.uri)
-        if not doc.path:
-            return None
-        return await session.lookup(hover.hover, ws.registry, doc, params.position)
+        return await guarded(session, "hover", _hover(session, params))
 
     commands.register_all(server, session)
     return server
+
+
+async def _hover(session: Session, params: types.HoverParams) -> Optional[types.Hover]:
+    ws = await session.workspace()
+    doc = await session.document(params.text_document.uri)
+    return await session.lookup(hover.hover, ws.registry, doc, params.position)
 
 
 def _load_engine() -> None:
@@ -178,7 +183,7 @@ def serve(root: Path, log_file: Optional[Path] = None) -> int:
     sys.stdout = sys.stderr  # a stray print must not corrupt the protocol stream
     server = build_server(Path(root))
     try:
-        server.start_io(sys.stdin.buffer, stdout)
+        framing.serve_stdio(server, sys.stdin.buffer, stdout)  # pygls' own reader trusts Content-Length
     finally:
         server.session.close()
     return 0 if server.shutdown_requested else 1

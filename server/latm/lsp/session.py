@@ -19,9 +19,10 @@ from typing import Any, Callable, Optional
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
+from pygls.workspace import TextDocument
 
 from latm.errors import LatmError
-from latm.lsp import changes
+from latm.lsp import changes, documents
 from latm.lsp.diagnostics import DiagnosticsPublisher, to_diagnostics
 from latm.lsp.settings import EditorSettings, ProblemFilter
 from latm.progress import CancelToken
@@ -87,6 +88,12 @@ class Session:
 
     async def lookup(self, fn: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.wrap_future(self._submit(self.lookups, fn, *args))
+
+    async def document(self, uri: str) -> TextDocument:
+        """The document a request names: an open one, else a workspace file read off the loop
+        (anything else is refused, see ``documents``)."""
+        workspace = self.ls.workspace
+        return documents.opened(workspace, uri) or await self.quickly(documents.from_disk, workspace, self.root, uri)
 
     async def workspace(self) -> Workspace:
         """The workspace, once ``initialized`` has opened it."""

@@ -56,7 +56,7 @@ class _Solved:
 
 async def solve(session: Session, args: SolveArgs) -> dict:
     ws = await session.workspace()
-    doc = session.ls.workspace.get_text_document(args.uri)
+    doc = await session.document(args.uri)
     sel = edits.selection(doc, args.range)
     question = edits.question_text(sel.text)
     if not question:
@@ -75,7 +75,7 @@ async def solve(session: Session, args: SolveArgs) -> dict:
     text = _inserted_text(solved)
     if text is None:
         return result
-    doc = session.ls.workspace.get_text_document(args.uri)  # the text as it is now, after the wait
+    doc = await session.document(args.uri)  # the text as it is now, after the wait
     found = edits.relocate(doc, sel)
     if found is None:
         result["applied"] = False

@@ -1,10 +1,13 @@
 """One hardened sandbox container: how it is created, started, spoken to and removed.
 
-The container's main process is the worker in ``--hold`` mode, under Docker's ``--init``; it
-only waits for stdin to close (Docker closes it when the owner's attach connection drops, so a
-dead owner's container stops and removes itself). The serving worker is started with
-``docker exec``: its stdio pipes belong to it alone and it is non-dumpable, so tool code (same
-user) cannot reach the protocol channel through ``/proc``.
+The container's main process (PID 1, no ``--init``) is the worker in ``--hold`` mode; it only
+waits for stdin to close (Docker closes it when the owner's attach connection drops, so a dead
+owner's container stops and removes itself) and reaps orphans. The serving worker is started
+with ``docker exec``: its stdio pipes belong to it alone. Both make themselves non-dumpable as
+their first act, and the worker serves only once the holder is, so tool code (same user) can
+neither trace them nor reach their memory or the protocol channel through ``/proc``; as PID 1
+the holder also ignores every signal sent from inside (Docker's init would have been a
+dumpable process of the same user).
 """
 
 from __future__ import annotations
@@ -47,7 +50,6 @@ def hardening(api, memory_mb: int) -> dict:
         mem_limit=memory,
         memswap_limit=memory,
         nano_cpus=1_000_000_000,
-        init=True,
         auto_remove=True,
         log_config=LogConfig(type="none"),
     )

@@ -1,8 +1,10 @@
 """The ``docker`` backend: calls run in a pool of warm hardened containers.
 
 Thread-safe: each call borrows one container for its round trip. A container whose worker dies
-or stops answering (the host-side backstop: the call's timeout plus ``GRACE_S``) is removed and
-replaced by the next caller; ``run`` reports such a call as ``crashed`` instead of raising.
+or stops answering (the host-side backstop: the call's timeout plus ``GRACE_S``), or retires
+(e.g. after a call that was stopped from outside), is removed and replaced by the next caller;
+``run`` reports such a call as ``crashed`` instead of raising. A call that never reached a worker
+(its container failed to start, or was found dead) is tried again on a fresh container.
 """
 
 from __future__ import annotations
@@ -19,12 +21,12 @@ from latm.sandbox.types import Call, CallResult, SandboxStatus
 log = logging.getLogger(__name__)
 
 GRACE_S = 5.0  # on top of the call's timeout: the worker's own cleanup after a violent call
-ATTEMPTS = 3  # a container found dead before the call reached it is replaced and the call retried
+ATTEMPTS = 3  # containers tried for a call that did not reach a worker (failed start, found dead)
 
 ISOLATION = (
     "Docker: no network, read-only root, 16 MB /tmp, 1 MB /dev/shm, user 65534 with no capabilities and "
-    "no-new-privileges, at most 64 processes, {memory} MB memory without swap, 1 CPU, a fresh process per "
-    "call, no host environment or files."
+    "no-new-privileges, Docker's and latm's seccomp filters, at most 64 processes, {memory} MB memory without "
+    "swap, 1 CPU, a fresh process per call with nothing left by the last one, no host environment or files."
 )
 
 
@@ -56,13 +58,15 @@ class DockerSandbox:
         return jobs.run_all(code, calls, limits, lambda req: self._call(req, limits))
 
     def _call(self, req: dict, limits: jobs.Limits) -> CallResult:
+        failed_start = ""
         for _ in range(ATTEMPTS):
             try:
                 container = self.pool.acquire()
             except PoolClosed:
                 return jobs.error("sandbox_unavailable", "the sandbox was closed")
-            except Exception as err:  # the engine went away, or the container would not start
-                return jobs.error("sandbox_unavailable", f"could not start a sandbox container: {err}")
+            except Exception as err:  # the engine went away, or the container would not start: a fresh one
+                failed_start = f"could not start a sandbox container ({ATTEMPTS} tries): {err}"
+                continue
             if not container.alive():
                 self.pool.discard(container)
                 continue
@@ -83,7 +87,7 @@ class DockerSandbox:
                 return jobs.error("crashed", f"the sandbox failed: {type(err).__name__}: {err}")
             self.pool.release(container)
             return jobs.result(frame)
-        return jobs.error("sandbox_unavailable", "sandbox containers kept dying before the call reached them")
+        return jobs.error("sandbox_unavailable", failed_start or "sandbox containers kept dying before the call reached them")
 
     def status(self) -> SandboxStatus:
         tag = self.settings.sandbox_image

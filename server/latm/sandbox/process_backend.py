@@ -2,14 +2,17 @@
 subprocess (which forks a fresh child per call), with rlimits, a scrubbed environment and a
 temporary directory, and, where the OS allows ``unshare``, Linux namespaces:
 
-- as root: new network, PID and mount namespaces; calls run as user 65534; ``/tmp`` and
-  ``/dev/shm`` are small private tmpfs and every other mount is read-only;
-- as another user, if unprivileged user namespaces work: the same, but calls run as that user
-  (mapped to root inside the namespace);
+- as root: new network, PID, IPC and mount namespaces; every mount read-only except a private
+  16 MB ``/tmp``, and a ``/dev`` of its own (null, zero, full, random, urandom, a 1 MB
+  ``/dev/shm``, ``/dev/mqueue``); calls run as user 65534;
+- as another user, if unprivileged user namespaces work: the same in a user namespace where the
+  worker is root, and each call in a user namespace of its own as user 65534 (on the host it is
+  still that user's id, so files only that user may read stay readable);
 - otherwise: none of that (the tool can use the network and the user's files); ``status`` and the
   warning say so.
 
-Weaker than Docker in any case: the tool can read whatever that user may read on the host, and
+Every call is locked down by the worker (no capabilities, no_new_privs, the seccomp filter) in
+every mode. Weaker than Docker in any case: the tool can read world-readable host files, and
 memory is capped per process (address space), not for the whole call.
 """
 
@@ -31,20 +34,22 @@ NOBODY = 65534
 GRACE_S = 5.0
 START_TIMEOUT_S = 15.0
 NPROC_MARGIN = 64  # processes a call may add to what its user already runs
-UNSHARE = ["unshare", "--net", "--pid", "--fork", "--mount-proc", "--kill-child"]
+UNSHARE = ["--net", "--pid", "--ipc", "--fork", "--mount-proc", "--kill-child"]
 USERNS = ["--user", "--map-root-user"]
 
 ISOLATION = {
-    "root": "process + namespaces: no network, private process list, read-only file system except a 16 MB "
-            "/tmp, calls as user 65534 with rlimits and a scrubbed environment; world-readable host files "
-            "stay readable and memory is capped per process only.",
-    "userns": "process + user namespace: no network, private process list, read-only file system except a "
-              "16 MB /tmp, rlimits and a scrubbed environment; calls run as your user, so your readable "
-              "files stay readable, and memory is capped per process only.",
+    "root": "process + namespaces: no network, private process list and IPC, read-only file system except a "
+            "16 MB /tmp and a /dev of its own, calls as user 65534 with no capabilities, a seccomp filter, rlimits "
+            "and a scrubbed environment; world-readable host files stay readable and memory is capped per process "
+            "only.",
+    "userns": "process + user namespaces: no network, private process list and IPC, read-only file system except "
+              "a 16 MB /tmp and a /dev of its own, calls as user 65534 of their own namespace with no capabilities, "
+              "a seccomp filter, rlimits and a scrubbed environment; on the host calls keep your user id, so your "
+              "readable files stay readable, and memory is capped per process only.",
     "plain": "process only (unshare is not allowed here): rlimits, a scrubbed environment, a temporary "
-             "directory and, under root, user 65534; the tool CAN use the network, read and write what that "
-             "user may, and see your processes (run as your own user: read their environment, API keys "
-             "included, and signal them).",
+             "directory, a seccomp filter and, under root, user 65534; the tool CAN use the network, read and "
+             "write what that user may, and see your processes (run as your own user: read their environment, "
+             "API keys included, and signal them).",
 }
 
 
@@ -58,18 +63,33 @@ def worker_path() -> str:
     return str(engine.worker_file())
 
 
-@functools.lru_cache(maxsize=1)
-def isolation_mode() -> str:
-    """'root', 'userns' or 'plain': what ``unshare`` allows here (tried once per process)."""
+@functools.lru_cache(maxsize=None)
+def isolation_mode(launcher: tuple = (), euid: Optional[int] = None) -> str:
+    """'root', 'userns' or 'plain': what ``unshare`` allows here for the user who starts the worker
+    (this process's, or ``euid`` started through ``launcher``); tried once per process."""
     if shutil.which("unshare") is None:
         return "plain"
-    mode = "root" if os.geteuid() == 0 else "userns"
-    flags = UNSHARE if mode == "root" else USERNS + UNSHARE
+    mode = "root" if (os.geteuid() if euid is None else euid) == 0 else "userns"
     try:
-        probe = subprocess.run(["unshare", *flags, "true"], capture_output=True, timeout=10)
+        probe = subprocess.run([*launcher, *_unshare(mode), "true"], capture_output=True, timeout=10)
     except (OSError, subprocess.TimeoutExpired):
         return "plain"
     return mode if probe.returncode == 0 else "plain"
+
+
+def _unshare(mode: str) -> list:
+    return ["unshare", *UNSHARE] if mode == "root" else ["unshare", *USERNS, *UNSHARE]
+
+
+def worker_command(mode: str, euid: int, scratch: str, worker: str) -> list:
+    """How a user ``euid`` starts the worker in ``mode``."""
+    command = [interpreter(), "-I", "-S", worker, "--serve", "--nproc",
+               str(_processes_of(NOBODY if euid == 0 else euid) + NPROC_MARGIN)]
+    # Root never runs a tool as root; in a user namespace a call gets a user namespace of its own.
+    uid = ["--uid", str(NOBODY)] if euid == 0 or mode == "userns" else []
+    if mode == "plain":
+        return command + ["--scratch", scratch] + uid
+    return _unshare(mode) + command + ["--sweep", "--private-mounts", "--scratch", "/tmp"] + uid
 
 
 def _processes_of(uid: int) -> int:
@@ -90,19 +110,11 @@ class ProcessSandbox:
         self.mode = isolation_mode()
 
     def _command(self, scratch: str) -> list:
-        as_root = os.geteuid() == 0
-        worker = [interpreter(), "-I", "-S", worker_path(), "--serve", "--nproc",
-                  str(_processes_of(NOBODY if as_root else os.geteuid()) + NPROC_MARGIN)]
-        uid = ["--uid", str(NOBODY)] if as_root else []  # root never runs a tool as root
-        if self.mode == "plain":
-            return worker + ["--scratch", scratch] + uid
-        prefix = ["unshare", *UNSHARE] if self.mode == "root" else ["unshare", *USERNS, *UNSHARE]
-        return prefix + worker + ["--sweep", "--private-mounts", "--scratch", "/tmp"] + uid
+        return worker_command(self.mode, os.geteuid(), scratch, worker_path())
 
     def run(self, code: str, calls: list[Call], *, timeout_s: Optional[float] = None) -> list[CallResult]:
         limits = jobs.limits_from(self.settings, timeout_s)
-        scratch = tempfile.mkdtemp(prefix="latm-sandbox-")
-        os.chmod(scratch, 0o711)  # calls dropped to user 65534 must pass through to their directory
+        scratch = self._scratch()
         worker: Optional[_Worker] = None
         try:
             worker = _Worker(self._command(scratch), scratch, limits)
@@ -111,6 +123,11 @@ class ProcessSandbox:
             if worker is not None:
                 worker.stop()
             shutil.rmtree(scratch, ignore_errors=True)
+
+    def _scratch(self) -> str:
+        scratch = tempfile.mkdtemp(prefix="latm-sandbox-")
+        os.chmod(scratch, 0o711)  # calls dropped to user 65534 must pass through to their directory
+        return scratch
 
     def status(self) -> SandboxStatus:
         return SandboxStatus("process", interpreter(), 0, ISOLATION[self.mode], self.warning)
@@ -142,13 +159,15 @@ class _Worker:
         self.session.hello(START_TIMEOUT_S)
 
     def call(self, req: dict) -> CallResult:
-        for attempt in range(2):  # a worker that retired before this call is replaced once
+        for attempt in range(2):  # a worker that failed to start, or retired before this call, is replaced once
             try:
                 if self.session is None:
                     self._start()
             except (LinkDown, LinkSilent, ValueError, OSError) as err:
                 said = self._said()
                 self.stop()
+                if attempt == 0:
+                    continue
                 return jobs.error("sandbox_unavailable", f"the process sandbox did not start: {err}{said}")
             try:
                 return jobs.result(self.session.call(req, self.limits.timeout_s + GRACE_S))

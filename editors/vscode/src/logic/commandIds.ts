@@ -18,6 +18,7 @@ export const COMMAND_IDS = {
   setApiKey: "latm.palette.setApiKey",
   showStats: "latm.palette.showStats",
   restartServer: "latm.restartServer",
+  addMcpConfig: "latm.palette.addMcpConfig",
   /** Run by a click on a Toolbox row; hidden from the palette. */
   openTool: "latm.openTool",
   /** Run by a click on the status bar item; hidden from the palette. */

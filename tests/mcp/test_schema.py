@@ -1,0 +1,145 @@
+"""A tool's MCP definition, read from its code with ``ast`` only: annotations become JSON Schema,
+unannotated parameters get a schema from the verified use cases, arguments are checked before a
+call; unverified tools and tools shadowing latm's own names are not offered."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from latm.engine.source import CodeProblem
+from latm.mcp.catalog import Catalog
+from latm.mcp.schema import ArgumentCheck, ArgumentGap, read_signature
+from latm.toolbox.registry import Registry
+from mcp_support import write_hand_tool
+
+ANNOTATED = '''
+from typing import Annotated, Any, Dict, List, Literal, Optional, Union
+import typing
+
+
+def f(a: str, b: int, c: float, d: bool, e: None, g: list[str], h: List[int], i: Optional[int], j: int | None,
+      k: Union[int, str], m: Literal["x", "y"], n: dict[str, float], o: tuple[int, str], p: tuple[int, ...],
+      q: "list[bool]", r: Annotated[int, "why"], s: Any, t: typing.Sequence[typing.Dict[str, int]],
+      u: set[str], v: Dict[str, Any]) -> dict[str, list[int]]:
+    """Everything at once."""
+'''
+
+EXPECTED = {
+    "a": {"type": "string"}, "b": {"type": "integer"}, "c": {"type": "number"}, "d": {"type": "boolean"},
+    "e": {"type": "null"}, "g": {"type": "array", "items": {"type": "string"}},
+    "h": {"type": "array", "items": {"type": "integer"}},
+    "i": {"anyOf": [{"type": "integer"}, {"type": "null"}]}, "j": {"anyOf": [{"type": "integer"}, {"type": "null"}]},
+    "k": {"anyOf": [{"type": "integer"}, {"type": "string"}]}, "m": {"enum": ["x", "y"]},
+    "n": {"type": "object", "additionalProperties": {"type": "number"}},
+    "o": {"type": "array", "prefixItems": [{"type": "integer"}, {"type": "string"}], "minItems": 2, "maxItems": 2},
+    "p": {"type": "array", "items": {"type": "integer"}}, "q": {"type": "array", "items": {"type": "boolean"}},
+    "r": {"type": "integer"}, "s": {},
+    "t": {"type": "array", "items": {"type": "object", "additionalProperties": {"type": "integer"}}},
+    "u": {"type": "array", "items": {"type": "string"}}, "v": {"type": "object"},
+}
+
+
+def test_annotations_become_json_schema():
+    signature = read_signature(ANNOTATED, "f")
+    schema = signature.input_schema()
+    Draft202012Validator.check_schema(schema)
+    assert schema["properties"] == EXPECTED
+    assert schema["required"] == list(EXPECTED) and schema["additionalProperties"] is False
+    assert signature.returns == {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "integer"}}}
+    assert (signature.returns_text, signature.docstring) == ("dict[str, list[int]]", "Everything at once.")
+
+
+INFERRED = '''
+def shift(text, by, table=None, *, reverse=False, scale=1.5):
+    return text
+'''
+
+USE_CASES = [
+    "message = 'abc'\nret = shift(message, 2, reverse=True)\nans = ret\n",
+    "ans = shift('xyz', 1.5, {'a': [1, 2]}, scale=2)\n",
+    "ans = shift(input_text(), 3)\n",  # not literal: says nothing
+]
+
+
+def test_unannotated_parameters_get_a_schema_from_the_use_cases_arguments():
+    schema = read_signature(INFERRED, "shift", USE_CASES).input_schema()
+    Draft202012Validator.check_schema(schema)
+    props = {name: {k: v for k, v in p.items() if k != "description"} for name, p in schema["properties"].items()}
+    assert props == {
+        "text": {"type": "string"},
+        "by": {"type": "number"},  # 2 and 1.5
+        "table": {"anyOf": [{"type": "object", "additionalProperties": {"type": "array", "items": {"type": "integer"}}},
+                            {"type": "null"}], "default": None},  # the default is a value it takes
+        "reverse": {"type": "boolean", "default": False},
+        "scale": {"type": "number", "default": 1.5},  # 2 and the default's float
+    }
+    assert all("inferred from the verified use cases" in p["description"] for p in schema["properties"].values())
+    assert schema["required"] == ["text", "by"]
+
+
+def test_a_parameter_no_use_case_shows_accepts_any_json_value():
+    schema = read_signature("def f(x):\n    return x\n", "f", ["ans = f(some_call())\n"]).input_schema()
+    assert set(schema["properties"]["x"]) == {"description"}
+    assert ArgumentCheck(schema).problem({"x": {"any": [1, "thing"]}}) is None
+
+
+def test_positional_only_parameters_are_passed_in_order_and_kwargs_allow_extra_arguments():
+    only = read_signature("def f(a, b=2, /, c=3, d=UNSET, e=4):\n    return a\n", "f")
+    assert only.call_args({"a": 1, "c": 5}) == [1, 2, 5]  # b's default fills the gap
+    assert only.call_args({"a": 1}) == [1]
+    with pytest.raises(ArgumentGap, match="Give 'd' too: .* 'd' comes before 'e'"):
+        only.call_args({"a": 1, "e": 5})
+    keywords = read_signature("def f(a: int, **options):\n    return a\n", "f")
+    assert keywords.input_schema()["additionalProperties"] is True
+    assert keywords.call_args({"a": 1, "z": 2}) == {"a": 1, "z": 2}
+
+
+def test_reading_never_runs_the_code():
+    code = "raise SystemExit('this must not run')\nimport os\nos._exit(3)\n\ndef f(x: int) -> int:\n    return x\n"
+    assert read_signature(code, "f").input_schema()["properties"] == {"x": {"type": "integer"}}
+    with pytest.raises(CodeProblem, match="no function 'g'"):
+        read_signature(code, "g")
+
+
+@pytest.mark.parametrize("arguments,problem", [
+    ({"words": ["a", "b"]}, None),
+    ({"words": "a b"}, "argument 'words': 'a b' is not of type 'array'"),
+    ({"words": ["a", 2]}, "argument 'words.1': 2 is not of type 'string'"),
+    ({}, "'words' is a required property"),
+    ({"words": [], "sort": True}, "Additional properties are not allowed ('sort' was unexpected)"),
+])
+def test_arguments_are_checked_against_the_schema(arguments, problem):
+    schema = read_signature("def f(words: list[str]) -> list[str]:\n    return words\n", "f").input_schema()
+    assert ArgumentCheck(schema).problem(arguments) == problem
+
+
+COUNT = '''"""Count the words of a sentence."""
+
+
+def count_words(sentence):
+    """Return how many words ``sentence`` has."""
+    return len(sentence.split())
+'''
+
+
+def test_the_catalog_offers_verified_tools_described_with_a_worked_example(tmp_path):
+    toolbox = tmp_path / "toolbox"
+    question = 'How many words are in: "the cat sat"'
+    write_hand_tool(toolbox, "count_words", COUNT, "count_words",
+                    use_cases=((question, "ret = count_words('the cat sat')\nans = str(ret)\n"),))
+    write_hand_tool(toolbox, "not_yet", COUNT.replace("count_words", "not_yet"), "not_yet", verified=False)
+    write_hand_tool(toolbox, "latm_list", COUNT.replace("count_words", "shadow"), "shadow")
+    catalog = Catalog(Registry(toolbox).load(), frozenset({"latm_list"}))
+    listed = catalog.tools()
+    assert sorted(listed) == ["count_words"]
+    definition = listed["count_words"].definition
+    assert definition.input_schema["properties"]["sentence"]["type"] == "string"  # from the use case
+    assert definition.output_schema == {"type": "object", "properties": {"result": {}}, "required": ["result"]}
+    text = definition.description
+    assert text.startswith("count_words (a hand-written test tool).\n\nReturn how many words ``sentence`` has.")
+    assert f'Example: for the question {json.dumps(question)}, call count_words with {{"sentence": "the cat sat"}}.' in text
+    assert "no type is annotated" in text and "Verified: 3/3 tests passed in the docker sandbox" in text
+    assert catalog.tools()["count_words"] is listed["count_words"]  # built once per loaded version
