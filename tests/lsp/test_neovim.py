@@ -35,7 +35,7 @@ def run_neovim(tmp_path: Path, root: Path, llm, script: str, text: str, **extra:
     env = server_env(**llm_env(llm.url))
     env.update({
         "NVIMTEST_ROOT": str(root), "NVIMTEST_NOTE": str(note), "NVIMTEST_OUT": str(out),
-        "NVIMTEST_PYTHON": sys.executable,
+        "NVIMTEST_PYTHON": sys.executable, "NVIMTEST_SUPPORT": str(HERE / "nvim_support.lua"),
         "NVIMTEST_LAST_EXAMPLE_LINE": str(lines.index("Now a new one:") - 1),  # 1-based: the last answer
         "NVIMTEST_QUESTION_LINE": str(len(lines)), **extra,
     })
