@@ -70,8 +70,12 @@ async def test_correct_this_answer_then_repair_from_the_manifest(root, open_edit
     await editor.wait_for(lambda: [m for m in editor.client.messages if m.type == types.MessageType.Warning
                                    and "regressed" in m.message], what="the regressed warning")
 
-    # The repair, from the code action on the manifest's diagnostic.
     editor.open(manifest, manifest.read_text(), "toml")
+    card = await editor.client.text_document_hover_async(types.HoverParams(
+        text_document=types.TextDocumentIdentifier(uri(manifest)), position=types.Position(0, 0)))
+    assert "REGRESSED 9/10" in card.contents.value and "**warning**: tool 'word_sorting' is regressed" in card.contents.value
+
+    # The repair, from the code action on the manifest's diagnostic.
     line = flagged[0].range.start.line
     found = await editor.client.text_document_code_action_async(types.CodeActionParams(
         text_document=types.TextDocumentIdentifier(uri(manifest)), range=flagged[0].range,

@@ -68,15 +68,10 @@ def _verified(ws: Workspace, name: str, alone: bool) -> tuple[str, dict]:
         if alone:
             raise
         return f"{name}: not verified: {err}", {"name": name, "passed": 0, "total": 0, "ok": False, "failures": [str(err)]}
-    line = f"{r.name}: {r.passed}/{r.total} {'ok' if r.ok else 'FAILED'}{EDIT_NOTES.get(r.edit, '').format(r)}"
+    line = f"{r.name}: {r.passed}/{r.total} {'ok' if r.ok else 'FAILED'}" + (f"; {r.edit_note()}" if r.edit else "")
     line += "".join(f"\n  {f}" for f in r.failures)
     return line, {"name": r.name, "passed": r.passed, "total": r.total, "ok": r.ok, "failures": list(r.failures),
                   "edit": r.edit, "version": r.version}
-
-
-EDIT_NOTES = {"accepted": "; the hand edit is accepted as version {0.version}",
-              "refused": "; the hand edit is refused: nothing was written, and the edited tool stays unused until it "
-                         "passes (`latm rollback {0.name}` undoes the edit)"}
 
 
 @command("solve")

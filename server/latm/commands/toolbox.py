@@ -34,7 +34,9 @@ def show_tool(ws: Workspace, args: argparse.Namespace) -> Result:
         f"  created:   {m.provenance.created or '?'}",
         f"  verified:  {verification_text(tool)}" + (f" at {m.verification.verified_at}" if m.verification.verified_at else ""),
         f"  parser:    {m.parser.parse + ' (no model needed)' if m.parser else 'none (answers need the user model)'}",
-        f"  examples:  {len(m.split('train'))} train, {len(m.split('validation'))} validation; {len(m.use_cases)} use cases",
+        f"  examples:  {len(m.split('train'))} train, {len(m.split('validation'))} validation, "
+        f"{len(m.split('reported'))} reported; {len(m.use_cases)} use cases",
+        f"  version:   {m.version}" + (f" ({m.history[-1].reason}; `latm history {m.name}`)" if m.history else ""),
         f"  folder:    {tool.path}",
         *(f"  {w.severity}: {w.message}" for w in tool.warnings),
         "",

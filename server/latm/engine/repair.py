@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Optional
 
-from latm.engine import history
+from latm.engine import checks, history, usecases
 from latm.engine.failures import save_failed
 from latm.engine.llm import LLMClient
 from latm.engine.maker import Maker, StageFailed
@@ -23,7 +23,6 @@ from latm.engine.source import (
     CodeProblem, clean_tool, functions, merge_definitions, parse, signature, without_functions,
 )
 from latm.engine.stored import Checked, check_stored, failure_of, recorded
-from latm.engine import checks, usecases
 from latm.engine.verify import read_tool_contents
 from latm.errors import Cancelled, LatmError, ToolboxError, VerificationFailed
 from latm.progress import CancelToken, ProgressCallback, ProgressEvent, no_progress

@@ -35,6 +35,15 @@ class VerifyResult:
     def ok(self) -> bool:
         return self.total > 0 and self.passed == self.total
 
+    def edit_note(self) -> str:
+        """What became of a hand edit, for people; "" when there was none."""
+        if self.edit == "accepted":
+            return f"the hand edit is accepted as version {self.version}"
+        if self.edit == "refused":
+            return (f"the hand edit is refused: nothing was written, and the edited tool stays unused until it passes "
+                    f"(`latm rollback {self.name}` undoes the edit)")
+        return ""
+
 
 def read_tool(folder: Path) -> tuple[mf.Manifest, str]:
     """Manifest and code of a tool folder, even when tool.py no longer matches its recorded hash."""

@@ -53,6 +53,7 @@ async def verify_tool(session: Session, args: NameArgs) -> dict:
     verdict = "verified" if checked.ok else "verification FAILED"
     return {
         "name": name, "verified": checked.ok, "passed": checked.passed, "total": checked.total,
-        "failures": failures, "tool": tool_record(tool) if tool else None,
-        "message": f"{name}: {verdict} {checked.passed}/{checked.total}." + "".join(f"\n- {f}" for f in failures[:5]),
+        "failures": failures, "tool": tool_record(tool) if tool else None, "edit": checked.edit,
+        "message": f"{name}: {verdict} {checked.passed}/{checked.total}." + (f" {checked.edit_note()}." if checked.edit else "")
+                   + "".join(f"\n- {f}" for f in failures[:5]),
     }
