@@ -4,7 +4,10 @@ The real ``openai`` SDK talks to it over HTTP exactly as it would talk to a host
 Replies come from a queue and/or a function ``respond(messages, model) -> reply``; a reply is
 the assistant's text, or a fault (``rate_limited``, ``server_error``, ``bad_key``,
 ``unknown_model``, ``Delay``) with the status, headers and JSON error body OpenAI sends. Every
-request is recorded so a test can assert what the model was shown.
+request is recorded so a test can assert what the model was shown. As a real server does, it
+honours a request's ``stop`` sequences and ``max_tokens`` (a reply longer than that is cut and
+ends with ``finish_reason: "length"``), and with ``context_tokens`` set it refuses a prompt that
+does not fit with HTTP 400 ``context_length_exceeded``.
 
 In-process::
 
@@ -90,9 +93,30 @@ def unknown_model(model: str) -> Fault:
     return Fault(404, _error(message, "invalid_request_error", "model_not_found"))
 
 
+def context_overflow(limit: int, requested: int) -> Fault:
+    message = (f"This model's maximum context length is {limit} tokens. However, you requested {requested} tokens. "
+               "Please reduce the length of the messages or completion.")
+    return Fault(400, _error(message, "invalid_request_error", "context_length_exceeded", "messages"))
+
+
+_TOKEN = re.compile(r"\w+|[^\w\s]")
+
+
 def count_tokens(text: str) -> int:
     """A deterministic stand-in for a tokenizer: words and punctuation marks."""
-    return len(re.findall(r"\w+|[^\w\s]", text or ""))
+    return len(_TOKEN.findall(text or ""))
+
+
+def generated(text: str, stop: Any, max_tokens: Any) -> tuple[str, str]:
+    """(text, finish_reason) as a server sends ``text``: cut before a stop sequence, or at max_tokens."""
+    stops = [stop] if isinstance(stop, str) else list(stop or [])
+    cuts = [text.find(s) for s in stops if s and s in text]
+    if cuts:
+        text = text[: min(cuts)]
+    tokens = list(_TOKEN.finditer(text))
+    if isinstance(max_tokens, int) and len(tokens) > max_tokens:
+        return text[: tokens[max_tokens - 1].end()] if max_tokens > 0 else "", "length"
+    return text, "stop"
 
 
 @dataclass
@@ -120,6 +144,10 @@ class Request:
         return self.messages[-1]["content"] if self.messages else ""
 
 
+class _Listener(ThreadingHTTPServer):
+    request_queue_size = 128  # many clients at once (latm eval --concurrency 16) connect, not get refused
+
+
 class ScriptedLLM:
     """The server. ``url`` is the ``base_url`` for the SDK; ``requests`` records every call."""
 
@@ -132,6 +160,7 @@ class ScriptedLLM:
         api_key: Optional[str] = None,
         port: int = 0,
         record_path: Optional[str] = None,
+        context_tokens: Optional[int] = None,
     ) -> None:
         self.queue: collections.deque = collections.deque(replies or [])
         self.respond = respond
@@ -140,9 +169,10 @@ class ScriptedLLM:
         self.requests: list[Request] = []
         self.unexpected: list[str] = []  # requests nothing was scripted for
         self.record_path = record_path
+        self.context_tokens = context_tokens  # None: any prompt fits
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", port), _handler_for(self))
+        self._httpd = _Listener(("127.0.0.1", port), _handler_for(self))
         self._httpd.daemon_threads = True
         self._thread: Optional[threading.Thread] = None
 
@@ -193,6 +223,8 @@ class ScriptedLLM:
             return bad_key(request.api_key)
         if request.model not in self.models:
             return unknown_model(request.model)
+        if self.context_tokens is not None and _prompt_tokens(request) > self.context_tokens:
+            return context_overflow(self.context_tokens, _prompt_tokens(request))
         with self._lock:
             if self.queue:
                 return self.queue.popleft()
@@ -202,7 +234,8 @@ class ScriptedLLM:
         return Fault(400, _error("scripted_llm: no reply scripted for this request", "invalid_request_error", None))
 
     def _completion(self, request: Request, text: str) -> dict:
-        prompt_tokens = sum(count_tokens(str(m.get("content", ""))) + 4 for m in request.messages)
+        prompt_tokens = _prompt_tokens(request)
+        text, finish_reason = generated(text, request.body.get("stop"), request.body.get("max_tokens"))
         completion_tokens = count_tokens(text)
         return {
             "id": f"chatcmpl-scripted-{next(self._ids)}",
@@ -214,7 +247,7 @@ class ScriptedLLM:
                 "index": 0,
                 "message": {"role": "assistant", "content": text, "refusal": None},
                 "logprobs": None,
-                "finish_reason": "stop",
+                "finish_reason": finish_reason,
             }],
             "usage": {
                 "prompt_tokens": prompt_tokens,
@@ -222,6 +255,10 @@ class ScriptedLLM:
                 "total_tokens": prompt_tokens + completion_tokens,
             },
         }
+
+
+def _prompt_tokens(request: Request) -> int:
+    return sum(count_tokens(str(m.get("content", ""))) + 4 for m in request.messages)
 
 
 def _handler_for(server: ScriptedLLM) -> type:

@@ -16,7 +16,8 @@ from typing import Optional
 from latm import __version__
 from latm.cli_living import add_living_arguments
 from latm.errors import LatmError
-from latm.safe_text import escape_controls
+from latm.eval.arguments import add_arguments as add_eval_arguments
+from latm.safe_text import escape_controls, has_lone_surrogates
 from latm.workspace import Workspace
 
 log = logging.getLogger("latm")
@@ -30,13 +31,23 @@ SETTING_FLAGS = {
 }
 
 
+def _add_common(parser: argparse.ArgumentParser, defaults: bool) -> None:
+    """The flags every command takes, before or after its name. Only the top level holds defaults:
+    a subcommand's own default would overwrite what was given before the subcommand."""
+    def default(value: object) -> object:
+        return value if defaults else argparse.SUPPRESS
+
+    parser.add_argument("--root", type=Path, default=default(Path.cwd()), help="workspace folder (default: current folder)")
+    parser.add_argument("--json", action="store_true", default=default(False), help="machine-readable output on stdout")
+    parser.add_argument("-v", "--verbose", action="store_true", default=default(False),
+                        help="debug logging on stderr, the HTTP client's too")
+    for key, kind in SETTING_FLAGS.items():
+        parser.add_argument("--" + key.replace("_", "-"), dest=key, type=kind, default=default(None), help=argparse.SUPPRESS)
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--root", type=Path, default=Path.cwd(), help="workspace folder (default: current folder)")
-    common.add_argument("--json", action="store_true", help="machine-readable output on stdout")
-    common.add_argument("-v", "--verbose", action="store_true", help="debug logging on stderr")
-    for key, kind in SETTING_FLAGS.items():
-        common.add_argument("--" + key.replace("_", "-"), dest=key, type=kind, default=None, help=argparse.SUPPRESS)
+    _add_common(common, defaults=False)
 
     parser = argparse.ArgumentParser(
         prog="latm",
@@ -44,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Settings flags (any command): " + " ".join("--" + k.replace("_", "-") for k in SETTING_FLAGS),
     )
     parser.add_argument("--version", action="version", version=f"latm {__version__}")
+    _add_common(parser, defaults=True)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add(name: str, help_text: str) -> argparse.ArgumentParser:
@@ -82,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("sandbox", "build the sandbox image or show which backend is active")
     p.add_argument("action", choices=["build", "status"])
     p.add_argument("--offline", action="store_true", help="build the base from a Debian root filesystem (no registry needed)")
+    add_eval_arguments(add("eval", "evaluate a tool on a data set against baselines: accuracy, cost, break-even, plots"))
     p = add("trust", "let this workspace's project config choose where the API key goes, until the file changes")
     either = p.add_mutually_exclusive_group()
     either.add_argument("--revoke", action="store_true", help="trust this workspace's project config no more")
@@ -89,11 +102,42 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _logging(verbose: bool) -> None:
+    """latm's own progress at INFO; other libraries' (httpx logs every request at INFO) only from
+    WARNING, unless ``--verbose`` asks for everything. Lines are escaped like the rest of the output."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_EscapingFormatter("latm: %(message)s" if not verbose else "latm: %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, handlers=[handler])
+    log.setLevel(logging.DEBUG if verbose else logging.INFO)
+
+
+class _EscapingFormatter(logging.Formatter):
+    """Log lines name the repository's files and quote tools and models: escaped like the rest."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return escape_controls(super().format(record))
+
+
+FILE_ARGUMENTS = {"examples"}  # a file's name may be any bytes; its text is checked when it is read
+
+
+def _not_text(args: argparse.Namespace) -> Optional[str]:
+    """The first argument (a file name aside) holding bytes that are not UTF-8, which Python keeps
+    as lone surrogates: a question, an answer or a name that no record could hold."""
+    for key, value in vars(args).items():
+        items = value if isinstance(value, list) else [value]
+        if key not in FILE_ARGUMENTS and any(isinstance(i, str) and has_lone_surrogates(i) for i in items):
+            return key.replace("_", " ")
+    return None
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO, stream=sys.stderr, format="latm: %(message)s"
-    )
+    not_text = _not_text(args)
+    if not_text:
+        print(f"latm: the {not_text} argument is not UTF-8 text; give it as UTF-8.", file=sys.stderr)
+        return 2
+    _logging(args.verbose)
     if args.command == "serve":
         from latm.lsp.server import serve
 

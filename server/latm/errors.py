@@ -43,8 +43,24 @@ class LLMUnavailable(LatmError):
     """The endpoint cannot be reached, refuses the key, or does not know the model."""
 
 
+class NoApiKey(LLMUnavailable):
+    """No key in the variable ``api_key_env`` names; an editor may say how a key is set there."""
+
+
 class LLMReplyError(LatmError):
     """The model answered, but nothing usable could be read from the answer."""
+
+
+class LLMTruncated(LLMReplyError):
+    """The reply reached the role's max_tokens and is cut off; ``reply`` (an LLMReply) is what came."""
+
+    def __init__(self, message: str, reply: object) -> None:
+        super().__init__(message)
+        self.reply = reply
+
+
+class LLMContextOverflow(LLMReplyError):
+    """The conversation no longer fits the model's context window."""
 
 
 class VerificationFailed(LatmError):
@@ -67,6 +83,18 @@ class UnknownGroup(LatmError):
 
 class SandboxUnavailable(LatmError):
     pass
+
+
+class BadEvalInput(LatmError):
+    """``latm eval`` cannot run as asked: a data set without answers, an unreadable prompt file, a tool name taken."""
+
+
+class ImageMissing(SandboxUnavailable):
+    """Docker answers, but the sandbox image is not built (or holds another latm's worker)."""
+
+    def __init__(self, message: str, image: str = "") -> None:
+        super().__init__(message)
+        self.image = image
 
 
 class Cancelled(LatmError):

@@ -19,6 +19,8 @@ class ProgressEvent:
     stage: str  # e.g. "propose", "verify", "wrap", "parser", "solve"
     message: str  # e.g. "propose 1/3"
     fraction: Optional[float] = None  # 0..1 overall, when known
+    done: Optional[int] = None  # items finished of ``total`` in this stage, for work that is counted
+    total: Optional[int] = None
 
 
 ProgressCallback = Callable[[ProgressEvent], None]

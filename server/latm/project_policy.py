@@ -4,8 +4,9 @@ That file comes with the repository, so whoever wrote the repository wrote it. T
 
 - Settings that route the API key count only once the user trusts that exact file (``latm
   trust``): where requests go (``base_url``), which variable is the key (``api_key_env``), which
-  image runs tools (``sandbox_image``), a model name holding a URL, a toolbox outside the
-  workspace. The user's own settings (user config, environment, editor, flags) set them freely.
+  image runs tools (``sandbox_image``), a model name holding a URL, a toolbox that is not a folder
+  inside the workspace (the workspace itself is not: tool locks go in ``.latm`` beside the
+  toolbox). The user's own settings (user config, environment, editor, flags) set them freely.
 - The sandbox only gets stricter: a weaker backend than the user's own is ignored, a limit above
   the user's own is lowered to it. Trust does not change this; the user raises their own limits.
 - What spends the user's money on the user's behalf without asking (``mcp_make``: agents making
@@ -44,9 +45,18 @@ def needs_trust(key: str, value: Any, root: Path) -> Optional[str]:
         return ROUTING[key]
     if key in MODELS and "://" in str(value):
         return "a model name holding a URL"
-    if key == "toolbox" and isinstance(value, str) and not (root / value).resolve().is_relative_to(root.resolve()):
-        return "a toolbox outside the workspace"
+    if key == "toolbox" and isinstance(value, str) and not _inside(root, value):
+        return "a toolbox that is not a folder inside the workspace"
     return None
+
+
+def _inside(root: Path, folder: str) -> bool:
+    """Is ``folder`` below ``root``? Not ``root`` itself: tool locks go beside the toolbox."""
+    try:
+        real, top = (root / folder).resolve(), root.resolve()
+    except (OSError, RuntimeError):  # RuntimeError: a loop of links, before Python 3.13
+        return False
+    return real != top and real.is_relative_to(top)
 
 
 class ProjectPolicy:

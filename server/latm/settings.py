@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import os
 import sys
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from typing import Any, Callable, Mapping, NamedTuple, Optional
 
 from latm import trust, userdirs
 from latm.project_policy import IGNORED, ProjectPolicy
+from latm.toolbox import reading
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -80,6 +82,13 @@ class Settings:
     maker_temperature: float = 0.3
     user_temperature: float = 0.0
     dispatcher_temperature: float = 0.0
+    # The longest reply each role may send (the request's max_tokens): a server generates until
+    # this or the model's own end, so it bounds every call's time on a model that never stops.
+    # maker: a whole function with its use cases (the wrap stage's reply is the longest);
+    # user: one block that parses a question and calls the tool; dispatcher: a task name.
+    maker_max_tokens: int = 2048
+    user_max_tokens: int = 512
+    dispatcher_max_tokens: int = 64
     on_unknown: str = "refuse"
     # A regressed tool (one that fails a stored example, e.g. a reported correction) still answers,
     # with a warning on each answer, until it is repaired; false: the dispatcher passes it over.
@@ -125,6 +134,7 @@ class SettingProblem:
 
 
 FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
+MAX_CONFIG_BYTES = 1 << 20  # a config is a few hundred bytes; parsing takes about a second per megabyte
 # Inclusive ranges for numbers, at every layer; a value outside is a bad value. The sandbox's are
 # sized for a 2-core laptop with 8 GB: one call may take half the memory but cannot push the host
 # into swap; two minutes is far beyond any tool that answers a question (the default is 5 s);
@@ -137,6 +147,7 @@ _BOUNDS = {
     "user_temperature": (0, 2), "dispatcher_temperature": (0, 2),
     "route_min_fit": (0.05, 1), "route_clear_fit": (0.05, 1), "route_margin": (0, 1),
     "route_ask_fit": (0, 1),
+    "maker_max_tokens": (16, 1 << 20), "user_max_tokens": (16, 1 << 20), "dispatcher_max_tokens": (1, 1 << 20),
 }
 
 
@@ -166,6 +177,8 @@ def _coerce(key: str, value: Any, from_text: bool) -> Any:
         return normal
     if key == "toolbox" and not value.strip():
         raise ValueError("the toolbox folder cannot be empty")
+    if key == "toolbox" and "\0" in value:
+        raise ValueError("a folder name cannot hold a NUL character")
     return value
 
 
@@ -193,7 +206,10 @@ def _coerce_prices(value: Any) -> dict:
     for model, entry in value.items():
         if not isinstance(entry, Mapping) or set(entry) != {"input", "output"}:
             raise ValueError(f"price of {model!r} needs exactly 'input' and 'output' (dollars per million tokens)")
-        prices[model] = Price(_number(entry["input"], float, False), _number(entry["output"], float, False))
+        price = Price(_number(entry["input"], float, False), _number(entry["output"], float, False))
+        if not all(0 <= amount < math.inf for amount in (price.input_per_mtok, price.output_per_mtok)):
+            raise ValueError(f"price of {model!r} must be a finite number of dollars, not below 0")
+        prices[model] = price
     return prices
 
 
@@ -246,12 +262,15 @@ class ConfigFile:
 
 
 def _read_toml(path: Path, problems: list) -> Optional[tuple[dict, str]]:
-    """(the file's table, sha256 of the bytes parsed), or None (a problem) when it cannot be read."""
+    """(the file's table, sha256 of the bytes parsed), or None (a problem) when it cannot be read.
+    A link is followed (dotfiles are often links), but only to a regular file of a config's size."""
     try:
-        data = path.read_bytes()
+        data = reading.read_file(path.resolve(), MAX_CONFIG_BYTES)
         return tomllib.loads(data.decode("utf-8")), trust.sha256(data)
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError, RecursionError) as err:
-        problems.append(SettingProblem("*", str(path), f"cannot read: {err}; its settings are ignored"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError, RuntimeError, RecursionError,
+            reading.Refused) as err:
+        why = str(err).rstrip(".")
+        problems.append(SettingProblem("*", str(path), f"cannot read: {why}; its settings are ignored"))
         return None
 
 
@@ -278,7 +297,7 @@ def read_user_layer(environ: Mapping[str, str], problems: list) -> ConfigFile:
 
 
 # LATM_ variables that are not settings: the offline image build's mirror, and test harness knobs.
-NOT_SETTINGS = {"LATM_DEBIAN_MIRROR", "LATM_PYTHON", "LATM_REQUIRE_DOCKER"}
+NOT_SETTINGS = {"LATM_DEBIAN_MIRROR", "LATM_PYTHON", "LATM_REQUIRE_DOCKER", "LATM_LLAMA_URL"}
 
 
 def env_layer(environ: Mapping[str, str]) -> dict:

@@ -29,6 +29,7 @@ class Workspace:
         self.registry = Registry(toolbox_dir).load()
         self.on_warning: Callable[[str], None] = log.warning
         self._sandbox: Optional[Sandbox] = None
+        self._state_ready = False
         self._lock = threading.Lock()
 
     @classmethod
@@ -48,8 +49,12 @@ class Workspace:
 
     @property
     def state_dir(self) -> Path:
-        """``.latm/``: ledger, pending questions, failed makes; not for review or commit."""
-        return self.root / ".latm"
+        """``.latm/``: ledger, pending questions, failed makes; not for review or commit, so it
+        holds a ``.gitignore`` of ``*`` (made with the folder, the first time latm needs it)."""
+        folder = self.root / ".latm"
+        if not self._state_ready:
+            self._state_ready = _ignored_by_git(folder)
+        return folder
 
     def sandbox(self) -> Sandbox:
         with self._lock:
@@ -64,3 +69,17 @@ class Workspace:
             if self._sandbox is not None:
                 self._sandbox.close()
                 self._sandbox = None
+
+
+def _ignored_by_git(folder: Path) -> bool:
+    """Make ``folder`` with a ``.gitignore`` that ignores everything in it (itself included)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with (folder / ".gitignore").open("x", encoding="utf-8") as ignore:  # never over one the user wrote
+            ignore.write("*\n")
+    except FileExistsError:
+        pass
+    except OSError as err:  # a read-only checkout: whoever writes state there says what failed
+        log.debug("cannot prepare %s: %s", folder, err)
+        return False
+    return True

@@ -126,3 +126,74 @@ def test_a_planted_state_file_is_neither_read_endlessly_nor_written_through(latm
     refused = latm("solve", "What is the capital of the moon?")  # no tool fits: kept as pending
     assert refused.returncode == 1 and "Traceback" not in refused.stderr, refused.stderr
     assert outside.read_text() == "someone else's file\n"
+
+
+@pytest.mark.docker
+@pytest.mark.parametrize("linked", [".latm", ".latm/locks"])
+def test_a_state_folder_reached_through_a_link_is_never_written_through(latm, tmp_path, committed_tool, linked):
+    """A repository's ``.latm`` (or ``.latm/locks``) that is a link to a folder elsewhere: latm
+    writes no record, question or lock there; the answer is still given and the record is a warning."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (latm.root / linked).parent.mkdir(exist_ok=True)
+    (latm.root / linked).symlink_to(elsewhere)
+    answered = latm("solve", "--tool", committed_tool, "Sort the following words alphabetically: List: pear fig")
+    assert answered.returncode == 0 and answered.stdout.splitlines()[0] == "fig pear", answered.stderr
+    refused = latm("solve", "What is the capital of the moon?")  # no tool fits: kept as pending
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr, refused.stderr
+    verified = latm("verify", committed_tool)
+    assert "Traceback" not in verified.stderr, verified.stderr
+    assert sorted(p.name for p in elsewhere.rglob("*")) == []
+    if linked == ".latm":
+        assert "symbolic link" in answered.stderr and verified.returncode == 1, verified.stdout + verified.stderr
+
+
+def test_a_failed_make_does_not_save_its_conversation_through_a_linked_state_folder(latm, scripted_llm, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (latm.root / ".latm").symlink_to(elsewhere)
+    examples = tmp_path / "examples.md"
+    examples.write_text("".join(f"Question: What is {i} plus {i}?\nAnswer: {2 * i}\n\n" for i in range(6)))
+    scripted_llm.push(*["```python\ndef double(n:\n    return n +\n```"] * 3)
+    run = latm("make", str(examples), "--name", "doubler")
+    assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr
+    error = run.stderr.splitlines()[-1]
+    assert "the propose stage failed" in error and "The conversation could not be saved" in error
+    assert "symbolic link" in error
+    assert list(elsewhere.iterdir()) == []
+
+
+LONE = "What is \ud800 the capital?"  # half of a UTF-16 pair: no character, so no UTF-8 file can hold it
+
+
+@pytest.mark.parametrize("command", ["make", "import-latm"])
+def test_json_holding_a_lone_surrogate_is_one_line_and_exit_2(latm, tmp_path, command):
+    """``"\\ud800"`` is a valid JSON escape that decodes to no character; nothing latm writes could hold it."""
+    path = tmp_path / "examples.json"
+    examples = {"examples": [{"input": f"{LONE} ({i})", "target": str(i)} for i in range(6)]}
+    transcript = [{"role": "user", "content": LONE}, {"role": "assistant", "content": "```python\ndef f():\n    pass\n```"}]
+    path.write_text(json.dumps(examples if command == "make" else transcript))
+    run = latm(*COMMANDS[command](path))
+    assert run.returncode == 2 and "Traceback" not in run.stderr, run.stderr
+    (line,) = run.stderr.splitlines()
+    assert str(path) in line and "lone surrogate" in line, line
+
+
+@pytest.mark.docker
+def test_a_batch_line_holding_a_lone_surrogate_is_that_lines_error(latm, tmp_path, committed_tool):
+    questions = tmp_path / "questions.jsonl"
+    questions.write_text(json.dumps({"question": LONE}) + "\n"
+                         + json.dumps({"question": "Sort the following words alphabetically: List: b a"}) + "\n")
+    run = latm("solve", "--batch", str(questions), "--tool", committed_tool)
+    assert run.returncode == 0 and "Traceback" not in run.stderr, run.stderr
+    first, second = (json.loads(line) for line in run.stdout.splitlines())
+    assert first["answer"] is None and "line 1: not valid JSON" in first["error"] and "lone surrogate" in first["error"]
+    assert second["answer"] == "a b"
+
+
+def test_an_argument_that_is_not_utf8_is_one_line_and_exit_2(latm):
+    """A byte that is not UTF-8 in an argument reaches Python as a lone surrogate (\\udcff)."""
+    run = latm("solve", "What is \udcff the capital?")
+    assert run.returncode == 2 and "Traceback" not in run.stderr, run.stderr
+    assert run.stderr.splitlines() == ["latm: the question argument is not UTF-8 text; give it as UTF-8."]
+    assert not (latm.root / ".latm" / "pending.jsonl").exists()

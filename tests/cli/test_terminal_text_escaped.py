@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from hostile_tool import HOSTILE, TRIGGER, raw_controls, verify, write_hostile_tool
+from hostile_tool import HOSTILE, LONE, LONE_TRIGGER, TRIGGER, raw_controls, verify, write_hostile_tool
 
 pytestmark = pytest.mark.docker
 
@@ -60,3 +60,22 @@ def test_list_show_check_and_pending_print_escaped_text(latm, hostile):
     assert "Echo a word.\\u001b[2J\\u001b]0;owned\\u0007\\u2066" in runs[("list",)].stdout
     assert "return word  # \\u202e a bidi override in a comment" in runs[("show", hostile)].stdout
     assert "\\u001b[2J\\u202eWhat is the capital of the moon?" in runs[("pending",)].stdout
+
+
+def test_a_lone_surrogate_in_an_answer_is_escaped_not_a_crash(latm, hostile):
+    """Not a character, so no UTF-8 stream can carry it: printing it raw was a traceback."""
+    run = latm("solve", "--tool", hostile, LONE_TRIGGER)
+    assert run.returncode == 0 and "Traceback" not in run.stderr, run.stderr
+    assert run.stdout.splitlines() == ["half \\ud800 of a pair", f"  ({hostile}; no model; control characters escaped)"]
+    record = json.loads(latm("solve", "--tool", hostile, LONE_TRIGGER, "--json").stdout)
+    assert record["answer"] == LONE and record["control_characters"] is True
+
+
+def test_log_lines_naming_a_repositorys_files_are_escaped(latm):
+    """A committed folder whose name looks like a dead writer's leftover is tidied at start, and the
+    log line that says so names it: the name is the repository's text, so it is escaped too."""
+    name = ".adder.new-\x1b]0;owned\x07\x1b[2J\u202e"
+    (latm.root / "toolbox" / name).mkdir()
+    run = latm("list")
+    assert run.returncode == 0, run.stderr
+    assert raw_controls(run.stderr) == [] and ".adder.new-\\u001b]0;owned\\u0007\\u001b[2J\\u202e" in run.stderr

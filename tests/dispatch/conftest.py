@@ -27,7 +27,7 @@ def open_ws(tmp_path):
     def open_workspace(**changes) -> Workspace:
         root = tmp_path / "project"
         root.mkdir(exist_ok=True)
-        ws = Workspace(root, sandbox_settings(dispatcher_model="", **changes))
+        ws = Workspace(root, sandbox_settings(**{"dispatcher_model": "", **changes}))
         opened.append(ws)
         return ws
 

@@ -75,3 +75,39 @@ def test_make_with_too_few_examples_exits_1_with_the_count(latm, tmp_path):
     result = latm("make", str(source))
     assert result.returncode == 1
     assert result.stderr.strip() == "latm: 6 examples needed (3 train + 3 validation), 2 found."
+
+
+def test_common_flags_go_before_or_after_the_command(scripted_llm, latm, tmp_path):
+    env = {**os.environ, TEST_KEY_ENV: TEST_KEY}
+    before = subprocess.run([sys.executable, "-m", "latm", "-v", "--json", "--root", str(latm.root), "list"],
+                            env=env, capture_output=True, text=True, timeout=120)
+    after = subprocess.run([sys.executable, "-m", "latm", "list", "-v", "--json", "--root", str(latm.root)],
+                           env=env, capture_output=True, text=True, timeout=120)
+    assert before.returncode == after.returncode == 0, before.stderr
+    assert json.loads(before.stdout) == json.loads(after.stdout) and "tools" in json.loads(before.stdout)
+
+
+def test_a_failed_make_keeps_library_logs_quiet_and_is_no_tool_in_stats(scripted_llm, latm, tmp_path):
+    junk = "I would write a function, but first: ```python\ndef sort(:\n```"
+    scripted_llm.push(junk, junk, junk)
+    quiet = latm("--maker-model", "gpt-4.1", "make", str(BBH / "word_sorting.json"), "--name", "words")
+    assert quiet.returncode == 1 and "the propose stage failed" in quiet.stderr
+    assert "HTTP Request" not in quiet.stderr and "propose 1/3" in quiet.stderr
+    assert {r.model for r in scripted_llm.chat_requests()} == {"gpt-4.1"}
+
+    scripted_llm.push(junk, junk, junk)
+    verbose = latm("-v", "make", str(BBH / "word_sorting.json"), "--name", "words")
+    assert verbose.returncode == 1 and "HTTP Request: POST" in verbose.stderr
+
+    shown = latm("stats", "--json")
+    data = json.loads(shown.stdout)
+    assert data["tools"] == [] and data["making"]["calls"] == 6
+    assert "words" not in latm("stats").stdout
+
+
+def test_batch_summary_when_nothing_was_answered(latm, tmp_path):
+    batch_in = tmp_path / "in.jsonl"
+    batch_in.write_text('{"question": "What is the capital of France?"}\n')
+    batch = latm("solve", "--batch", str(batch_in))
+    summary = [line for line in batch.stderr.splitlines() if " answered" in line]
+    assert summary and summary[-1].startswith("latm: 0/1 answered, 1 errors") and "{" not in summary[-1]

@@ -13,7 +13,7 @@ import pytest
 from engine_support import TEST_KEY, TEST_KEY_ENV
 from latm.engine.ledger import Ledger
 from latm.engine.llm import LLMClient
-from latm.errors import Cancelled, LLMUnavailable
+from latm.errors import Cancelled, LLMUnavailable, NoApiKey
 from latm.progress import CancelToken
 from scripted_llm import Delay, count_tokens, rate_limited, server_error
 
@@ -126,7 +126,7 @@ def test_unreachable_endpoint_fails_at_once(llm_settings, ledger):
 
 def test_no_key_configured(llm_settings, ledger, monkeypatch):
     monkeypatch.delenv(TEST_KEY_ENV)
-    with pytest.raises(LLMUnavailable, match=f"No API key: the environment variable {TEST_KEY_ENV} is not set"):
+    with pytest.raises(NoApiKey, match=f"No API key: the environment variable {TEST_KEY_ENV} is not set"):
         make_client(llm_settings, ledger).chat("maker", ASK)
     assert ledger.entries() == []
 
@@ -154,3 +154,55 @@ def test_cancel_interrupts_a_backoff_wait(scripted_llm, llm_settings, ledger):
     with pytest.raises(Cancelled):
         make_client(llm_settings, ledger).chat("maker", ASK, cancel=cancel)
     assert len(scripted_llm.chat_requests()) == 1
+
+
+# What a real local server showed (issue 17): bounded replies, truncation, context overflow, timeouts.
+
+@pytest.mark.parametrize("role, limit", [("maker", 2048), ("user", 512), ("dispatcher", 64)])
+def test_each_role_sends_its_max_tokens(scripted_llm, llm_settings, ledger, role, limit):
+    scripted_llm.push("ok", "ok")
+    make_client(llm_settings, ledger).chat(role, ASK)
+    make_client(llm_settings, ledger, **{f"{role}_max_tokens": 99}).chat(role, ASK, stop=("\nQuestion:",))
+    default, changed = scripted_llm.chat_requests()
+    assert default.body["max_tokens"] == limit and "stop" not in default.body
+    assert changed.body["max_tokens"] == 99 and changed.body["stop"] == ["\nQuestion:"]
+
+
+def test_a_reply_cut_off_at_max_tokens_is_an_error_that_keeps_the_reply(scripted_llm, llm_settings, ledger):
+    from latm.errors import LLMTruncated
+
+    chatty = "```python\nans = 1\n```\n" + "and so on " * 200
+    scripted_llm.push(chatty)
+    with pytest.raises(LLMTruncated) as caught:
+        make_client(llm_settings, ledger, user_max_tokens=30).chat("user", ASK)
+    err = caught.value
+    assert "user_max_tokens" in str(err) and "30 tokens" in str(err) and "cut off" in str(err)
+    assert err.reply.text.startswith("```python\nans = 1\n```") and err.reply.tokens_out == 30
+    (entry,) = ledger.entries()
+    assert entry["outcome"] == "truncated" and entry["tokens_out"] == 30 and entry["tokens_in"] == err.reply.tokens_in
+    assert len(scripted_llm.chat_requests()) == 1  # the same request would be cut off again
+
+
+def test_context_overflow_says_what_happened_and_what_to_do(scripted_llm, llm_settings, ledger):
+    from latm.errors import LLMContextOverflow
+
+    scripted_llm.context_tokens = 5
+    with pytest.raises(LLMContextOverflow) as caught:
+        make_client(llm_settings, ledger).chat("maker", ASK)
+    message = str(caught.value)
+    assert "no longer fits" in message and "maximum context length is 5 tokens" in message
+    assert "larger context" in message and "maker_max_tokens" in message and "refused" not in message
+    assert outcomes(ledger) == ["context_overflow"] and len(scripted_llm.chat_requests()) == 1
+
+
+def test_a_timeout_is_retried_once_after_a_backoff_and_then_names_a_busy_server(scripted_llm, llm_settings, ledger):
+    scripted_llm.push(Delay(1.0), Delay(1.0), "never asked for")
+    client = LLMClient(dataclasses.replace(llm_settings, llm_timeout_s=0.3, max_retries=5), ledger, backoff_s=0.5)
+    with pytest.raises(LLMUnavailable) as caught:
+        client.chat("user", ASK)
+    first, second = scripted_llm.chat_requests()
+    assert second.time - first.time >= 0.3 + 0.5  # the timeout, then the back-off
+    assert outcomes(ledger) == ["timeout", "timeout"]
+    message = str(caught.value)
+    assert "llm_timeout_s=0.3s" in message and "may still be busy" in message
+    scripted_llm.queue.clear()

@@ -12,7 +12,7 @@ import pytest
 from engine_support import TEST_KEY, TEST_KEY_ENV, run_tool_tests, tree_bytes
 from families import CHINESE_REMAINDER, FAMILIES, WORD_SORTING, block, split
 from latm.engine.making import make_tool
-from latm.errors import Cancelled, LLMUnavailable, VerificationFailed
+from latm.errors import Cancelled, LLMReplyError, LLMUnavailable, VerificationFailed
 from latm.progress import CancelToken
 from scripted_llm import Delay, rate_limited, server_error
 
@@ -157,6 +157,22 @@ def test_every_stage_failing_writes_nothing_and_keeps_the_conversation(scripted_
     assert str(saved) in message
 
 
+def test_replies_holding_lone_surrogates_are_read_as_text(scripted_llm, workspace, llm):
+    """A JSON "\\ud800" in a reply decodes to half a UTF-16 pair, which no file can hold: it is read
+    as U+FFFD, so the tool, or a failed make's saved conversation, is still written."""
+    lone = WORD_SORTING.proposal().replace("def ", "# sorts \ud800 words\ndef ", 1) + " \udfff"
+    scripted_llm.push(lone, WORD_SORTING.tests(VALIDATION), WORD_SORTING.wrap(VALIDATION), WORD_SORTING.parser_reply())
+    made = make_tool(workspace, EXAMPLES, "word_sorting", llm=llm)
+    assert made.manifest.verification.ok
+    assert "# sorts \ufffd words" in (made.path / "tool.py").read_text(encoding="utf-8")
+
+    scripted_llm.push(*["No \ud800 code from me."] * 3)
+    with pytest.raises(VerificationFailed, match="conversation so far is in"):
+        make_tool(workspace, EXAMPLES, "word_lister", llm=llm)
+    (saved,) = (workspace.state_dir / "failed").glob("word_lister-*.json")
+    assert json.loads(saved.read_text(encoding="utf-8"))["messages"][1]["content"] == "No \ufffd code from me."
+
+
 def test_failed_make_leaves_an_existing_tool_byte_identical(scripted_llm, workspace, llm):
     script_happy(scripted_llm, WORD_SORTING, VALIDATION)
     folder = make_tool(workspace, EXAMPLES, "word_sorting", llm=llm).path
@@ -277,3 +293,29 @@ def test_happy_path_on_the_process_backend(scripted_llm, workspace, llm):
     script_happy(scripted_llm, WORD_SORTING, VALIDATION)
     result = make_tool(workspace, EXAMPLES, "word_sorting", llm=llm)
     assert result.manifest.verification.sandbox == "process" and result.manifest.verification.ok
+
+
+def test_a_cut_off_reply_is_a_failed_try_fed_back_to_the_maker(scripted_llm, workspace, llm):
+    llm.settings = dataclasses.replace(llm.settings, maker_max_tokens=400)
+    rambling = WORD_SORTING.proposal() + "\n\nNow let me explain every line. " + "This line sorts. " * 200
+    scripted_llm.push(rambling, WORD_SORTING.proposal(), WORD_SORTING.tests(VALIDATION), WORD_SORTING.wrap(VALIDATION),
+                      WORD_SORTING.parser_reply())
+    result = make_tool(workspace, EXAMPLES, "word_sorting", llm=llm)
+    assert result.attempts["propose"] == 2 and result.manifest.verification.ok
+    second = scripted_llm.chat_requests()[1]
+    assert second.messages[-2]["role"] == "assistant" and second.messages[-2]["content"].startswith("Here's a generic")
+    assert "cut off" in second.prompt and "400 tokens" in second.prompt
+    ledger = [json.loads(line) for line in (workspace.state_dir / "ledger.jsonl").read_text().splitlines()]
+    assert [e["outcome"] for e in ledger] == ["truncated", "ok", "ok", "ok", "ok"] and ledger[0]["tokens_out"] == 400
+
+
+def test_a_context_overflow_ends_making_with_what_to_do_and_writes_nothing(scripted_llm, workspace, llm):
+    scripted_llm.context_tokens = 300  # the propose prompt fits; the conversation outgrows it at verify
+    scripted_llm.push(WORD_SORTING.proposal())
+    with pytest.raises(LLMReplyError) as caught:
+        make_tool(workspace, EXAMPLES, "word_sorting", llm=llm)
+    message = str(caught.value)
+    assert "no longer fits" in message and "larger context" in message and "Nothing was written" in message
+    assert not (workspace.toolbox_dir / "word_sorting").exists()
+    (saved,) = (workspace.state_dir / "failed").glob("word_sorting-*.json")
+    assert json.loads(saved.read_text())["stage"] == "verify"

@@ -3,6 +3,7 @@ transcripts use, and adversarial replies of a few MB read in time linear in thei
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -107,13 +108,21 @@ def test_replies_over_the_limit_are_refused_with_a_clear_message():
 
 # In a make: the scripted maker over the real SDK, model code in the real Docker sandbox.
 
+@pytest.fixture
+def roomy(workspace):
+    """A workspace whose maker may send replies longer than latm reads (a server that lets a reply
+    run past ``MAX_REPLY_CHARS``, or ignores max_tokens): the size limit is then what stops it."""
+    workspace.settings = dataclasses.replace(workspace.settings, maker_max_tokens=1 << 20)
+    return workspace
+
+
 def padded(reply: str) -> str:
     """A reply that rambles on after its code until it is over the size limit."""
     return reply + "\n\nTo explain in more detail:\n" + "The function sorts the words. " * (MAX_REPLY_CHARS // 30 + 1)
 
 
 @pytest.mark.docker
-def test_an_oversized_reply_is_a_failed_attempt_fed_back_to_the_maker(scripted_llm, workspace, llm):
+def test_an_oversized_reply_is_a_failed_attempt_fed_back_to_the_maker(scripted_llm, roomy, workspace, llm):
     from families import WORD_SORTING, split
 
     from latm.engine.making import make_tool
@@ -130,7 +139,7 @@ def test_an_oversized_reply_is_a_failed_attempt_fed_back_to_the_maker(scripted_l
 
 
 @pytest.mark.docker
-def test_an_oversized_wrap_reply_is_refused_and_the_tests_give_the_use_cases(scripted_llm, workspace, llm):
+def test_an_oversized_wrap_reply_is_refused_and_the_tests_give_the_use_cases(scripted_llm, roomy, workspace, llm):
     from families import WORD_SORTING, split
 
     from latm.engine.making import make_tool
@@ -145,7 +154,7 @@ def test_an_oversized_wrap_reply_is_refused_and_the_tests_give_the_use_cases(scr
 
 
 @pytest.mark.docker
-def test_cancel_while_a_huge_wrap_reply_arrives_ends_the_make_in_its_stage(scripted_llm, workspace, llm):
+def test_cancel_while_a_huge_wrap_reply_arrives_ends_the_make_in_its_stage(scripted_llm, roomy, workspace, llm):
     """The make is cancelled while the maker is still sending a wrap reply just under the size
     limit that the old parser needed ~25 s to read: it ends at once, in the wrap stage, with
     nothing written and no later stage started."""

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from engine_support import reference_transcript, run_tool_tests, tree_bytes
-from families import FAMILIES, TEMPORAL_SEQUENCES, WORD_SORTING, split, temporal_user_reply
+from families import FAMILIES, TEMPORAL_SEQUENCES, WORD_SORTING, block, split, temporal_user_reply
 from latm.engine import import_latm, make_tool, solve, solve_batch, verify_tool
 from latm.engine.verify import read_tool
 from latm.errors import InputFileError, ToolboxError, VerificationFailed
@@ -168,7 +168,8 @@ def test_batch_keeps_order_and_reports_bad_lines(scripted_llm, workspace, llm, t
     rows = read_answers(tmp_path / "out.jsonl")
     assert [r["answer"] for r in rows] == ["a b", None, None, "c d"]
     assert rows[1]["error"].startswith("line 2: not valid JSON") and rows[2]["error"].startswith("line 4: expected")
-    assert set(rows[0]) == {"question", "tool", "answer", "path", "tokens", "error", "control_characters", "warning"}
+    assert set(rows[0]) == {"question", "tool", "answer", "path", "tokens", "error", "reply", "control_characters",
+                            "warning"}
     assert (summary.total, summary.answered, summary.errors) == (4, 2, 2)
     assert events[-1].message == "4/4"
 
@@ -300,3 +301,88 @@ def test_import_maps_option_numbers_to_letters(workspace, tmp_path):
     assert result.manifest.verification.ok
     assert all("# the option's letter" in u.code for u in result.manifest.use_cases)
     assert run_tool_tests(result.path).returncode == 0
+
+
+# What a real local model showed (issue 17): the user model's reply is read for this question only.
+
+ASKED = "Sort the following words alphabetically: List: pear apple"
+
+
+def user_path_tool(server, ws, llm):
+    """word_sorting without its parser: every question goes to the user model."""
+    make_family_tool(server, ws, llm, "word_sorting")
+    drop_parser(ws, "word_sorting")
+    return ws.registry.get("word_sorting")
+
+
+def test_the_user_model_gets_max_tokens_and_a_stop_at_the_next_question(scripted_llm, workspace, llm):
+    user_path_tool(scripted_llm, workspace, llm)
+    scripted_llm.push(WORD_SORTING.user_reply(ASKED) + "\n\nQuestion: Sort these: List: b a\nSolution:\n"
+                      + block("ans = 'a b'"))
+    answer = solve(workspace, ASKED, "word_sorting", llm=llm)
+    request = scripted_llm.chat_requests()[-1]
+    assert request.body["max_tokens"] == 512 and request.body["stop"] == ["\nQuestion:"]
+    assert (answer.answer, answer.error) == ("apple pear", "")
+
+
+def test_an_invented_follow_on_question_does_not_overwrite_the_answer(scripted_llm, workspace, llm):
+    user_path_tool(scripted_llm, workspace, llm)
+    invented = "Sort the following words alphabetically: List: zeta alpha"
+    scripted_llm.push(f"{block(WORD_SORTING.call(ASKED))}\n\n**Question:** {invented}\n**Solution:**\n{block(WORD_SORTING.call(invented))}\n")
+    answer = solve(workspace, ASKED, "word_sorting", llm=llm)
+    assert (answer.answer, answer.error) == ("apple pear", "")
+
+
+def test_a_reply_that_answers_only_an_invented_question_gives_no_answer(scripted_llm, workspace, llm):
+    user_path_tool(scripted_llm, workspace, llm)
+    invented = "Sort the following words alphabetically: List: zeta alpha"
+    reply = f"Question: {invented}\nSolution:\n{block(WORD_SORTING.call(invented))}\n"
+    scripted_llm.push(reply)
+    answer = solve(workspace, ASKED, "word_sorting", llm=llm)
+    assert answer.answer is None and "another question" in answer.error
+    assert answer.to_json()["reply"] == reply
+
+
+def test_a_copied_use_case_is_never_taken_as_the_answer(scripted_llm, workspace, llm):
+    tool = user_path_tool(scripted_llm, workspace, llm)
+    copied = tool.manifest.use_cases[0].code
+    parsed_only = "words = ['pear', 'apple']\nret = sort_words_alphabetically(words)"
+    scripted_llm.push(f"{block(parsed_only)}\n\nFor example:\n{block(copied)}")
+    answer = solve(workspace, ASKED, "word_sorting", llm=llm)
+    assert answer.answer is None and "does not set the variable `ans`" in answer.error
+
+
+def test_a_cut_off_reply_is_a_failed_answer_that_keeps_the_reply(scripted_llm, workspace, llm):
+    user_path_tool(scripted_llm, workspace, llm)
+    llm.settings = dataclasses.replace(llm.settings, user_max_tokens=60)
+    scripted_llm.push(WORD_SORTING.user_reply(ASKED) + "\n\nThen the next one is " + "more words " * 100)
+    answer = solve(workspace, ASKED, "word_sorting", llm=llm)
+    assert answer.answer is None and "cut off" in answer.error and "user_max_tokens" in answer.error
+    record = answer.to_json()
+    assert record["reply"].startswith("To answer this") and record["tokens"] > 60
+    ledger = [json.loads(line) for line in (workspace.state_dir / "ledger.jsonl").read_text().splitlines()]
+    assert ledger[-1]["outcome"] == "truncated" and ledger[-1]["tokens_out"] == 60
+
+
+def test_a_failed_answer_keeps_a_size_capped_reply(scripted_llm, workspace, llm):
+    from latm.engine.solve import REPLY_KEPT
+
+    user_path_tool(scripted_llm, workspace, llm)
+    llm.settings = dataclasses.replace(llm.settings, user_max_tokens=100_000)
+    scripted_llm.push("I think the words are sorted like this. " * 2000)
+    answer = solve(workspace, ASKED, "word_sorting", llm=llm)
+    kept = answer.to_json()["reply"]
+    assert answer.answer is None and "no ```python block" in answer.error
+    assert kept.startswith("I think the words") and len(kept) <= REPLY_KEPT + 40 and "characters not kept" in kept
+
+
+def test_a_context_overflow_is_a_clear_error_for_each_question(scripted_llm, workspace, llm, tmp_path):
+    user_path_tool(scripted_llm, workspace, llm)
+    asked_before = len(scripted_llm.chat_requests())
+    scripted_llm.context_tokens = 50
+    questions = write_questions(tmp_path / "in.jsonl", [ASKED, "Sort the following words alphabetically: List: d c"])
+    summary = solve_batch(workspace, questions, None, "word_sorting", llm=llm)
+    assert [a.answer for a in summary.answers] == [None, None]
+    assert all("no longer fits" in a.error and "larger context" in a.error for a in summary.answers)
+    assert len(scripted_llm.chat_requests()) - asked_before == 2  # each question was asked: one long question fails alone
+

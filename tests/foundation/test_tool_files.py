@@ -138,3 +138,19 @@ def test_a_toolbox_folder_that_is_a_link_is_refused(tmp_path, tool_files):
         store.delete_tool(root / "toolbox", "adder")
     assert regular_file_bytes(outside) == before
     assert sorted(p.name for p in (outside / "tools").iterdir()) == ["adder", "pytest.ini"]
+
+
+def test_a_toolbox_that_is_a_loop_of_links_is_refused_in_one_line(tmp_path, tool_files):
+    """A committed ``toolbox -> toolbox``: Python's path resolution raises on the loop; every
+    command must still say what is wrong instead of ending in a traceback."""
+    root = tmp_path / "project"
+    root.mkdir()
+    (root / "toolbox").symlink_to("toolbox")
+    run = latm("check", "--json", cwd=root)
+    assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr
+    data = json.loads(run.stdout)
+    assert data["tools"] == [] and any("loop of symbolic links" in p["message"] for p in data["problems"]), data
+    listed = latm("list", cwd=root)
+    assert listed.returncode == 0 and "Traceback" not in listed.stderr, listed.stderr
+    with pytest.raises(ToolboxError, match="symbolic link"):
+        store.write_tool(root / "toolbox", tool_files(name="adder"))

@@ -159,3 +159,15 @@ def test_incremental_reload_only_touches_named_tools(toolbox, tool_files):
     assert registry.tools["two"] is first_two  # not reloaded, so not yet seen as deleted
     registry.reload({"two"})
     assert "two" not in registry.tools
+
+
+def test_pytest_on_the_toolbox_runs_tool_code_outside_any_sandbox(toolbox, tool_files, tmp_path):
+    """What the trust model leaves to the user: latm runs tool code only in its sandbox, but
+    ``pytest toolbox/`` (the generated tests) imports each tool.py on the machine that runs it."""
+    marker = tmp_path / "ran-on-the-host"
+    code = tool_files().code + f"\n\nopen({str(marker)!r}, 'w').close()\n"
+    store.write_tool(toolbox, tool_files(code=code))
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(toolbox)],
+                         cwd=toolbox, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert marker.exists()

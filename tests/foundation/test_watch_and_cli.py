@@ -104,3 +104,29 @@ def test_cli_list_counts_each_tools_answers(tmp_path, toolbox, tool_files):
     listing = json.loads(latm("list", "--json", cwd=tmp_path).stdout)
     assert {t["name"]: t["uses"] for t in listing["tools"]} == {"adder": 2, "other": 0}
     assert "2 uses" in latm("list", cwd=tmp_path).stdout
+
+
+def test_cli_show_reports_the_tools_uses_as_list_does(tmp_path, toolbox, tool_files):
+    from latm.dispatch.answers import record_answer
+    from latm.workspace import Workspace
+
+    store.write_tool(toolbox, tool_files(name="adder"))
+    ws = Workspace.open(tmp_path)
+    for question in ("What is 1 plus 2?", "What is 3 plus 4?"):
+        record_answer(ws, question, "adder", "parser")
+    shown = json.loads(latm("show", "adder", "--json", cwd=tmp_path).stdout)
+    assert shown["uses"] == 2
+    assert "uses:      2" in latm("show", "adder", cwd=tmp_path).stdout
+
+
+def test_latm_keeps_its_state_folder_out_of_git(tmp_path, toolbox, tool_files):
+    from latm.dispatch.answers import record_answer
+    from latm.workspace import Workspace
+
+    store.write_tool(toolbox, tool_files(name="adder"))
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    record_answer(Workspace.open(tmp_path), "What is 1 plus 2?", "adder", "parser")
+    assert (tmp_path / ".latm" / ".gitignore").read_text() == "*\n"
+    untracked = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=tmp_path,
+                               capture_output=True, text=True, check=True).stdout
+    assert ".latm" not in untracked and "toolbox/adder/tool.py" in untracked

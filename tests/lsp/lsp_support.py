@@ -27,6 +27,9 @@ TESTS = Path(__file__).resolve().parents[1]
 REPO = TESTS.parent
 TEST_KEY_ENV = "LSP_TEST_OPENAI_KEY"  # not LATM_*: that prefix is read as settings
 TEST_KEY = "sk-lsp-test-3c9d0e7f21a84b55"
+# How long a test waits for a state before it fails. Only a broken server takes this long; a
+# loaded machine (CI shares two cores) can take far longer than an idle one.
+WAIT_S = 180.0
 
 WORD_COUNT_CODE = '''"""Count the words of a sentence."""
 
@@ -192,7 +195,7 @@ class Editor:
     def toolbox_changes(self) -> list[dict]:
         return [params for method, params in self.notifications if method == "latm/toolboxChanged"]
 
-    async def wait_for(self, condition: Callable[[], Any], timeout: float = 20.0, what: str = "condition") -> Any:
+    async def wait_for(self, condition: Callable[[], Any], timeout: float = WAIT_S, what: str = "condition") -> Any:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             value = condition()
@@ -286,6 +289,6 @@ async def start_editor(root: Path, *, env: dict[str, str], client_name: str = "v
 async def stop_editor(editor: Editor) -> None:
     try:
         if not editor.client.stopped:  # a test may have shut the server down itself
-            await asyncio.wait_for(editor.client.shutdown_session(), timeout=60)
+            await asyncio.wait_for(editor.client.shutdown_session(), timeout=WAIT_S)
     finally:
         await editor.client.stop()

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import os
 
+import pytest
+from pygls.exceptions import JsonRpcException
+
 from lsp_support import add_tool, uri, word_count_files
 from lsprotocol import types
 
@@ -43,3 +46,18 @@ async def test_the_server_opens_a_toolbox_with_crafted_and_linked_tools(root, op
     linked_says = editor.client.diagnostics[uri(linked)][0]
     assert "symbolic link" in linked_says.message and linked_says.severity == types.DiagnosticSeverity.Error
     assert (await editor.command("latm.showTool", {"name": "count_words"}))["name"] == "count_words"
+
+
+async def test_the_server_opens_a_workspace_whose_toolbox_is_a_loop_of_links(root, open_editor):
+    (root / "toolbox").rmdir()
+    (root / "toolbox").symlink_to("toolbox")
+    editor = await open_editor(root)
+    opened = await editor.wait_for(lambda: editor.toolbox_changes(), what="the toolbox listed once it opened")
+    assert opened[0]["tools"] == [] and opened[0]["broken"] == []
+    assert [m.message for m in editor.client.messages if m.type == types.MessageType.Error] == []
+    with pytest.raises(JsonRpcException, match="loop of symbolic links"):
+        await editor.command("latm.showTool", {"name": "count_words"})
+    code = editor.open(root / "main.py", "print(count_words('a b'))\n", language="python")
+    card = await editor.client.text_document_hover_async(types.HoverParams(
+        text_document=types.TextDocumentIdentifier(code), position=types.Position(0, 8)))
+    assert card is None

@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
-from lsp_support import add_tool, uri
+from lsp_support import WAIT_S, add_tool, uri
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
@@ -81,7 +81,7 @@ async def test_solve_refuses_what_the_editor_did_not_open_outside_the_workspace(
     doc = target(root)
     editor = await open_editor(root)
     with pytest.raises(JsonRpcException) as caught:
-        await asyncio.wait_for(editor.command("latm.solve", {"uri": doc, "range": CURSOR}), 60)
+        await asyncio.wait_for(editor.command("latm.solve", {"uri": doc, "range": CURSOR}), WAIT_S)
     assert caught.value.code == REQUEST_FAILED, caught.value
     assert says in caught.value.message and "open it in the editor" in caught.value.message, caught.value.message
     assert editor.applied == []  # no edit was sent for it
@@ -101,7 +101,7 @@ async def test_make_hover_and_code_actions_refuse_it_too(root, open_editor):
     ]
     for request in requests:
         with pytest.raises(JsonRpcException) as caught:
-            await asyncio.wait_for(request, 60)
+            await asyncio.wait_for(request, WAIT_S)
         assert caught.value.code == REQUEST_FAILED and "outside the workspace" in caught.value.message
 
 

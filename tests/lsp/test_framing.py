@@ -11,11 +11,9 @@ from pathlib import Path
 from typing import Any, Optional
 
 import pytest
-from lsp_support import server_env, uri
+from lsp_support import WAIT_S, server_env, uri
 
 from latm.lsp.framing import MAX_FRAME_BYTES
-
-WAIT_S = 60.0  # for an answer the server owes; only a broken server takes this long
 
 
 def frame(message: Any) -> bytes:

@@ -63,7 +63,7 @@ async def test_make_from_the_menu_then_solve_the_question(root, open_editor, llm
     assert server_containers(editor)  # the sandbox ran in this server's own containers
     await editor.client.shutdown_session()
     # shutdown removed them (auto-remove finishes in the engine a moment later)
-    await editor.wait_for(lambda: server_containers(editor) == [], timeout=30, what="containers removed")
+    await editor.wait_for(lambda: server_containers(editor) == [], what="containers removed")
 
 
 async def test_too_few_examples_show_a_disabled_action_with_the_reason(root, open_editor, llm):

@@ -44,7 +44,7 @@ def run_neovim(tmp_path: Path, root: Path, llm, script: str, text: str, **extra:
     env.update({"XDG_CACHE_HOME": str(tmp_path / "c"), "XDG_STATE_HOME": str(tmp_path / "s"),
                 "XDG_DATA_HOME": str(tmp_path / "d"), "XDG_CONFIG_HOME": str(tmp_path / "cfg")})
     done = subprocess.run([nvim, "--headless", "--clean", "-n", "-c", RUN.format(script=HERE / script)],
-                          cwd=root, env=env, capture_output=True, text=True, timeout=400)
+                          cwd=root, env=env, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, f"nvim exited {done.returncode}\n{done.stderr}\n{done.stdout}"
     return out.read_text().splitlines()
 

@@ -89,7 +89,7 @@ async def test_maker_answers_pile_up_into_a_new_tool(root, open_editor, llm, doc
     # The sixth answered question made the group ready: the server offered to make the tool.
     await editor.wait_for(lambda: offers, what="the offer to make a tool")
     assert "make the tool" in offers[0].message and offers[0].actions[0].title.startswith("Make tool ")
-    made = await editor.wait_for(lambda: [c for c in editor.toolbox_changes() if c["tools"]], timeout=60,
+    made = await editor.wait_for(lambda: [c for c in editor.toolbox_changes() if c["tools"]],
                                  what="the tool made from pending questions")
     tool = made[-1]["tools"][0]
     assert tool["verified"] is True and tool["entry"] == "add_numbers"

@@ -68,3 +68,30 @@ async def test_unknown_tool_is_a_clear_failure(root, open_editor):
         await editor.command("latm.showTool", {"name": "nope"})
     assert caught.value.code == -32803
     assert "No tool named 'nope'" in caught.value.message
+
+
+@pytest.mark.docker
+async def test_an_answer_announces_the_tools_new_use_count(root, open_editor, docker_sandbox):
+    add_tool(root / "toolbox", "count_words")
+    editor = await open_editor(root, env={"LATM_SANDBOX": "docker"})
+    assert (await editor.command("latm.showTool", {"name": "count_words"}))["uses"] == 0
+    doc = editor.open(root / "questions.md", 'How many words are in: "one two three"\n')
+    opened = len(editor.toolbox_changes())
+
+    solved = await editor.command("latm.solve", {"uri": doc, "tool": "count_words", "range": {
+        "start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}})
+    assert solved["answer"] == "3"
+
+    def uses_announced():
+        return [t["uses"] for change in editor.toolbox_changes()[opened:] for t in change["tools"]
+                if t["name"] == "count_words"]
+
+    assert (await editor.wait_for(uses_announced, what="a toolboxChanged after the answer"))[-1] == 1
+    assert (await editor.command("latm.showTool", {"name": "count_words"}))["uses"] == 1
+
+
+@pytest.mark.docker
+async def test_sandbox_status_names_a_missing_image_to_build(root, open_editor):
+    editor = await open_editor(root, env={"LATM_SANDBOX_IMAGE": "latm-sandbox-missing:0"})
+    status = await editor.command("latm.sandboxStatus", {})
+    assert status["backend"] == "process" and status["missing_image"] == "latm-sandbox-missing:0"

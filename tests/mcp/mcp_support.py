@@ -18,6 +18,7 @@ from typing import AsyncIterator, Callable, Optional
 import anyio
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters, stdio_client
+from sandbox_settings import clean_env
 
 TESTS = Path(__file__).resolve().parents[1]
 REPO = TESTS.parent
@@ -52,7 +53,7 @@ class User:
 
     def env(self, **extra: str) -> dict[str, str]:
         """The server's environment: this user, the real Docker sandbox, a test key (never for the sandbox)."""
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("LATM_", "OPENAI_", "XDG_"))}
+        env = {k: v for k, v in clean_env().items() if not k.startswith("XDG_")}
         env.update({"HOME": str(self.home), "XDG_CONFIG_HOME": str(self.home / "config"),
                     "XDG_STATE_HOME": str(self.home / "state"), "PYTHONUNBUFFERED": "1", "LATM_SANDBOX": "docker",
                     "LATM_API_KEY_ENV": KEY_ENV, KEY_ENV: KEY})

@@ -94,3 +94,18 @@ def test_docker_host_is_honoured(monkeypatch):
     monkeypatch.setenv("DOCKER_HOST", "unix:///var/run/docker.sock")
     with open_sandbox(settings(sandbox="docker", sandbox_pool=1)) as sandbox:
         assert answer(sandbox) == 42
+
+
+@pytest.mark.docker
+@pytest.mark.parametrize("sandbox", ["auto", "docker"])
+def test_status_names_the_image_to_build_when_docker_answers_without_it(sandbox):
+    assert sandbox_status(settings(sandbox=sandbox, sandbox_image=MISSING_IMAGE)).missing_image == MISSING_IMAGE
+    # The imported base has no worker label: it must be rebuilt, like an image of another latm.
+    outdated = "latm-sandbox-base:bookworm"
+    assert sandbox_status(settings(sandbox=sandbox, sandbox_image=outdated)).missing_image == outdated
+    assert sandbox_status(settings(sandbox=sandbox)).missing_image == ""
+
+
+def test_no_engine_is_no_image_to_build(monkeypatch):
+    monkeypatch.setenv("DOCKER_HOST", NO_ENGINE)
+    assert sandbox_status(settings(sandbox="auto", sandbox_image=MISSING_IMAGE)).missing_image == ""

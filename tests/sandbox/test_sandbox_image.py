@@ -77,3 +77,23 @@ def test_offline_build_reports_progress_and_the_image_answers():
     stages = [e.stage for e in events]
     assert stages.index("build") < stages.index("verify") < stages.index("done")
     assert events[-1].fraction == 1.0
+
+
+@pytest.mark.docker
+def test_a_base_no_registry_serves_falls_back_to_the_offline_build():
+    tag = "latm-sandbox-fallback-test:1"  # this test's own image, removed after it
+    api = docker.from_env().api
+    events = []
+    try:
+        image_id = build_image(settings(sandbox_image=tag), offline=False, progress=events.append,
+                               base="registry.invalid/latm-test/python:3.11-slim")
+        assert image_id == api.inspect_image(tag)["Id"]
+        said = [e.message for e in events]
+        fallback = next(m for m in said if "building offline" in m)
+        assert "registry.invalid/latm-test/python:3.11-slim" in fallback
+        assert said.index(fallback) < [e.stage for e in events].index("verify")
+    finally:
+        try:
+            api.remove_image(tag, force=True)
+        except docker.errors.ImageNotFound:
+            pass

@@ -141,3 +141,14 @@ def test_user_settings_may_route_keys(user, project):
     user.configure('api_key_env = "MY_KEY"\nsandbox_image = "mine:2"\n')
     settings, problems = load_settings(project, environ={**user.env, "MY_KEY": "sk-mine"})
     assert (settings.api_key_env, settings.sandbox_image, problems) == ("MY_KEY", "mine:2", [])
+
+
+def test_editor_settings_and_flags_may_route_keys(user, project):
+    outside = str(project.parent / "elsewhere")
+    routing = {"base_url": "http://mine/v1", "api_key_env": "MY_KEY", "sandbox_image": "mine:2", "toolbox": outside,
+               "maker_model": "http://mine/v1/gpt"}
+    settings, problems = load_settings(project, editor=routing)
+    assert {key: getattr(settings, key) for key in routing} == routing and problems == []
+    flags = {key: value for key, value in routing.items() if key != "api_key_env"}  # there is no --api-key-env
+    settings, problems = load_settings(project, flags=flags)
+    assert {key: getattr(settings, key) for key in flags} == flags and problems == []

@@ -59,6 +59,14 @@ def test_a_project_value_the_users_environment_overrides_is_not_reported(user, p
     assert (settings.sandbox, settings.memory_mb, settings.base_url, problems) == ("docker", 512, "http://mine/v1", [])
 
 
+@pytest.mark.parametrize("layer", ["editor", "flags"])
+def test_a_project_value_the_users_editor_or_flags_override_is_not_reported(user, project, layer):
+    project_config(project, 'sandbox = "process"\nmemory_mb = 2048\nbase_url = "http://127.0.0.1:9/v1"\n')
+    mine = {"sandbox": "docker", "memory_mb": 512, "base_url": "http://mine/v1"}
+    settings, problems = load_settings(project, **{layer: mine})
+    assert (settings.sandbox, settings.memory_mb, settings.base_url, problems) == ("docker", 512, "http://mine/v1", [])
+
+
 @pytest.mark.parametrize("mine, theirs", [("auto", "docker"), ("process", "auto"), ("process", "docker"),
                                           ("process", "process")])
 def test_project_may_choose_an_equal_or_stronger_backend(user, project, mine, theirs):

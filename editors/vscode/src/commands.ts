@@ -4,6 +4,7 @@
  * document and selection, after asking what the server needs (a name, a tool, a confirmation).
  */
 import * as vscode from "vscode";
+import { ReportDocuments } from "./documents";
 import {
   InsertMode,
   Range,
@@ -17,7 +18,7 @@ import {
   validateToolName,
 } from "./logic/commandArgs";
 import { COMMAND_IDS, TOOLBOX_VIEW } from "./logic/commandIds";
-import { errorText, failureNotice } from "./logic/failures";
+import { errorText, failureNotice, needsApiKey } from "./logic/failures";
 import { keyEnvName, latmLaunch } from "./logic/launch";
 import { nothingReady, pendingPick, readPending } from "./logic/pending";
 import {
@@ -35,6 +36,7 @@ import { runProcess } from "./logic/run";
 import { addToWorkspaceMcpJson } from "./mcp";
 import { solvePicks } from "./logic/solvePicks";
 import { Tool, verificationText } from "./logic/tools";
+import { SandboxImage } from "./sandboxImage";
 import { API_KEY_SECRET, EditorRun, LatmServer, trustedText } from "./server";
 import { openTool } from "./toolboxView";
 
@@ -62,11 +64,6 @@ function toolArgument(argument: unknown): Tool | undefined {
   return argument && typeof (argument as Tool).name === "string" ? (argument as Tool) : undefined;
 }
 
-async function showJson(value: unknown): Promise<void> {
-  const document = await vscode.workspace.openTextDocument({ language: "json", content: JSON.stringify(value, null, 2) });
-  await vscode.window.showTextDocument(document, { preview: true });
-}
-
 export class Commands {
   /** Shows a make's result that offers choices instead of a made tool (feedback.ts); true when it did. */
   offerChoices: (command: string, result: unknown) => Promise<boolean> = () => Promise.resolve(false);
@@ -74,6 +71,8 @@ export class Commands {
   constructor(
     private readonly server: LatmServer,
     private readonly secrets: vscode.SecretStorage,
+    private readonly documents: ReportDocuments,
+    private readonly image: SandboxImage,
   ) {}
 
   register(): vscode.Disposable[] {
@@ -88,7 +87,8 @@ export class Commands {
       [COMMAND_IDS.deleteTool]: (argument) => this.deleteTool(argument),
       [COMMAND_IDS.reloadToolbox]: () => this.reloadToolbox(),
       [COMMAND_IDS.sandboxStatus]: () => this.sandboxStatus(),
-      [COMMAND_IDS.showPending]: async () => showJson(await this.server.execute(SERVER_COMMANDS.pending, {})),
+      [COMMAND_IDS.showPending]: async () =>
+        this.documents.showJson("pending-questions", await this.server.execute(SERVER_COMMANDS.pending, {})),
       [COMMAND_IDS.makeFromPending]: () => this.makeFromPending(),
       [COMMAND_IDS.setApiKey]: () => this.setApiKey(),
       [COMMAND_IDS.showStats]: () => this.showStats(),
@@ -98,7 +98,7 @@ export class Commands {
         const tool = toolArgument(argument);
         return tool && openTool(tool, this.server.root);
       },
-      [COMMAND_IDS.statusBarClicked]: () => (this.server.state === "running" ? this.showToolbox() : this.server.restart()),
+      [COMMAND_IDS.statusBarClicked]: () => this.statusBarClicked(),
     };
     const registered = Object.entries(handlers).map(([id, handler]) =>
       vscode.commands.registerCommand(id, async (argument?: unknown) => {
@@ -114,8 +114,11 @@ export class Commands {
 
   /** An error popup, unless the server has shown the failure itself or the user cancelled. */
   reportFailure(error: unknown): void {
-    const notice = failureNotice(error);
-    if (notice) {
+    const notice = failureNotice(error, this.keyEnv());
+    const setKey = "Set API Key";
+    if (notice && needsApiKey(error)) {
+      void vscode.window.showErrorMessage(notice, setKey).then((answer) => (answer === setKey ? this.setApiKey() : undefined));
+    } else if (notice) {
       void vscode.window.showErrorMessage(notice);
     } else {
       this.server.log(`Not shown again (the server said it, or it was cancelled): ${errorText(error)}`);
@@ -229,6 +232,14 @@ export class Commands {
     }
   }
 
+  /** The fix the status bar's state calls for: a stopped server, a missing sandbox image; else the toolbox. */
+  private async statusBarClicked(): Promise<void> {
+    if (this.server.state !== "running") {
+      return this.server.restart();
+    }
+    return this.image.missing ? this.image.offer() : this.showToolbox();
+  }
+
   private async showToolbox(): Promise<void> {
     await vscode.commands.executeCommand(`${TOOLBOX_VIEW}.focus`);
     await this.server.refresh();
@@ -254,7 +265,7 @@ export class Commands {
   private async showTool(argument: unknown): Promise<void> {
     const name = await this.chooseTool(argument, "Show Tool");
     if (name) {
-      await showJson(await this.server.execute(SERVER_COMMANDS.showTool, nameArgs(name)));
+      await this.documents.showJson(name, await this.server.execute(SERVER_COMMANDS.showTool, nameArgs(name)));
     }
   }
 
@@ -323,8 +334,12 @@ export class Commands {
     void show(info.summary);
   }
 
+  private keyEnv(): string {
+    return keyEnvName(trustedText(vscode.workspace.getConfiguration("latm"), "apiKeyEnv")).name;
+  }
+
   private async setApiKey(): Promise<void> {
-    const keyEnv = keyEnvName(trustedText(vscode.workspace.getConfiguration("latm"), "apiKeyEnv")).name;
+    const keyEnv = this.keyEnv();
     const key = await vscode.window.showInputBox({
       title: "LATM: Set API Key",
       prompt: `Kept in VS Code's secret storage and given to the server as ${keyEnv}. Leave empty to remove the stored key.`,
@@ -368,7 +383,6 @@ export class Commands {
     if (run.code !== 0) {
       throw new Error(`latm stats failed: ${run.stderr.trim().split("\n").pop() || run.error?.message}`);
     }
-    const document = await vscode.workspace.openTextDocument({ language: "plaintext", content: run.stdout });
-    await vscode.window.showTextDocument(document, { preview: true });
+    await this.documents.show("latm-stats.txt", run.stdout);
   }
 }

@@ -2,10 +2,13 @@
 import * as vscode from "vscode";
 import { Commands } from "./commands";
 import { Living } from "./feedback";
+import { registerEvaluate } from "./evaluate";
+import { ReportDocuments, VIEW_SCHEME } from "./documents";
 import { TOOLBOX_VIEW } from "./logic/commandIds";
 import { RESTART_KEYS } from "./logic/settings";
 import { registerMcp } from "./mcp";
 import { onInterpreterChange } from "./python";
+import { SandboxImage } from "./sandboxImage";
 import { LatmServer } from "./server";
 import { StatusBar } from "./statusBar";
 import { ToolboxView } from "./toolboxView";
@@ -14,20 +17,26 @@ let server: LatmServer | undefined;
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const output = vscode.window.createOutputChannel("LATM");
-  server = new LatmServer(context.secrets, output);
+  server = new LatmServer(context.secrets, output, context.extensionPath);
   const running = server;
   const view = new ToolboxView(running);
-  const commands = new Commands(running, context.secrets);
+  const documents = new ReportDocuments();
+  const image = new SandboxImage(running);
+  const commands = new Commands(running, context.secrets, documents, image);
   const living = Living.wire(running, view, commands);
   context.subscriptions.push(
     living,
     output,
     running,
     view,
+    documents,
+    image,
+    vscode.workspace.registerTextDocumentContentProvider(VIEW_SCHEME, documents),
     vscode.window.registerTreeDataProvider(TOOLBOX_VIEW, view),
     new StatusBar(running),
     ...commands.register(),
     ...registerMcp(running, context.secrets),
+    registerEvaluate(running),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (RESTART_KEYS.some((key) => event.affectsConfiguration(key))) {
         void running.restart();

@@ -4,22 +4,28 @@
  */
 import * as vscode from "vscode";
 import {
+  CloseAction,
+  CloseHandlerResult,
   DidChangeConfigurationNotification,
+  ErrorHandler,
   ExecuteCommandRequest,
   LanguageClient,
   LanguageClientOptions,
   ResponseError,
   ServerOptions,
   State,
+  WorkDoneProgressCancelNotification,
 } from "vscode-languageclient/node";
 import { SERVER_COMMANDS, ServerCommand } from "./logic/commandArgs";
 import { errorText } from "./logic/failures";
-import { Interpreter, chooseInterpreter, keyEnvName, latmLaunch, pipInstall, processEnv } from "./logic/launch";
-import { Probe, probeModule } from "./logic/probe";
+import { Setup } from "./install";
+import { Interpreter, chooseInterpreter, keyEnvName, latmLaunch, processEnv } from "./logic/launch";
+import { probeModule } from "./logic/probe";
 import { SandboxInfo, sandboxInfo } from "./logic/results";
 import { explicitValue, serverSection, trustedScope } from "./logic/settings";
 import { ServerState } from "./logic/statusText";
 import { Tool, applyToolboxChange, parseToolList } from "./logic/tools";
+import { JobNotifications } from "./progress";
 import { activeInterpreter } from "./python";
 
 export const API_KEY_SECRET = "latm.apiKey";
@@ -53,9 +59,14 @@ export class LatmServer implements vscode.Disposable {
   /** Tools being made right now, by requested name ("" when the server picks the name). */
   readonly making: string[] = [];
   interpreter: Interpreter | undefined;
+  /** When the server last stopped unexpectedly and the client started it again. */
+  restartedAt: string | undefined;
 
   private client: LanguageClient | undefined;
   private generation = 0;
+  private readonly jobs = new JobNotifications(
+    (token) => void this.client?.sendNotification(WorkDoneProgressCancelNotification.type, { token }),
+  );
   private readonly changed = new vscode.EventEmitter<void>();
   /** Fires when state, tools, sandbox or making change. */
   readonly onDidChange = this.changed.event;
@@ -63,10 +74,16 @@ export class LatmServer implements vscode.Disposable {
   /** Fires when a server command run for a code action ends; the palette's commands report their own. */
   readonly onDidRunForEditor = this.ran.event;
 
+  /** What to do when the interpreter cannot run latm. */
+  private readonly setup: Setup;
+
   constructor(
     private readonly secrets: vscode.SecretStorage,
     private readonly output: vscode.OutputChannel,
-  ) {}
+    extensionPath: string,
+  ) {
+    this.setup = new Setup(extensionPath, output, () => this.restart());
+  }
 
   get root(): string | undefined {
     return workspaceFolder()?.uri.fsPath;
@@ -96,12 +113,12 @@ export class LatmServer implements vscode.Disposable {
     }
     if (probe.kind !== "ok") {
       this.setState("failed");
-      void this.explainProbe(python, probe);
+      void this.setup.explain(this.interpreter ?? { command: python, source: "default" }, probe, env);
       return;
     }
     const launch = latmLaunch(python, ["serve"], env, this.root);
     const serverOptions: ServerOptions = { command: launch.command, args: launch.args, options: launch.options };
-    const client = new LanguageClient("latm", "LATM", serverOptions, this.clientOptions());
+    const client: LanguageClient = new LanguageClient("latm", "LATM", serverOptions, this.clientOptions(() => client));
     client.onNotification(TOOLBOX_CHANGED, (payload: unknown) => this.toolboxChanged(payload));
     // The client restarts a crashed server by itself (and gives up after repeated crashes).
     client.onDidChangeState(({ newState }) => {
@@ -121,10 +138,10 @@ export class LatmServer implements vscode.Disposable {
     }
   }
 
+  /** Running only once the tool list is in: the status bar never shows "0 tools" on the way. */
   private followClient(state: State): void {
     if (state === State.Running) {
-      this.setState("running");
-      void this.refresh();
+      void this.refresh().finally(() => this.setState("running"));
     } else {
       this.setState(state === State.Starting ? "starting" : "stopped");
     }
@@ -135,6 +152,7 @@ export class LatmServer implements vscode.Disposable {
     const client = this.client;
     this.client = undefined;
     this.making.length = 0;
+    this.jobs.closeAll();
     this.setState("stopped");
     if (client) {
       try {
@@ -146,6 +164,7 @@ export class LatmServer implements vscode.Disposable {
   }
 
   async restart(): Promise<void> {
+    this.restartedAt = undefined;
     await this.stop();
     await this.start();
   }
@@ -157,7 +176,7 @@ export class LatmServer implements vscode.Disposable {
 
   private async send(command: string, args: unknown[]): Promise<unknown> {
     const client = this.client;
-    if (!client || this.state !== "running") {
+    if (!client || !client.isRunning()) {
       throw new Error("The LATM server is not running. Run \"LATM: Restart Server\" (see the LATM output for why).");
     }
     const params = { command, arguments: args };
@@ -192,6 +211,10 @@ export class LatmServer implements vscode.Disposable {
     this.output.appendLine(line);
   }
 
+  showOutput(): void {
+    this.output.show();
+  }
+
   /** Tool list and sandbox status, asked again (after start and on demand). */
   async refresh(): Promise<void> {
     try {
@@ -212,12 +235,34 @@ export class LatmServer implements vscode.Disposable {
 
   dispose(): void {
     void this.stop();
+    this.jobs.dispose();
     this.changed.dispose();
     this.ran.dispose();
   }
 
-  private clientOptions(): LanguageClientOptions {
+  /**
+   * The client's own restart policy (up to 4 restarts in 3 minutes), plus a note of each restart
+   * in the status bar and the output, instead of the client's generic popup.
+   */
+  private errorHandler(client: () => LanguageClient): ErrorHandler {
+    let policy: ErrorHandler | undefined;
+    const defaults = (): ErrorHandler => (policy ??= client().createDefaultErrorHandler());
     return {
+      error: (error, message, count) => defaults().error(error, message, count),
+      closed: async (): Promise<CloseHandlerResult> => {
+        const decision = await defaults().closed();
+        if (decision.action !== CloseAction.Restart) {
+          return decision;
+        }
+        this.restartedAt = new Date().toLocaleTimeString();
+        return { action: CloseAction.Restart, message: "The LATM server stopped unexpectedly; starting it again.", handled: true };
+      },
+    };
+  }
+
+  private clientOptions(client: () => LanguageClient): LanguageClientOptions {
+    return {
+      errorHandler: this.errorHandler(client),
       // Examples and questions live in any kind of file: markdown, text, Python, notebooks' cells.
       documentSelector: [{ scheme: "file" }, { scheme: "untitled" }],
       outputChannel: this.output,
@@ -236,6 +281,7 @@ export class LatmServer implements vscode.Disposable {
             );
           },
         },
+        handleWorkDoneProgress: (token, params, next) => this.jobs.handle(token, params, () => next(token, params)),
         // Commands VS Code runs for the server (code actions) pass here.
         executeCommand: (command, args) => this.runForEditor(command, args as unknown[]),
       },
@@ -275,72 +321,5 @@ export class LatmServer implements vscode.Disposable {
   private setState(state: ServerState): void {
     this.state = state;
     this.changed.fire();
-  }
-
-  private async explainProbe(python: string, probe: Exclude<Probe, { kind: "ok" }>): Promise<void> {
-    this.output.appendLine(`Checking latm in ${python}: ${probe.kind}: ${probe.detail}`);
-    const pick = "Select Interpreter";
-    if (probe.kind === "no-interpreter") {
-      const answer = await vscode.window.showErrorMessage(
-        `LATM: the Python interpreter "${python}" was not found (from ${this.interpreter?.source}). Set latm.python or pick an interpreter.`,
-        "Open Settings",
-        pick,
-      );
-      return this.followUp(answer, pick);
-    }
-    if (probe.kind === "broken") {
-      const answer = await vscode.window.showErrorMessage(`LATM: importing latm in ${python} fails: ${probe.detail}`, "Show Output");
-      if (answer) {
-        this.output.show();
-      }
-      return;
-    }
-    const spec = vscode.workspace.getConfiguration("latm").get<string>("serverPackage");
-    const pip = pipInstall(python, spec);
-    const install = "Install";
-    const answer = await vscode.window.showWarningMessage(
-      `LATM: latm is not installed in ${python}. Install it with: ${pip.text}`,
-      install,
-      "Copy Command",
-      pick,
-    );
-    if (answer === install) {
-      await this.runPip(python, pip.args);
-    } else if (answer === "Copy Command") {
-      await vscode.env.clipboard.writeText(pip.text);
-    } else {
-      await this.followUp(answer, pick);
-    }
-  }
-
-  private async followUp(answer: string | undefined, pick: string): Promise<void> {
-    if (answer === pick) {
-      await vscode.commands.executeCommand("python.setInterpreter");
-    } else if (answer === "Open Settings") {
-      await vscode.commands.executeCommand("workbench.action.openSettings", "latm.python");
-    }
-  }
-
-  /** pip runs as a visible task; the server restarts when it succeeds. */
-  private async runPip(python: string, args: string[]): Promise<void> {
-    const task = new vscode.Task(
-      { type: "latm", action: "install" },
-      vscode.TaskScope.Workspace,
-      "install latm",
-      "latm",
-      new vscode.ProcessExecution(python, args),
-    );
-    const execution = await vscode.tasks.executeTask(task);
-    const listener = vscode.tasks.onDidEndTaskProcess((ended) => {
-      if (ended.execution !== execution) {
-        return;
-      }
-      listener.dispose();
-      if (ended.exitCode === 0) {
-        void this.restart();
-      } else {
-        void vscode.window.showErrorMessage(`LATM: pip exited with code ${ended.exitCode}; see the terminal.`);
-      }
-    });
   }
 }

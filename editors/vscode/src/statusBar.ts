@@ -23,6 +23,8 @@ export class StatusBar implements vscode.Disposable {
       backend: this.server.sandbox.backend,
       sandboxWarning: this.server.sandbox.warning,
       making: this.server.making,
+      restartedAt: this.server.restartedAt,
+      missingImage: this.server.sandbox.missingImage,
     });
     this.item.text = view.text;
     this.item.tooltip = view.tooltip;

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import sys
+import dataclasses
+import functools
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
+from latm.commands.display import Display
 from latm.progress import ProgressEvent
 from latm.safe_text import escape_controls
 from latm.workspace import Workspace
@@ -25,11 +27,33 @@ COMMANDS: dict[str, Command] = {}
 
 def command(name: str) -> Callable[[Command], Command]:
     def register(fn: Command) -> Command:
-        COMMANDS[name] = fn
+        @functools.wraps(fn)
+        def run(ws: Workspace, args: argparse.Namespace) -> Result:
+            try:
+                return fn(ws, args)
+            finally:  # a bar left on stderr would run into what the command prints next
+                close_progress()
+
+        COMMANDS[name] = run
         return fn
 
     return register
 
 
+_display: Optional[Display] = None
+
+
 def stderr_progress(event: ProgressEvent) -> None:
-    print(escape_controls(f"latm: {event.message}"), file=sys.stderr, flush=True)
+    """The engine's progress on stderr, control characters escaped: a bar on a terminal, else plain
+    lines (``display``)."""
+    global _display
+    if _display is None:
+        _display = Display()
+    _display(dataclasses.replace(event, message=escape_controls(event.message)))
+
+
+def close_progress() -> None:
+    global _display
+    if _display is not None:
+        _display.close()
+        _display = None

@@ -92,7 +92,8 @@ def solve_command(ws: Workspace, args: argparse.Namespace) -> Result:
 
 def _solve_batch(ws: Workspace, in_path: Path, tool: Optional[str]) -> Result:
     summary = answer_batch(ws, in_path, tool, progress=stderr_progress)
-    print(f"latm: {summary.answered}/{summary.total} answered ({summary.by_path}), {summary.errors} errors, "
+    paths = ", ".join(f"{path} {n}" for path, n in sorted(summary.by_path.items()))
+    print(f"latm: {summary.answered}/{summary.total} answered{f' ({paths})' if paths else ''}, {summary.errors} errors, "
           f"{summary.tokens} tokens, {summary.seconds:.2f} s", file=sys.stderr)
     if summary.sandbox_errors:
         print(f"latm: {summary.sandbox_errors} of {summary.total} answers failed because of the sandbox: "

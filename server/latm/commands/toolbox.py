@@ -26,6 +26,7 @@ def list_tools(ws: Workspace, args: argparse.Namespace) -> Result:
 @command("show")
 def show_tool(ws: Workspace, args: argparse.Namespace) -> Result:
     tool = ws.registry.get(args.name)
+    uses = uses_per_tool(ws)[tool.name]
     m = tool.manifest
     lines = [
         f"{m.name}: {m.summary}",
@@ -37,12 +38,13 @@ def show_tool(ws: Workspace, args: argparse.Namespace) -> Result:
         f"  examples:  {len(m.split('train'))} train, {len(m.split('validation'))} validation, "
         f"{len(m.split('reported'))} reported; {len(m.use_cases)} use cases",
         f"  version:   {m.version}" + (f" ({m.history[-1].reason}; `latm history {m.name}`)" if m.history else ""),
+        f"  uses:      {uses}",
         f"  folder:    {tool.path}",
         *(f"  {w.severity}: {w.message}" for w in tool.warnings),
         "",
         tool.code.rstrip(),
     ]
-    return Result("\n".join(lines), tool_details(tool))
+    return Result("\n".join(lines), tool_details(tool, uses))
 
 
 @command("check")

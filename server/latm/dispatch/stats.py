@@ -73,14 +73,16 @@ class Stats:
 def stats(ws: Workspace) -> Stats:
     ledger, bad_ledger = read_records(Ledger.in_state_dir(ws.state_dir).path)
     answers, bad_answers = read_answers(ws)
-    tools: dict[str, ToolStats] = {name: ToolStats(name) for name in sorted(ws.registry.tools)}
+    in_toolbox = set(ws.registry.tools) | set(ws.registry.broken)
+    tools: dict[str, ToolStats] = {name: ToolStats(name) for name in sorted(in_toolbox)}
     making, using, routing, direct, total = Spend(), Spend(), Spend(), Spend(), Spend()
     for entry in ledger:
         role, tool = entry.get("role"), entry.get("tool") or ""
         total.add(entry)
         if role == "maker" and tool:
             making.add(entry)
-            tools.setdefault(tool, ToolStats(tool)).making.add(entry)
+            if tool in tools:  # a failed make (or a deleted tool) still counts in ``making``, but is no tool
+                tools[tool].making.add(entry)
         elif role == "maker":
             direct.add(entry)
         elif role == "user":

@@ -5,8 +5,9 @@ Each record is one write on an ``O_APPEND`` descriptor, so lines from concurrent
 interleave; a line torn by a crash is closed off by the next append and skipped by readers, which
 count it instead of failing. A record that cannot be written (a full disk, a read-only folder)
 is a warning, once per file until a write to it works again, and the work goes on (``keep``).
-Appends and reads never follow a symlink at the file itself, and only a regular file is read:
-``answers.jsonl -> /dev/zero`` reads as empty, with a warning.
+Appends and reads never follow a symlink, at the file itself or on the way to it (a ``.latm``
+linked elsewhere), and only a regular file is read: ``answers.jsonl -> /dev/zero`` reads as
+empty, with a warning.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from latm.engine.input_files import load_json
+from latm.toolbox.reading import refuse_linked_folder
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +34,7 @@ def append_record(path: Path, record: dict[str, Any]) -> None:
     """Append ``record`` as one line; raises OSError (see ``keep``)."""
     line = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
     with _lock:
+        refuse_linked_folder(path.parent)
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
         try:
@@ -75,6 +78,7 @@ def read_records(path: Path) -> tuple[list[dict[str, Any]], int]:
 
 def _read_lines(path: Path) -> list[str]:
     try:
+        refuse_linked_folder(path.parent)
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except FileNotFoundError:
         return []
@@ -90,7 +94,9 @@ def _read_lines(path: Path) -> list[str]:
 
 
 def _reason(err: OSError) -> str:
-    return "a symbolic link, which latm does not follow here" if err.errno == errno.ELOOP else err.strerror or str(err)
+    if err.errno == errno.ELOOP and err.strerror == os.strerror(errno.ELOOP):  # O_NOFOLLOW met a link
+        return "a symbolic link, which latm does not follow here"
+    return err.strerror or str(err)
 
 
 def _warn_once(path: Path, message: str) -> None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, BinaryIO, Iterable, Optional
 
-from latm.engine.input_files import TOO_DEEP, load_json, read_input, read_stdin
+from latm.engine.input_files import LONE_SURROGATE, TOO_DEEP, load_json, read_input, read_stdin
 from latm.errors import InputFileError, NotEnoughExamples
 from latm.toolbox.manifest import Example
 
@@ -40,7 +40,7 @@ class ExampleScan:
     conflicts: list[int] = field(default_factory=list)  # lines of questions given different answers (all dropped)
     missing_answers: list[int] = field(default_factory=list)
     invalid: list[str] = field(default_factory=list)  # "line N: why"
-    unreadable: str = ""  # why the text as a whole could not be read (a JSON document nested too deeply)
+    unreadable: str = ""  # why the text as a whole could not be read (a JSON document nested too deeply, ...)
 
     def issues(self) -> list[str]:
         found = []
@@ -147,7 +147,9 @@ def _json_document(text: str) -> Optional[ExampleScan]:
     try:
         data = load_json(text)
     except json.JSONDecodeError as err:
-        return ExampleScan(unreadable=f"the JSON document is {TOO_DEEP}") if err.msg == TOO_DEEP else None
+        unreadable = {TOO_DEEP: f"the JSON document is {TOO_DEEP}",
+                      LONE_SURROGATE: f"in the JSON document, {LONE_SURROGATE}"}
+        return ExampleScan(unreadable=unreadable[err.msg]) if err.msg in unreadable else None
     if isinstance(data, dict) and isinstance(data.get("examples"), list):
         return _json_records(data["examples"], "big-bench")
     if isinstance(data, list):

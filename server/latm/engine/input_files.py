@@ -3,7 +3,8 @@
 Only a regular file is read (a folder, ``/dev/zero``, a FIFO or a socket is refused without
 reading), at most ``MAX_INPUT_BYTES``, as UTF-8 with a leading byte-order mark dropped. Every
 problem is an ``InputFileError`` naming the file; ``load_json`` turns JSON nested deeper than
-the parser can follow into an ordinary ``JSONDecodeError``.
+the parser can follow, or holding a lone surrogate (``"\\ud800"``: no character, so nothing latm
+writes could hold it), into an ordinary ``JSONDecodeError``.
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from latm.errors import InputFileError
+from latm.safe_text import has_lone_surrogates
 
 MAX_INPUT_BYTES = 64 << 20
 LIMIT_TEXT = "64 MiB"
 TOO_DEEP = "nested too deeply"
+LONE_SURROGATE = "a string holds a lone surrogate (\\ud800-\\udfff), which is no character"
 _KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
           (stat.S_ISSOCK, "a socket"))
 
@@ -56,9 +59,26 @@ def read_stdin(handle: BinaryIO, what: str) -> str:
 
 def load_json(text: str) -> Any:
     try:
-        return json.loads(text)
+        value = json.loads(text)
     except RecursionError:  # the C parser stops at Python's recursion limit
         raise json.JSONDecodeError(TOO_DEEP, text, 0) from None
+    if _holds_lone_surrogate(value):
+        raise json.JSONDecodeError(LONE_SURROGATE, text, 0)
+    return value
+
+
+def _holds_lone_surrogate(value: Any) -> bool:
+    stack = [value]
+    while stack:  # not recursive: the parser accepts more levels than Python's recursion limit
+        item = stack.pop()
+        if isinstance(item, str) and has_lone_surrogates(item):
+            return True
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def _text(handle: BinaryIO, where: str) -> str:

@@ -1,9 +1,15 @@
 """One chat client for the three roles (maker, user, dispatcher) on any OpenAI-compatible endpoint.
 
-The SDK's own retries are off: this client retries 429 (honouring ``Retry-After``), 5xx and
-timeouts with backoff, fails at once with a sentence saying what to change for a bad key, an
-unknown model, an unreachable endpoint or no key, can be cancelled mid-request, and writes every
-attempt to the ledger. The key is read from the environment per request and never logged.
+Every request carries the role's ``max_tokens`` (and the caller's stop sequences), so a model
+that never stops on its own still answers in bounded time; a reply cut off at that limit
+(``finish_reason == "length"``) raises ``LLMTruncated`` with what came, never passes as whole.
+
+The SDK's own retries are off: this client retries 429 (honouring ``Retry-After``) and 5xx with
+backoff, and a timeout once only (a local server keeps generating the abandoned request, so more
+retries would queue behind it). It fails at once with a sentence saying what to change for a bad
+key, an unknown model, an unreachable endpoint, no key or a conversation that outgrew the
+model's context; it can be cancelled mid-request, and writes every attempt to the ledger. The key
+is read from the environment per request and never logged.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 import email.utils
 import logging
 import random
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -19,14 +26,19 @@ from typing import Any, Callable, Optional
 import openai
 
 from latm.engine.ledger import Ledger, LedgerEntry
-from latm.errors import Cancelled, LLMReplyError, LLMUnavailable
+from latm.errors import Cancelled, LLMContextOverflow, LLMReplyError, LLMTruncated, LLMUnavailable, NoApiKey
 from latm.progress import CancelToken
+from latm.safe_text import without_lone_surrogates
 from latm.settings import Settings
 
 log = logging.getLogger(__name__)
 
 ROLES = ("maker", "user", "dispatcher")
 MAX_RETRY_AFTER_S = 120.0
+TIMEOUT_RETRIES = 1
+# How servers word "the prompt does not fit": OpenAI and vLLM ("maximum context length"),
+# llama.cpp ("exceeds the available context size"), others ("context window").
+_CONTEXT_FULL = re.compile(r"context (length|window|size)|exceeds? the available context", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -37,6 +49,7 @@ class LLMReply:
     tokens_out: int
     latency_ms: float
     cost_usd: Optional[float]
+    finish_reason: str = "stop"
 
     @property
     def tokens(self) -> int:
@@ -77,26 +90,32 @@ class LLMClient:
             raise LLMUnavailable(f"No {role} model is configured: set the {role}_model setting to a model name.")
         return model, getattr(self.settings, f"{role}_temperature")
 
-    def chat(self, role: str, messages: list[dict], *, tool: str = "", cancel: Optional[CancelToken] = None) -> LLMReply:
-        """Send ``messages`` as ``role``; return the reply or raise LLMUnavailable / LLMReplyError / Cancelled."""
+    def chat(self, role: str, messages: list[dict], *, tool: str = "", cancel: Optional[CancelToken] = None,
+             stop: tuple[str, ...] = ()) -> LLMReply:
+        """Send ``messages`` as ``role``; return the whole reply, or raise LLMUnavailable / LLMReplyError
+        (LLMTruncated for a cut-off reply, LLMContextOverflow) / Cancelled."""
         model, temperature = self.model_for(role)
         sdk = self._client()
+        limits = {"max_tokens": getattr(self.settings, f"{role}_max_tokens"), **({"stop": list(stop)} if stop else {})}
         attempts = 1 + self.settings.max_retries
         last: Optional[_Failure] = None
+        timeouts = 0
         for attempt in range(1, attempts + 1):
             if cancel:
                 cancel.check()
             started = time.monotonic()
             try:
-                response = _cancellable(
-                    lambda: sdk.chat.completions.create(model=model, messages=messages, temperature=temperature), cancel
-                )
+                response = _cancellable(lambda: sdk.chat.completions.create(
+                    model=model, messages=messages, temperature=temperature, **limits), cancel)
             except openai.OpenAIError as err:
                 last = self._classify(err, role, model)
                 self._record(role, model, tool, last.outcome, started, attempt)
                 log.info("%s call to %s failed (attempt %d/%d): %s", role, model, attempt, attempts, last.outcome)
                 if not last.retry:
                     raise last.error from None
+                timeouts += last.outcome == "timeout"
+                if timeouts > TIMEOUT_RETRIES:
+                    break
                 if attempt < attempts:
                     self._sleep(last.wait_s if last.wait_s is not None else self._backoff(attempt), cancel)
                 continue
@@ -112,7 +131,7 @@ class LLMClient:
         key = self.settings.api_key()
         if not key:
             env = self.settings.api_key_env
-            raise LLMUnavailable(
+            raise NoApiKey(
                 f"No API key: the environment variable {env} is not set. Set it to your key (a local server "
                 f"that needs none accepts any value, e.g. {env}=none), or set api_key_env to the variable that holds it."
             )
@@ -132,12 +151,23 @@ class LLMClient:
         tokens_out = int(getattr(usage, "completion_tokens", 0) or 0)
         price = self.settings.price(model)
         cost = price.cost(tokens_in, tokens_out) if price else None
-        self._record(role, model, tool, "ok", started, attempt, tokens_in, tokens_out, cost)
-        if not response.choices:
+        choice = response.choices[0] if response.choices else None
+        finish = str(getattr(choice, "finish_reason", None) or "stop")
+        outcome = "truncated" if finish == "length" else "ok"
+        self._record(role, model, tool, outcome, started, attempt, tokens_in, tokens_out, cost)
+        if choice is None:
             raise LLMReplyError(f"The {role} model ({model}) sent a reply with no message; try again.")
-        message = response.choices[0].message
-        text = message.content or getattr(message, "refusal", None) or ""
-        return LLMReply(text, model, tokens_in, tokens_out, latency_ms, cost)
+        # A JSON "\\ud800" decodes to a lone surrogate, which no file or terminal can take.
+        text = without_lone_surrogates(choice.message.content or getattr(choice.message, "refusal", None) or "")
+        reply = LLMReply(text, model, tokens_in, tokens_out, latency_ms, cost, finish)
+        if outcome == "truncated":
+            limit = getattr(self.settings, f"{role}_max_tokens")
+            raise LLMTruncated(
+                f"The {role} model ({model}) reached its limit of {limit} tokens ({role}_max_tokens) before it "
+                "finished, so its reply is cut off and was not used. A model that does not stop on its own (a base "
+                f"model, or a server without the model's chat format) does this; raise {role}_max_tokens only if "
+                "its replies are just long.", reply)
+        return reply
 
     def _record(self, role: str, model: str, tool: str, outcome: str, started: float, attempt: int,
                 tokens_in: int = 0, tokens_out: int = 0, cost: Optional[float] = None) -> None:
@@ -161,7 +191,10 @@ class LLMClient:
     def _classify(self, err: openai.OpenAIError, role: str, model: str) -> _Failure:
         where = self.endpoint
         if isinstance(err, openai.APITimeoutError):
-            return _Failure("timeout", True, detail=f"no answer within llm_timeout_s={self.settings.llm_timeout_s:g}s")
+            return _Failure("timeout", True, detail=(
+                f"no answer within llm_timeout_s={self.settings.llm_timeout_s:g}s. A local server may still be busy "
+                "generating the abandoned request (it does not stop when latm gives up): wait for it, raise "
+                f"llm_timeout_s, or lower {role}_max_tokens"))
         if isinstance(err, openai.APIConnectionError):
             cause = err.__cause__ or err
             return _Failure("unreachable", False, LLMUnavailable(
@@ -183,6 +216,13 @@ class LLMClient:
                     f"The account behind {self.settings.api_key_env} has no quota left at {where}. "
                     "Add credit to it or use another key."))
             return _Failure("rate_limited", True, wait_s=_retry_after(err), detail="rate limited (HTTP 429)")
+        if _error_code(err) == "context_length_exceeded" or (status in (400, 413) and
+                                                              _CONTEXT_FULL.search(_server_message(err))):
+            return _Failure("context_overflow", False, LLMContextOverflow(
+                f"The conversation no longer fits the context of the {role} model ({model}) at {where}: "
+                f"{_server_message(err)} Give the server a larger context (llama.cpp: --n_ctx; Ollama: num_ctx), "
+                f"use a model with a longer context, or shorten the prompt (fewer or shorter examples, a lower "
+                f"{role}_max_tokens)."))
         if status >= 500:
             return _Failure("server_error", True, wait_s=_retry_after(err), detail=f"server error (HTTP {status})")
         return _Failure("refused", False, LLMReplyError(
@@ -206,6 +246,8 @@ class LLMClient:
             return []
 
     def _exhausted(self, role: str, model: str, last: Optional[_Failure], attempts: int) -> LLMUnavailable:
+        if last is not None and last.outcome == "timeout":
+            return LLMUnavailable(f"The {role} model ({model}) at {self.endpoint} gave {last.detail}.")
         what = last.detail if last else "no answer"
         return LLMUnavailable(
             f"The {role} model ({model}) at {self.endpoint} still failed after {attempts} attempts: {what}. "

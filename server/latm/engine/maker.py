@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 from typing import Callable, Optional, TypeVar
 
 from latm.engine import checks, prompts, usecases
-from latm.engine.llm import LLMClient
+from latm.engine.llm import LLMClient, LLMReply
 from latm.engine.replies import oversized, python_code, shortened, wrapped_tool
 from latm.engine.source import (
     PARSER_FUNCTIONS, CodeProblem, call_snippet, clean_tool, functions, merge_definitions, parse, pick_entry,
     require_function, signature, without_functions,
 )
-from latm.errors import LLMReplyError, LLMUnavailable
+from latm.errors import LLMReplyError, LLMTruncated, LLMUnavailable
 from latm.progress import CancelToken, ProgressCallback, ProgressEvent, no_progress
 from latm.sandbox.types import Call, CallResult, Sandbox
 from latm.settings import Settings
@@ -28,6 +28,8 @@ T = TypeVar("T")
 STAGE_START = {"propose": 0.0, "verify": 0.3, "wrap": 0.55, "parser": 0.65, "write": 0.95}
 NO_CODE = ("Your reply has no ```python code block. Please send {what} in a ```python block, "
            "using only the standard library.")
+CUT_OFF = ("Your reply was cut off at {limit} tokens, the longest reply allowed, before it was complete. Please "
+           "send it again, shorter: only the ```python code asked for, without explanations.")
 
 
 class _Retry(Exception):
@@ -104,17 +106,27 @@ class Maker:
 
     def _ask(self) -> str:
         self.cancel.check()
-        reply = self.llm.chat("maker", self.messages, tool=self.name, cancel=self.cancel)
-        self.tokens_in += reply.tokens_in
-        self.tokens_out += reply.tokens_out
-        if reply.cost_usd is not None:
-            self.cost_usd = (self.cost_usd or 0.0) + reply.cost_usd
-        problem = oversized(reply.text)
-        self.messages.append({"role": "assistant", "content": shortened(reply.text) if problem else reply.text})
+        try:
+            reply = self.llm.chat("maker", self.messages, tool=self.name, cancel=self.cancel)
+        except LLMTruncated as err:  # the maker is told what it said, and that it was cut off
+            self._heard(err.reply)
+            raise
+        problem = self._heard(reply)
         self.cancel.check()  # cancelled while the model answered: its reply is not read
         if problem:
             raise _Retry(prompts.TOO_LONG.format(problem=problem), problem)
         return reply.text
+
+    def _heard(self, reply: LLMReply) -> str:
+        """Keep ``reply`` in the conversation (shortened when over the size limit) and count its
+        tokens; return why it is too long to read ("" when it is not)."""
+        problem = oversized(reply.text)
+        self.messages.append({"role": "assistant", "content": shortened(reply.text) if problem else reply.text})
+        self.tokens_in += reply.tokens_in
+        self.tokens_out += reply.tokens_out
+        if reply.cost_usd is not None:
+            self.cost_usd = (self.cost_usd or 0.0) + reply.cost_usd
+        return problem
 
     def _report(self, stage: str, message: str) -> None:
         self.stage = stage
@@ -133,6 +145,8 @@ class Maker:
                 feedback, error = err.feedback, err.error
             except CodeProblem as err:
                 feedback, error = f"{err} Please fix it and send the code again in a ```python block.", str(err)
+            except LLMTruncated as err:
+                feedback, error = CUT_OFF.format(limit=self.llm.settings.maker_max_tokens), str(err)
             if number < tries:
                 self._say(feedback)
         raise StageFailed(stage, tries, error)

@@ -1,4 +1,5 @@
-"""Reading a model's reply: fenced python blocks, and the use cases of a wrapped tool.
+"""Reading a model's reply: fenced python blocks, the block that answers a question, and the use
+cases of a wrapped tool.
 
 The shapes are those of the LATM reference's transcripts, so their replies read unchanged. Every
 reader takes time linear in the reply's size (a reply is model output, so it can be anything),
@@ -7,8 +8,10 @@ and a reply longer than ``MAX_REPLY_CHARS`` is refused before it is read.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
+from typing import Iterable
 
 MAX_REPLY_CHARS = 100_000  # about 25,000 tokens; a wrap reply for six questions is a few thousand
 KEPT_CHARS = 1_000  # of an oversized reply, in the conversation sent back to the model
@@ -48,6 +51,52 @@ def oversized(text: str) -> str:
 def shortened(text: str) -> str:
     """An oversized reply as the conversation keeps it: its start, and how much was cut."""
     return f"{text[:KEPT_CHARS]}\n[... {len(text) - KEPT_CHARS:,} characters cut by latm: the reply was over the limit]"
+
+
+# A line that starts a question of its own: "Question: ...", "**Question 2:** ...", "Q: ...".
+_QUESTION_LINE = re.compile(r"^[ \t>#*_]*(?:question|q)\b[ \t]*(?:\d+[ \t]*)?[*_]*:[*_ \t]*(?P<text>.*)$",
+                            re.IGNORECASE | re.MULTILINE)
+_SETS_ANS = re.compile(r"^[ \t]*ans\w*[ \t]*(?::[^=\n]*)?=(?!=)", re.MULTILINE)
+
+
+def answer_code(text: str, question: str, others: Iterable[str] = ()) -> str:
+    """The one python block of a tool user's reply that answers ``question``; "" when there is none.
+
+    Models go on after their answer, inventing "Question: ... Solution: ..." pairs or copying an
+    example's solution, and either would set ``ans`` for another question. So only the parts of
+    the reply headed by no question or by this one count, a block equal to one of ``others`` (the
+    solutions of the other questions shown) never does, and of the rest the first block that sets
+    ``ans`` (else the first block) is the answer.
+    """
+    copies = {_normalized(code) for code in others}
+    blocks = [b for b in python_blocks(_own_parts(text or "", question)) if _normalized(b) not in copies]
+    chosen = next((b for b in blocks if _SETS_ANS.search(b)), blocks[0] if blocks else "")
+    return chosen.strip("\n")
+
+
+def _own_parts(text: str, question: str) -> str:
+    """``text`` without the parts that a question line other than ``question`` heads."""
+    fenced = [m.span() for m in _BLOCK.finditer(text)]  # in order, not overlapping
+    starts = [a for a, _ in fenced]
+
+    def in_a_block(at: int) -> bool:  # a binary search, so a reply of many blocks stays linear
+        i = bisect.bisect_right(starts, at) - 1
+        return i >= 0 and at < fenced[i][1]
+
+    heads = [m for m in _QUESTION_LINE.finditer(text) if not in_a_block(m.start())]
+    first_line = _normalized(question.strip().split("\n", 1)[0])
+    parts, start, own = [], 0, True
+    for head in heads:
+        if own:
+            parts.append(text[start: head.start()])
+        start, own = head.start(), _normalized(head.group("text").strip("*_")) == first_line
+    if own:
+        parts.append(text[start:])
+    return "".join(parts)
+
+
+def _normalized(text: str) -> str:
+    return "\n".join(" ".join(line.split()) for line in text.splitlines() if line.strip())
 
 
 def wrapped_tool(text: str) -> tuple[str, list[QuestionCode]]:

@@ -86,6 +86,15 @@ class RollbackArgs:
     version: Optional[int] = None  # default: the version before (or, over a hand edit, the current one)
 
 
+@attrs.frozen
+class EvaluateArgs:
+    data: str  # a path (absolute, or relative to the workspace root) or a file URI
+    tool: Optional[str] = None
+    make: Optional[str] = None
+    methods: Optional[str] = None  # comma-separated; default all
+    out: Optional[str] = None
+
+
 INSERT_CHOICES = ("answer", "call")
 
 

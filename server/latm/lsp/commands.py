@@ -20,12 +20,12 @@ from latm import commit
 from latm.errors import LatmError
 from latm.lsp import changes
 from latm.lsp.arguments import (
-    CommitArgs, CorrectArgs, ExamplesArgs, MakeToolArgs, NameArgs, NoArgs, PendingMakeArgs, RepairArgs, RollbackArgs,
-    SolveArgs, parse_arguments,
+    CommitArgs, CorrectArgs, EvaluateArgs, ExamplesArgs, MakeToolArgs, NameArgs, NoArgs, PendingMakeArgs, RepairArgs,
+    RollbackArgs, SolveArgs, parse_arguments,
 )
 from latm.lsp.errors import guarded
 from latm.lsp.session import Session
-from latm.sandbox.factory import unavailable_status
+from latm.sandbox import factory
 from latm.toolbox import store
 from latm.toolbox.report import tool_details
 from latm.workspace import Workspace
@@ -74,6 +74,7 @@ later("latm.verifyTool", NameArgs, "latm.lsp.making:verify_tool")
 later("latm.solve", SolveArgs, "latm.lsp.solving:solve")
 later("latm.pending", NoArgs, "latm.lsp.solving:pending")
 later("latm.makeFromPending", PendingMakeArgs, "latm.lsp.solving:make_from_pending")
+later("latm.evaluate", EvaluateArgs, "latm.lsp.evaluating:evaluate")
 later("latm.correctAnswer", CorrectArgs, "latm.lsp.living:correct_answer")
 later("latm.addExamples", ExamplesArgs, "latm.lsp.living:add_selected_examples")
 later("latm.repairTool", RepairArgs, "latm.lsp.living:repair")
@@ -90,7 +91,8 @@ async def list_tools(session: Session, _args: NoArgs) -> dict:
 @command("latm.showTool", NameArgs)
 async def show_tool(session: Session, args: NameArgs) -> dict:
     ws = await session.workspace()
-    return tool_details(ws.registry.get(args.name))
+    tool = ws.registry.get(args.name)
+    return tool_details(tool, (await session.quickly(changes.uses_per_tool, ws))[tool.name])
 
 
 @command("latm.deleteTool", NameArgs)
@@ -138,5 +140,7 @@ def _sandbox_status(ws: Workspace) -> dict:
     try:
         status = ws.sandbox().status()
     except LatmError as err:  # a status query reports the failure rather than failing
-        status = unavailable_status(ws.settings, str(err))
+        status = factory.unavailable_status(ws.settings, str(err))
+    if status.backend != "docker":  # is building the image the fix? (Docker answers, the image is missing)
+        status = dataclasses.replace(status, missing_image=factory.sandbox_status(ws.settings).missing_image)
     return dataclasses.asdict(status)

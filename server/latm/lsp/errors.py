@@ -3,8 +3,9 @@
 Bad arguments: ``InvalidParams``. A cancelled job: ``RequestCancelled``. A failure of the model
 endpoint or the sandbox: a ``window/showMessage`` the user sees, detail in the log, and a
 ``RequestFailed`` error whose data says it was shown (``{"type", "shown": true}``), so a client
-need not show it twice. Other user errors: ``RequestFailed`` with the sentence to show. A bug:
-a popup too, and ``InternalError`` with the same ``shown`` data.
+need not show it twice. Other user errors: ``RequestFailed`` with the sentence to show; a missing
+API key is one of them, as only the editor knows how a key is set there (VS Code: a command).
+A bug: a popup too, and ``InternalError`` with the same ``shown`` data.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from pygls.exceptions import (
 )
 
 from latm.errors import (
-    Cancelled, InvalidToolName, LatmError, LLMReplyError, LLMUnavailable, SandboxUnavailable, VerificationFailed,
+    Cancelled, InvalidToolName, LatmError, LLMReplyError, LLMUnavailable, NoApiKey, SandboxUnavailable,
+    VerificationFailed,
 )
 from latm.lsp.session import Session
 from latm.safe_text import escape_controls
@@ -40,6 +42,9 @@ async def guarded(session: Session, what: str, work: Awaitable[Any]) -> Any:
         raise JsonRpcInvalidParams(f"{what}: {err}") from None
     except Cancelled as err:
         raise JsonRpcRequestCancelled(str(err)) from None
+    except NoApiKey as err:
+        log.info("%s: %s", what, err)
+        raise _failed(err, shown=False) from None
     except SHOWN as err:
         log.warning("%s failed: %s", what, err, exc_info=log.isEnabledFor(logging.DEBUG))
         session.show(f"latm: {err}", types.MessageType.Error)

@@ -65,7 +65,7 @@ def tool_at(registry: Registry, path: Path, source: str, position: types.Positio
 def _folder_tool(registry: Registry, path: Path) -> Optional[Tool]:
     try:
         relative = path.resolve().relative_to(registry.toolbox_dir.resolve())
-    except ValueError:
+    except (ValueError, OSError, RuntimeError):  # not in the toolbox; RuntimeError: a loop of links
         return None
     return registry.tools.get(relative.parts[0]) if len(relative.parts) == 2 else None
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
@@ -31,6 +32,7 @@ log = logging.getLogger(__name__)
 CLIENT_WAIT_S = 10.0  # for the client's answer to workspace/configuration at start
 ENGINE_MODULES = ("latm.lsp.actions", "latm.lsp.making", "latm.lsp.solving", "latm.lsp.living")
 QUIET_LOGGERS = ("pygls", "httpx", "httpx2", "httpcore", "openai", "docker", "urllib3", "watchfiles")
+PROTOCOL_LOGGER = "pygls.protocol.json_rpc"
 
 
 class LatmLanguageServer(LanguageServer):
@@ -45,10 +47,12 @@ class LatmLanguageServer(LanguageServer):
         if self.session.closed:  # late notifications while shutting down
             log.info("after shutdown: %s", error)
             return
+        if source.__name__ == "FeatureRequestError":  # the reply carries it; the handler logged it
+            log.debug("request failed: %s", error)
+            return
         log.error("server error (%s): %s", getattr(source, "__name__", source), error)
-        if source.__name__ != "FeatureRequestError":
-            self.window_show_message(types.ShowMessageParams(
-                type=types.MessageType.Error, message=f"latm: internal error: {error} (details in the server log)"))
+        self.window_show_message(types.ShowMessageParams(
+            type=types.MessageType.Error, message=f"latm: internal error: {error} (details in the server log)"))
 
 
 def build_server(root: Path) -> LatmLanguageServer:
@@ -62,7 +66,7 @@ def build_server(root: Path) -> LatmLanguageServer:
         if folder is not None:
             session.root = folder
         session.editor.initialization = params.initialization_options
-        log.info("latm %s serving %s", __version__, session.root)
+        log.info("latm %s (%s) serving %s", __version__, Path(__file__).resolve().parents[1], session.root)
 
     @server.feature(types.INITIALIZED)
     async def initialized(ls: LatmLanguageServer, _params: types.InitializedParams) -> None:
@@ -175,6 +179,20 @@ def configure_logging(log_file: Optional[Path]) -> None:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for name in QUIET_LOGGERS:  # pygls' json_rpc logs whole payloads at INFO
         logging.getLogger(name).setLevel(logging.WARNING)
+    logging.getLogger(PROTOCOL_LOGGER).addFilter(ExpectedProtocolEvents())
+
+
+class ExpectedProtocolEvents(logging.Filter):
+    """Drops two things pygls logs that are part of normal work: every error reply a handler chose
+    (a missing key, a bad argument), logged with a traceback; and a cancel that arrived after its
+    request was answered (VS Code sends them for code actions and hovers). The handlers log what
+    happened themselves; an unexpected exception still gets its traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.msg.startswith("Cancel notification for unknown message id"):
+            return False
+        chosen = record.exc_info is not None and isinstance(record.exc_info[1], JsonRpcException)
+        return not (chosen and record.msg.startswith("Exception occurred for message"))
 
 
 def serve(root: Path, log_file: Optional[Path] = None) -> int:

@@ -240,6 +240,13 @@ class Session:
         payload = changes.change_payload(ws, names)
         self.post(self._publish_changes, by_uri, folders, payload)
 
+    def announce(self, names: set[str]) -> None:
+        """Send ``latm/toolboxChanged`` for ``names``, whose records changed without a reload (an
+        answer counted one more use). In a thread: reading the answer log takes a moment."""
+        ws = self.ws
+        if ws is not None and not self._closed:
+            self.post(self.ls.protocol.notify, changes.TOOLBOX_CHANGED, changes.change_payload(ws, names))
+
     def _publish_changes(self, by_uri: dict, folders: Optional[list[Path]], payload: dict) -> None:
         self.diagnostics.publish(self.ls, by_uri, folders)
         self.ls.protocol.notify(changes.TOOLBOX_CHANGED, payload)

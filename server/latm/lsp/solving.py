@@ -65,6 +65,8 @@ async def solve(session: Session, args: SolveArgs) -> dict:
     async with JobProgress(session, "latm: solving") as job:
         solved = await session.run_job(_solve, ws, question, args.tool, insert, job, cancel=job.cancel)
     result = _record(solved)
+    if solved.asked.unknown is None:  # the tool's answer was counted: its use count changed
+        await session.quickly(session.announce, {solved.asked.answer.tool})
     if solved.note:
         result["message"] += f" ({solved.note})"
     if result.get("warning"):  # a regressed tool answered: every editor hears it

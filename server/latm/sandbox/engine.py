@@ -10,7 +10,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from latm.errors import SandboxUnavailable
+from latm.errors import ImageMissing, SandboxUnavailable
 from latm.sandbox import lifecycle
 from latm.sandbox.containers import LABEL, OWNER_LABEL
 log = logging.getLogger(__name__)
@@ -41,13 +41,13 @@ def image_info(api, tag: str) -> dict:
     try:
         info = api.inspect_image(tag)
     except docker.errors.ImageNotFound:
-        raise SandboxUnavailable(f"The sandbox image {tag} is not built: {BUILD_HINT}.") from None
+        raise ImageMissing(f"The sandbox image {tag} is not built: {BUILD_HINT}.", tag) from None
     except docker.errors.APIError as err:
         raise SandboxUnavailable(f"Docker could not inspect the sandbox image {tag} ({_first_line(err)}).") from None
     labels = (info.get("Config") or {}).get("Labels") or {}
     if labels.get(WORKER_LABEL) != worker_sha256():
-        raise SandboxUnavailable(f"The sandbox image {tag} was built by another latm version (its worker differs): "
-                                 f"{BUILD_HINT}.")
+        raise ImageMissing(f"The sandbox image {tag} was built by another latm version (its worker differs): "
+                           f"{BUILD_HINT}.", tag)
     return info
 
 

@@ -3,9 +3,10 @@ an engine answers and the image is built, else ``process`` with a visible warnin
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, Callable, Optional
 
-from latm.errors import SandboxUnavailable
+from latm.errors import ImageMissing, SandboxUnavailable
 from latm.sandbox import engine
 from latm.sandbox.docker_backend import ISOLATION as DOCKER_ISOLATION
 from latm.sandbox.docker_backend import DockerSandbox
@@ -53,8 +54,9 @@ def sandbox_status(settings: Any) -> SandboxStatus:
         info = engine.image_info(client.api, settings.sandbox_image)
         warm = len(engine.sandbox_containers(client.api, running_only=True))
     except SandboxUnavailable as err:
+        missing = err.image if isinstance(err, ImageMissing) else ""
         if settings.sandbox == "docker":
-            return unavailable_status(settings, str(err))
-        return SandboxStatus(process.backend, process.image, 0, process.isolation, fallback_warning(str(err)))
+            return dataclasses.replace(unavailable_status(settings, str(err)), missing_image=missing)
+        return SandboxStatus(process.backend, process.image, 0, process.isolation, fallback_warning(str(err)), missing)
     image = f"{settings.sandbox_image} ({engine.short_id(info)})"
     return SandboxStatus("docker", image, warm, DOCKER_ISOLATION.format(memory=settings.memory_mb))

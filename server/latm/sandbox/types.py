@@ -53,6 +53,7 @@ class SandboxStatus:
     warm_containers: int
     isolation: str  # one sentence on what this backend stops
     warning: str = ""  # e.g. the weaker-isolation warning of the auto fallback
+    missing_image: str = ""  # Docker answers but this image must be built (the fix for the warning)
 
 
 class Sandbox(Protocol):

@@ -8,6 +8,7 @@ up to a size limit. Anything else is a problem with the file's path, never a rea
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import stat
@@ -95,11 +96,30 @@ def read_file(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
 def toolbox_link_problem(toolbox_dir: Path) -> Optional[str]:
     """Why latm must not use ``toolbox_dir``: it, or a folder on its way, is a symbolic link."""
     toolbox_dir = Path(os.path.abspath(toolbox_dir))
-    real = toolbox_dir.resolve()
-    if real == toolbox_dir:
+    real = linked_to(toolbox_dir)
+    if real is None:
         return None
     return (f"The toolbox folder {toolbox_dir} goes through a symbolic link (it is really {real}); {LINK_ADVICE}. "
             "Replace the link with a folder, or set `toolbox` to the real folder in your own settings.")
+
+
+def linked_to(path: Path) -> Optional[str]:
+    """Where ``path`` really is when it, or a folder on its way, is a symbolic link; else None."""
+    absolute = Path(os.path.abspath(path))
+    try:
+        real = absolute.resolve()
+    except (OSError, RuntimeError):  # RuntimeError: a loop of links, before Python 3.13
+        return "a loop of symbolic links"
+    return None if real == absolute else str(real)
+
+
+def refuse_linked_folder(folder: Path) -> None:
+    """Raise ``OSError(ELOOP)`` when ``folder`` is reached through a symbolic link (a repository's
+    ``.latm`` linked elsewhere): latm's own records and locks are never written through one."""
+    real = linked_to(folder)
+    if real is not None:
+        raise OSError(errno.ELOOP, f"{folder} is reached through a symbolic link (it is really {real}), "
+                                   "which latm does not follow here", str(folder))
 
 
 def _read_open_folder(folder: Path, fd: int) -> FolderRead:

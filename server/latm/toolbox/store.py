@@ -106,6 +106,7 @@ def tool_lock(toolbox_dir: Path, name: str, wait_s: float = LOCK_WAIT_S) -> Iter
     """Hold the lock of the tool ``name``; ``ToolboxError`` after ``wait_s`` if another holds it."""
     lock_path = locks_dir(toolbox_dir) / f"{validate_name(name)}.lock"
     try:
+        reading.refuse_linked_folder(lock_path.parent)
         lock_path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
     except OSError as err:

@@ -14,6 +14,7 @@ from typing import Callable, Optional
 import watchfiles
 
 from latm.toolbox.names import NAME_RE
+from latm.toolbox.reading import toolbox_link_problem
 from latm.toolbox.registry import Registry
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,8 @@ class ToolboxWatcher:
         self._thread: Optional[threading.Thread] = None
 
     def start(self) -> "ToolboxWatcher":
+        if toolbox_link_problem(self.registry.toolbox_dir):
+            return self  # refused as a whole (the registry says why): nothing is read through it
         self.registry.toolbox_dir.mkdir(parents=True, exist_ok=True)
         self._thread = threading.Thread(target=self._run, name="latm-toolbox-watcher", daemon=True)
         self._thread.start()

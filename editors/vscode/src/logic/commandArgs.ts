@@ -25,6 +25,7 @@ export const SERVER_COMMANDS = {
   sandboxStatus: "latm.sandboxStatus",
   pending: "latm.pending",
   makeFromPending: "latm.makeFromPending",
+  evaluate: "latm.evaluate",
   correctAnswer: "latm.correctAnswer",
   addExamples: "latm.addExamples",
   repairTool: "latm.repairTool",
@@ -93,20 +94,46 @@ export function validateToolName(name: string, existing: readonly string[] = [])
   return undefined;
 }
 
-/** The first question of the selection, with "Question:"/"Q:" labels and JSON/table syntax removed. */
+const HEADING = /^\s*#{1,6}\s/;
+const TABLE_RULE = /^\s*\|?\s*:?-{2,}/;
+const QUESTION_COLUMN = /^(?:question|input|q)$/i;
+
+/** The cells of a markdown table row, or undefined when the line is not one. */
+function tableCells(line: string): string[] | undefined {
+  const trimmed = line.trim();
+  return trimmed.startsWith("|") ? trimmed.replace(/^\||\|$/g, "").split("|").map((cell) => cell.trim()) : undefined;
+}
+
+/**
+ * The first question of the selection: a JSON "question"/"input" field, a "Question:"/"Q:" line,
+ * the question column of a markdown table, else the first line of text. Headings and a table's
+ * header and rule rows are no question.
+ */
 function firstQuestion(selection: string): string {
   const json = /"(?:question|input)"\s*:\s*"((?:[^"\\]|\\.)*)"/.exec(selection);
   if (json?.[1]) {
     return json[1];
   }
-  for (const raw of selection.split(/\r?\n/)) {
-    const line = raw.replace(/^\s*(?:[-*>|#]\s*)*/, "").trim();
-    const labelled = /^(?:question|q)\s*[:.)]\s*(.+)$/i.exec(line);
+  const lines = selection.split(/\r?\n/).filter((line) => line.trim() && !HEADING.test(line));
+  let column = 0;
+  for (const [index, raw] of lines.entries()) {
+    const cells = tableCells(raw);
+    if (TABLE_RULE.test(raw)) {
+      continue;
+    }
+    if (cells && TABLE_RULE.test(lines[index + 1] ?? "")) {
+      column = Math.max(0, cells.findIndex((cell) => QUESTION_COLUMN.test(cell))); // the header row
+      continue;
+    }
+    if (cells) {
+      return cells[column] ?? "";
+    }
+    const labelled = /^(?:question|q)\s*[:.)]\s*(.+)$/i.exec(raw.replace(/^\s*(?:[-*>]\s*)*/, "").trim());
     if (labelled?.[1]) {
       return labelled[1];
     }
   }
-  return selection;
+  return lines.find((line) => !TABLE_RULE.test(line) && !tableCells(line)) ?? "";
 }
 
 /** A default name for the input box: a few telling words of the first question, snake_case, unused. */

@@ -33,10 +33,21 @@ export function cancelled(error: unknown): boolean {
   return field(error, "code") === REQUEST_CANCELLED || (error instanceof Error && error.name === "Canceled");
 }
 
+/** The server has no API key: it names the variable, the extension says how to set one in VS Code. */
+export function needsApiKey(error: unknown): boolean {
+  return field(error, "code") === REQUEST_FAILED && field(field(error, "data"), "type") === "NoApiKey";
+}
+
 /** The error popup's text, or undefined when the extension must not show one. */
-export function failureNotice(error: unknown): string | undefined {
+export function failureNotice(error: unknown, keyEnv = "OPENAI_API_KEY"): string | undefined {
   if (shownByServer(error) || cancelled(error) || CONNECTION_GONE.includes(field(error, "code"))) {
     return undefined;
+  }
+  if (needsApiKey(error)) {
+    return (
+      `LATM: no API key for the model endpoint. Run "LATM: Set API Key" to store one; the server gets it as ${keyEnv} ` +
+      "(latm.apiKeyEnv names another variable; a local server that needs no key accepts any value)."
+    );
   }
   return `LATM: ${errorText(error)}`;
 }

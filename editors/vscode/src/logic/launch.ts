@@ -101,8 +101,8 @@ export function shellQuote(word: string, platform: string = process.platform): s
   return `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
-/** The pip invocation that installs latm into the interpreter the server runs with. */
-export function pipInstall(python: string, spec: string | undefined): { args: string[]; text: string } {
-  const args = ["-m", "pip", "install", (spec ?? "").trim() || "latm"];
+/** The pip invocation that installs `spec` (see install.installSource) into the server's interpreter. */
+export function pipInstall(python: string, spec: string): { args: string[]; text: string } {
+  const args = ["-m", "pip", "install", spec];
   return { args, text: [python, ...args].map((word) => shellQuote(word)).join(" ") };
 }

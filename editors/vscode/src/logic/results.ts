@@ -79,9 +79,11 @@ export interface SandboxInfo {
   backend?: string;
   warning?: string;
   summary: string;
+  /** The Docker image to build: Docker answers, but this image is not built (or is another latm's). */
+  missingImage?: string;
 }
 
-/** latm.sandboxStatus: `{backend, image, warm_containers, isolation, warning}`. */
+/** latm.sandboxStatus: `{backend, image, warm_containers, isolation, warning, missing_image}`. */
 export function sandboxInfo(result: unknown): SandboxInfo {
   const status = record(result);
   const backend = text(status.backend) || undefined;
@@ -92,7 +94,8 @@ export function sandboxInfo(result: unknown): SandboxInfo {
     typeof status.warm_containers === "number" ? `${status.warm_containers} warm container(s)` : "",
     text(status.isolation) ? `isolation: ${text(status.isolation)}` : "",
   ].filter(Boolean);
-  return { backend, warning, summary: parts.join(" · ") + (warning ? `. ${warning}` : "") };
+  const missingImage = text(status.missing_image) || undefined;
+  return { backend, warning, summary: parts.join(" · ") + (warning ? `. ${warning}` : ""), ...(missingImage ? { missingImage } : {}) };
 }
 
 /**
@@ -132,12 +135,11 @@ export function editorRunNotice(command: string, result: unknown): string {
   return command === SERVER_COMMANDS.solve && record(result).applied === false ? describeSolved(result) : "";
 }
 
-/** After latm.verifyTool: passed or failed with the score, or the server's own message. */
+/** After latm.verifyTool: the server's sentence (it names the tool and the score), else one built from the result. */
 export function describeVerified(result: unknown, name: string): { ok: boolean; text: string } {
   const verified = record(result);
   const tool = record(verified.tool);
   const ok = (verified.verified ?? tool.verified) === true;
   const passed = score(verified);
-  const message = serverMessage(result);
-  return { ok, text: `${name}: ${ok ? "verified" : "verification failed"}${passed ? ` ${passed}` : ""}.${message ? ` ${message}` : ""}` };
+  return { ok, text: serverMessage(result) || `${name}: ${ok ? "verified" : "verification failed"}${passed ? ` ${passed}` : ""}.` };
 }

@@ -4,7 +4,7 @@
  * answer, or the other way round), as the server's own code actions do.
  */
 import { InsertMode } from "./commandArgs";
-import { Tool, rankTools, verificationText } from "./tools";
+import { Tool, rankTools, usesText, verificationText } from "./tools";
 
 export interface SolvePick {
   label: string;
@@ -27,7 +27,7 @@ export function solvePicks(
     ...ranked.map((tool) => ({
       label: tool.name,
       description: tool.summary,
-      detail: `${verificationText(tool)} · ${tool.origin} · ${tool.uses} uses`,
+      detail: `${verificationText(tool)} · ${tool.origin} · ${usesText(tool)}`,
       tool: tool.name,
     })),
   ];

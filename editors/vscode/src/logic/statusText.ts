@@ -14,6 +14,10 @@ export interface StatusInput {
   sandboxWarning?: string;
   /** Names of tools being made right now (a make without a name yet counts as ""). */
   making: readonly string[];
+  /** When the server last stopped unexpectedly and the client started it again (a time of day). */
+  restartedAt?: string;
+  /** The Docker image whose absence forces the process backend; a click builds it. */
+  missingImage?: string;
 }
 
 export interface StatusView {
@@ -52,11 +56,14 @@ export function statusView(input: StatusInput): StatusView {
   const backend = input.backend ? ` · ${input.backend}` : "";
   const icon = input.making.length > 0 ? "$(sync~spin)" : weak ? "$(warning)" : "$(tools)";
   const busy = input.making.length > 0 ? ` · ${makingText(input.making)}` : "";
+  const restarted = input.restartedAt ? " · restarted" : "";
   const tooltip = [
     `LATM: ${tools} in the toolbox`,
     input.backend ? `sandbox: ${input.backend}` : "sandbox: unknown",
     weak ? input.sandboxWarning || WEAK[input.backend ?? ""] : "",
+    input.missingImage ? `Click to build the sandbox image ${input.missingImage}.` : "",
     input.making.length > 0 ? makingText(input.making) : "",
+    input.restartedAt ? `The server stopped unexpectedly at ${input.restartedAt} and was restarted (see the LATM output).` : "",
   ].filter(Boolean);
-  return { text: `${icon} ${tools}${backend}${busy}`, tooltip: tooltip.join("\n"), warning: weak };
+  return { text: `${icon} ${tools}${backend}${busy}${restarted}`, tooltip: tooltip.join("\n"), warning: weak };
 }

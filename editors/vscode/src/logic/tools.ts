@@ -180,11 +180,16 @@ export interface ToolRow {
   contextValue: `latmTool.${State}`;
 }
 
+/** "1 use", "3 uses". */
+export function usesText(tool: Tool): string {
+  return `${tool.uses} use${tool.uses === 1 ? "" : "s"}`;
+}
+
 const STATE_WORDS: Record<State, string> = { verified: "", regressed: " regressed ·", edited: " edited, not verified ·", unverified: "" };
 
 /** One row of the Toolbox view. The tooltip is Markdown. */
 export function toolRow(tool: Tool): ToolRow {
-  const uses = `${tool.uses} use${tool.uses === 1 ? "" : "s"}`;
+  const uses = usesText(tool);
   const lines = [
     `**${tool.name}**${tool.summary ? ` — ${tool.summary}` : ""}`,
     "",

@@ -63,6 +63,14 @@ describe("suggestToolName", () => {
     assert.equal(suggestToolName("| question | answer |\n|---|---|\n| Sum 2 and 3 | 5 |"), "sum");
   });
 
+  it("skips markdown headings and a table's header row", () => {
+    const table = "# Questions\n\n| Question | Answer |\n|---|---|\n| Sort the following words alphabetically: List: pear apple fig | apple fig pear |\n";
+    assert.equal(suggestToolName(table), "sort_words_alphabetically");
+    const unlabelled = "# Questions\n\nSort the following words alphabetically: List: pear apple fig\nAnswer: apple fig pear\n";
+    assert.equal(suggestToolName(unlabelled), "sort_words_alphabetically");
+    assert.equal(suggestToolName("## Inputs\n\n| Input | Target |\n| :-- | --: |\n| Reverse abc | cba |"), "reverse_abc");
+  });
+
   it("avoids existing names and always yields a valid name", () => {
     assert.equal(suggestToolName("Q: Sum 2 and 3\nA: 5", ["sum", "sum_2"]), "sum_3");
     assert.equal(suggestToolName("1 2 3 ???"), "new_tool");

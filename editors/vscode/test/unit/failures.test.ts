@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
 import { ErrorCodes, LSPErrorCodes, ResponseError } from "vscode-languageserver-protocol";
-import { REQUEST_CANCELLED, REQUEST_FAILED, cancelled, failureNotice, shownByServer } from "../../src/logic/failures";
+import { REQUEST_CANCELLED, REQUEST_FAILED, cancelled, failureNotice, needsApiKey, shownByServer } from "../../src/logic/failures";
 
 describe("failureNotice", () => {
   it("uses the protocol's codes", () => {
@@ -19,6 +19,16 @@ describe("failureNotice", () => {
     const error = new ResponseError(LSPErrorCodes.RequestFailed, "No tool named 'x' in toolbox.", { type: "ToolNotFound", shown: false });
     assert.equal(shownByServer(error), false);
     assert.equal(failureNotice(error), "LATM: No tool named 'x' in toolbox.");
+  });
+
+  it("says how to set a missing key in VS Code, not in the server's environment", () => {
+    const error = new ResponseError(LSPErrorCodes.RequestFailed, "No API key: the environment variable OPENAI_API_KEY is not set.", { type: "NoApiKey", shown: false });
+    assert.equal(needsApiKey(error), true);
+    const notice = failureNotice(error, "MY_KEY") ?? "";
+    assert.match(notice, /"LATM: Set API Key"/);
+    assert.match(notice, /as MY_KEY/);
+    assert.match(notice, /latm\.apiKeyEnv/);
+    assert.equal(needsApiKey(new ResponseError(LSPErrorCodes.RequestFailed, "x", { type: "ToolNotFound", shown: false })), false);
   });
 
   it("stays quiet for an unexpected failure the server has shown", () => {

@@ -64,8 +64,7 @@ describe("latmLaunch", () => {
 
 describe("pip command", () => {
   it("is exact and pasteable, quoting paths with spaces", () => {
-    assert.equal(pipInstall("/usr/bin/python3", undefined).text, "/usr/bin/python3 -m pip install latm");
-    assert.deepEqual(pipInstall("python3", " ").args, ["-m", "pip", "install", "latm"]);
+    assert.deepEqual(pipInstall("python3", "latm").args, ["-m", "pip", "install", "latm"]);
     if (process.platform !== "win32") {
       assert.equal(pipInstall("/home/me/my env/bin/python", "/src/latm").text, "'/home/me/my env/bin/python' -m pip install /src/latm");
     }

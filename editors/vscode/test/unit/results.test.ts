@@ -59,6 +59,11 @@ describe("sandboxInfo", () => {
     assert.equal(info.summary, "Sandbox: process · 0 warm container(s) · isolation: rlimits. Generated code runs on the host.");
     assert.equal(sandboxInfo({}).summary, "Sandbox: unknown");
   });
+
+  it("names the Docker image to build when Docker answers but the image is missing", () => {
+    assert.equal(sandboxInfo({ backend: "process", missing_image: "latm-sandbox:1" }).missingImage, "latm-sandbox:1");
+    assert.equal(sandboxInfo({ backend: "docker", missing_image: "" }).missingImage, undefined);
+  });
 });
 
 describe("describeSolved and describeVerified", () => {
@@ -79,9 +84,16 @@ describe("describeSolved and describeVerified", () => {
 
   it("reports pass or failure with the score", () => {
     assert.deepEqual(describeVerified({ verified: true, passed: 3, total: 3 }, "crt"), { ok: true, text: "crt: verified 3/3." });
-    assert.deepEqual(describeVerified({ tool: { verified: false, passed: 1, total: 3 }, message: "assert failed" }, "crt"), {
+    assert.deepEqual(describeVerified({ tool: { verified: false, passed: 1, total: 3 } }, "crt"), {
       ok: false,
-      text: "crt: verification failed 1/3. assert failed",
+      text: "crt: verification failed 1/3.",
     });
+  });
+
+  it("says the server's sentence once, as it already names the tool and the score", () => {
+    const said = "word_sorting: verified 9/9.";
+    assert.deepEqual(describeVerified({ verified: true, passed: 9, total: 9, message: said }, "word_sorting"), { ok: true, text: said });
+    const failed = "crt: verification FAILED 1/3.\n- assert failed";
+    assert.deepEqual(describeVerified({ verified: false, passed: 1, total: 3, message: failed }, "crt"), { ok: false, text: failed });
   });
 });

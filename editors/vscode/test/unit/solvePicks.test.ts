@@ -16,6 +16,11 @@ describe("solvePicks", () => {
     assert.deepEqual(picks.map((p) => p.tool), [undefined, "sort_words", "count_vowels"]);
     assert.ok(picks.every((p) => p.insert === undefined));
     assert.equal(picks[1]?.detail, "verified · made · 3 uses");
+    const once = solvePicks(QUESTION, parseToolList([{ name: "sort_words", verified: true, origin: "made", uses: 1 }]), {
+      python: false,
+      insert: "answer",
+    });
+    assert.equal(once[1]?.detail, "verified · made · 1 use");
   });
 
   it("in Python, offers the best tool once more with the other insert mode", () => {

@@ -21,6 +21,12 @@ describe("statusView", () => {
     assert.match(view.tooltip, /Docker is not running\./);
   });
 
+  it("says that a click builds a missing sandbox image", () => {
+    const view = statusView({ ...RUNNING, backend: "process", missingImage: "latm-sandbox:1" });
+    assert.equal(view.warning, true);
+    assert.match(view.tooltip, /Click to build the sandbox image latm-sandbox:1\./);
+  });
+
   it("warns, in other words, when no sandbox is available", () => {
     const view = statusView({ ...RUNNING, backend: "unavailable" });
     assert.equal(view.warning, true);
@@ -32,6 +38,13 @@ describe("statusView", () => {
     assert.equal(statusView({ ...RUNNING, making: [""] }).text, "$(sync~spin) 12 tools · docker · making a tool…");
     assert.equal(statusView({ ...RUNNING, making: ["a", "b"] }).text, "$(sync~spin) 12 tools · docker · making 2 tools…");
     assert.equal(statusView({ ...RUNNING, backend: "process", making: ["a"] }).warning, true);
+  });
+
+  it("says that the server was restarted after it stopped unexpectedly", () => {
+    const view = statusView({ ...RUNNING, restartedAt: "10:42:07" });
+    assert.equal(view.text, "$(tools) 12 tools · docker · restarted");
+    assert.match(view.tooltip, /stopped unexpectedly at 10:42:07 and was restarted/);
+    assert.equal(statusView({ ...RUNNING, server: "starting", restartedAt: "10:42:07" }).text, "$(loading~spin) LATM");
   });
 
   it("says when the server is not running", () => {

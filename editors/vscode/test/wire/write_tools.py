@@ -7,7 +7,8 @@ suites build toolboxes the same way.
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[4] / "tests" / "lsp"))
+TESTS = Path(__file__).resolve().parents[4] / "tests"
+sys.path[:0] = [str(TESTS), str(TESTS / "lsp")]
 
 from lsp_support import add_tool  # noqa: E402
 
