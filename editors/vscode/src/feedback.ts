@@ -104,12 +104,9 @@ export class Living implements vscode.Disposable {
     }
   }
 
+  /** A chosen button runs like a code action's command: its result or failure is reported as one. */
   private async choose(choice: Choice): Promise<void> {
-    try {
-      await this.report(choice.command, await this.server.execute(choice.command, choice.argument));
-    } catch (error) {
-      this.onFailure(error);
-    }
+    await this.server.runForEditor(choice.command, [choice.argument]);
   }
 
   private async repair(argument: unknown): Promise<void> {

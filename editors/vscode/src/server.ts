@@ -184,11 +184,12 @@ export class LatmServer implements vscode.Disposable {
   }
 
   /**
-   * A server command VS Code runs for a code action. Sent here rather than through the language
-   * client's own path, which would add a generic "Request failed" popup to the server's own
-   * message; listeners of onDidRunForEditor tell the user what happened.
+   * A server command VS Code runs for a code action (or for a button a result offered). Sent here
+   * rather than through the language client's own path, which would add a generic "Request
+   * failed" popup to the server's own message; listeners of onDidRunForEditor tell the user what
+   * happened.
    */
-  private async runForEditor(command: string, args: unknown[]): Promise<unknown> {
+  async runForEditor(command: string, args: unknown[]): Promise<unknown> {
     try {
       const ready = await this.beforeEditorRun(command, args);
       if (ready === undefined) {
