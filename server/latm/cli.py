@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Optional
 
 from latm import __version__
+from latm.cli_living import add_living_arguments
 from latm.errors import LatmError
 from latm.eval.arguments import add_arguments as add_eval_arguments
 from latm.safe_text import escape_controls, has_lone_surrogates
@@ -66,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("make", "make a verified tool from solved examples (a file, or - for stdin)")
     p.add_argument("examples", help="examples file: Question/Answer text, markdown table, JSON lines or BIG-Bench JSON")
     p.add_argument("--name", help="tool name (default: from the file name)")
+    p.add_argument("--force", action="store_true", help="make it even when a tool already answers every example")
     p = add("solve", "answer a question with a tool")
     p.add_argument("question", nargs="?")
     p.add_argument("--tool", help="use this tool (default: the dispatcher picks)")
@@ -83,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--make", metavar="GROUP", help="make a tool from a ready group")
     p.add_argument("--name", help="with --make: tool name (default: the group's suggested name)")
     add("stats", "uses, tokens and cost per tool, and what the functional cache saved")
+    add_living_arguments(add)  # feedback, repair, history, rollback, prune
     p = add("serve", "run the language server over stdio (for editors)")
     p.add_argument("--log-file", type=Path, help="also log to this file")
     p = add("mcp", "serve the verified tools to agents over MCP (stdio; --http PORT for streamable HTTP)")

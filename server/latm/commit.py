@@ -22,9 +22,10 @@ import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Union
 
 from latm.errors import LatmError
+from latm.toolbox.names import validate_name
 from latm.toolbox.registry import Tool
 from latm.toolbox.report import verification_text
 from latm.workspace import Workspace
@@ -78,7 +79,18 @@ def commit_tool(ws: Workspace, name: str, message: Optional[str] = None) -> Comm
     return Committed(commit, plan)
 
 
-def _committable(ws: Workspace, name: str) -> Tool:
+@dataclass(frozen=True)
+class Removed:
+    """A tool whose folder is gone from the toolbox (``latm prune``, delete): its removal is committed."""
+
+    name: str
+    path: Path
+
+
+def _committable(ws: Workspace, name: str) -> Union[Tool, Removed]:
+    folder = ws.toolbox_dir / validate_name(name)
+    if not os.path.lexists(folder):
+        return Removed(name, folder)
     tool = ws.registry.get(name)
     if not tool.verified:
         raise CommitError(
@@ -88,12 +100,16 @@ def _committable(ws: Workspace, name: str) -> Tool:
     return tool
 
 
-def _message(tool: Tool, subject: Optional[str], existed: bool) -> str:
+def _message(tool: Union[Tool, Removed], subject: Optional[str], existed: bool) -> str:
+    if isinstance(tool, Removed):
+        return f"{(subject or '').strip() or f'Remove latm tool {tool.name}'}\n\nTool: {tool.name}\nRemoved from the toolbox.\n"
     m = tool.manifest
     subject = (subject or "").strip() or f"{'Update' if existed else 'Add'} latm tool {m.name}: {m.summary}"
     maker = m.provenance.maker_model or f"none ({m.provenance.origin})"
     when = f" at {m.verification.verified_at}" if m.verification.verified_at else ""
-    return f"{subject}\n\nTool: {m.name}\nMaker-Model: {maker}\nVerification: {verification_text(tool)}{when}\n"
+    version = f"{m.version}" + (f" ({m.history[-1].reason})" if m.history else "")
+    return (f"{subject}\n\nTool: {m.name}\nVersion: {version}\nMaker-Model: {maker}\n"
+            f"Verification: {verification_text(tool)}{when}\n")
 
 
 class _Git:
@@ -153,7 +169,7 @@ def _check_idle(git: _Git) -> None:
 class _ToolIndex:
     """A temporary git index holding ``HEAD`` plus the tool's files as they are on disk."""
 
-    def __init__(self, root: Path, tool: Tool) -> None:
+    def __init__(self, root: Path, tool: Union[Tool, Removed]) -> None:
         self.top = repository(root)
         self.rel = _check_folder(self.top, tool.path)
         self.git = _Git(self.top)

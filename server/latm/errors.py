@@ -67,6 +67,12 @@ class VerificationFailed(LatmError):
     pass
 
 
+class AlreadyAnswered(LatmError):
+    """A make refused because a tool in the toolbox already answers every example."""
+
+    exit_code = 3
+
+
 class EmptyQuestion(LatmError):
     pass
 

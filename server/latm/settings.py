@@ -90,6 +90,9 @@ class Settings:
     user_max_tokens: int = 512
     dispatcher_max_tokens: int = 64
     on_unknown: str = "refuse"
+    # A regressed tool (one that fails a stored example, e.g. a reported correction) still answers,
+    # with a warning on each answer, until it is repaired; false: the dispatcher passes it over.
+    use_regressed: bool = True
     # Routing (latm.dispatch): a question "fits" a tool when it holds enough of the tool's question
     # template, relative to the tool's own examples (0..1). At or above route_clear_fit with a
     # score lead of route_margin: taken without asking the dispatcher model; below route_ask_fit:

@@ -95,8 +95,8 @@ def test_make_writes_its_tool_and_warns_once_about_the_ledger(latm, scripted_llm
     run = latm("make", str(BBH / "word_sorting.json"))
     assert run.returncode == 0 and "Traceback" not in run.stderr, run.stderr
     assert run.stdout.startswith("made word_sorting: verified 9/9")
-    (warning,) = warnings(run.stderr)  # four model calls, one warning
-    assert str(full_state / "ledger.jsonl") in warning
+    ledger, copy = warnings(run.stderr)  # four model calls, one warning; and the version's copy kept for rollback
+    assert str(full_state / "ledger.jsonl") in ledger and str(full_state / "history" / "word_sorting" / "1") in copy
 
 
 def test_a_failed_make_shows_its_own_error(latm, scripted_llm, full_state, tmp_path):

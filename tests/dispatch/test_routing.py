@@ -11,8 +11,8 @@ from dispatch_support import KNOWN_BBH, NEAR_MISS, bbh, bbh_tasks, near_miss_que
 from latm.dispatch import route
 from latm.dispatch.route import CLEAR, NONE
 from latm.errors import EmptyQuestion
-from latm.toolbox.manifest import Example, Verification
-from latm.toolbox.store import delete_tool, write_tool
+from latm.toolbox.manifest import Example, Failure, Verification
+from latm.toolbox.store import ToolFiles, delete_tool, write_tool
 
 
 def test_each_question_goes_to_its_own_tool_among_near_misses(near_miss_toolbox, open_ws):
@@ -106,3 +106,19 @@ def test_empty_toolbox_and_empty_question(open_ws):
     assert decision.tool is None and "No verified tools" in decision.reason
     with pytest.raises(EmptyQuestion):
         route(ws, "  \n ")
+
+
+def test_a_regressed_tool_is_routed_to_unless_use_regressed_is_off(bbh_toolbox, open_ws):
+    """Regressed: it failed a stored example since it was accepted (a history entry says it was)."""
+    from latm.engine.history import ensure_first
+    from latm.engine.verify import read_tool
+
+    manifest, code = read_tool(bbh_toolbox / "word_sorting")
+    failing = Verification(5, 6, manifest.verification.verified_at, "docker",
+                           (Failure(manifest.examples[0].question, manifest.examples[0].answer, got="wrong"),))
+    write_tool(bbh_toolbox, ToolFiles(ensure_first(replace(manifest, verification=failing)), code))
+    question = bbh("word_sorting")[20].question
+    ws = open_ws()
+    assert ws.registry.get("word_sorting").regressed
+    assert route(ws, question, offline=True).tool == "word_sorting"  # still used: its answers carry a warning
+    assert route(open_ws(use_regressed=False), question, offline=True).tool is None

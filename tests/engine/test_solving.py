@@ -168,7 +168,8 @@ def test_batch_keeps_order_and_reports_bad_lines(scripted_llm, workspace, llm, t
     rows = read_answers(tmp_path / "out.jsonl")
     assert [r["answer"] for r in rows] == ["a b", None, None, "c d"]
     assert rows[1]["error"].startswith("line 2: not valid JSON") and rows[2]["error"].startswith("line 4: expected")
-    assert set(rows[0]) == {"question", "tool", "answer", "path", "tokens", "error", "reply", "control_characters"}
+    assert set(rows[0]) == {"question", "tool", "answer", "path", "tokens", "error", "reply", "control_characters",
+                            "warning"}
     assert (summary.total, summary.answered, summary.errors) == (4, 2, 2)
     assert events[-1].message == "4/4"
 
@@ -184,16 +185,16 @@ def test_user_model_down_fails_the_batch_fast(scripted_llm, workspace, llm, tmp_
     assert sum(r.model == "gpt-9" for r in scripted_llm.chat_requests()) == 1
 
 
-def test_verify_records_a_hand_edit_and_solving_refuses_the_broken_tool(scripted_llm, workspace, llm):
+def test_verify_refuses_a_failing_hand_edit_and_solving_refuses_the_edited_tool(scripted_llm, workspace, llm):
     made = make_family_tool(scripted_llm, workspace, llm, "word_sorting")
     code_path = made.path / "tool.py"
     code_path.write_text(code_path.read_text().replace("return sorted(words)", "return sorted(words)[::-1]"))
     result = verify_tool(workspace, "word_sorting")
-    assert not result.ok and (result.passed, result.total) == (0, 9)
+    assert not result.ok and (result.passed, result.total) == (0, 9) and result.edit == "refused"
     assert result.failures[0].startswith("use case: Sort the following words") and "expected" in result.failures[0]
     manifest, _ = read_tool(made.path)
-    assert manifest.verification.passed == 0 and manifest.parser.verified_on == 0
-    with pytest.raises(VerificationFailed, match=r"not verified \(0/9 tests passed\).*latm verify word_sorting"):
+    assert manifest.verification.passed == 9 and manifest.version == 1  # nothing was written
+    with pytest.raises(VerificationFailed, match=r"edited by hand and the edit is not verified.*latm verify word_sorting"):
         solve(workspace, "Sort the following words alphabetically: List: b a", "word_sorting", llm=llm)
     assert run_tool_tests(made.path).returncode != 0
 

@@ -122,13 +122,16 @@ def break_tools(toolbox: Path, tool_files) -> None:
 def test_registry_reports_each_broken_tool_and_serves_the_rest(toolbox, tool_files):
     break_tools(toolbox, tool_files)
     registry = Registry(toolbox).load()
-    assert list(registry.tools) == ["good"]
+    assert sorted(registry.tools) == ["good", "hash_changed"]  # a hand edit loads, waiting to be accepted
+    assert registry.tools["hash_changed"].state == "edited" and not registry.tools["hash_changed"].usable
     problems = {p.path.relative_to(toolbox).parts[0]: p for p in registry.problems()}
     assert set(problems) == {"bad_toml", "no_code", "hash_changed", "syntax", "wrong_name", "no_entry", "Bad-Folder"}
     assert problems["bad_toml"].path.name == "tool.toml" and problems["bad_toml"].line == 2
     assert "not valid TOML" in problems["bad_toml"].message
     assert "missing file tool.py" in problems["no_code"].message
-    assert "hash mismatch" in problems["hash_changed"].message and "latm verify hash_changed" in problems["hash_changed"].message
+    edited = problems["hash_changed"]
+    assert edited.severity == "error" and edited.code == "latm.edited" and edited.path.name == "tool.py"
+    assert "edited, not verified" in edited.message and "latm verify hash_changed" in edited.message
     assert problems["syntax"].path.name == "tool.py" and problems["syntax"].line == 2
     assert "does not match its folder" in problems["wrong_name"].message
     assert "'missing'" in problems["no_entry"].message

@@ -67,8 +67,8 @@ def test_cli_check_flags_a_broken_manifest_with_file_and_reason(tmp_path, toolbo
     manifest.write_text(manifest.read_text().replace('entry = "add"', "entry = 42"))
     run = latm("check", cwd=tmp_path)
     assert run.returncode == 1
-    assert f"{manifest}:4: error: entry: expected str, got int" in run.stdout
-    assert "1 tools ok, 1 broken" in run.stdout
+    assert f"{manifest}:5: error: entry: expected str, got int" in run.stdout
+    assert "1 tools ok, 0 regressed, 0 edited (not verified), 1 broken" in run.stdout
     data = json.loads(latm("check", "--json", cwd=tmp_path).stdout)
     assert data["ok"] is False and data["broken"] == ["broken"] and data["tools"] == ["fine"]
     manifest.unlink()

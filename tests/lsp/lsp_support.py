@@ -172,6 +172,12 @@ class Editor:
             types.TextDocumentItem(uri=doc_uri, language_id=language, version=1, text=text)))
         return doc_uri
 
+    def sync(self, doc_uri: str, version: int) -> None:
+        """Tell the server the document's text now (as an editor does after applying an edit)."""
+        self.client.text_document_did_change(types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=doc_uri, version=version),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=self.documents[doc_uri])]))
+
     async def command(self, name: str, *arguments: Any) -> Any:
         return await self.client.workspace_execute_command_async(
             types.ExecuteCommandParams(command=name, arguments=list(arguments)))

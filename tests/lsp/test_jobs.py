@@ -141,11 +141,11 @@ async def test_verify_and_sandbox_status(root, open_editor, llm, docker_sandbox)
     checked = await editor.command("latm.verifyTool", {"name": "word_sorting"})
     assert checked["verified"] is False and checked["passed"] < checked["total"]
     assert "verification FAILED" in checked["message"] and checked["failures"]
-    # (the edit may show first as a hash mismatch; wait for the verdict itself)
-    await editor.wait_for(
-        lambda: [d for uri, ds in editor.client.diagnostics.items() if uri.endswith("word_sorting/tool.toml")
-                 for d in ds if "not verified" in d.message],
-        what="failing verification diagnostic")
+    assert checked["edit"] == "refused" and "the hand edit is refused: nothing was written" in checked["message"]
+    await editor.wait_for(  # the edit waits, unused, flagged on tool.py
+        lambda: [d for uri, ds in editor.client.diagnostics.items() if uri.endswith("word_sorting/tool.py")
+                 for d in ds if "edited, not verified" in d.message],
+        what="the edited tool's diagnostic")
 
 
 async def test_cancel_request_stops_the_make_and_the_log_goes_to_the_file(root, tmp_path, open_editor, llm, gate,

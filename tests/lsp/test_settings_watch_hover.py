@@ -81,7 +81,8 @@ async def test_watcher_reloads_and_diagnostics_follow_the_files(root, open_edito
 
     code = toolbox / "count_words" / "tool.py"
     code.write_text(code.read_text() + "\n# edited by hand\n")
-    await editor.wait_for(lambda: diagnostics_saying(editor, manifest_uri, "hash mismatch"), what="hash mismatch")
+    edited = await editor.wait_for(lambda: diagnostics_saying(editor, uri(code), "edited, not verified"), what="hand edit")
+    assert edited[0].code == "latm.edited"
 
     add_tool(toolbox, "unchecked", verified=False)
     unchecked_uri = uri(toolbox / "unchecked" / "tool.toml")

@@ -111,9 +111,10 @@ def imported_latm(env: dict) -> Path:
 def server_env() -> dict:
     """The environment of code-server, and so of the latm server it starts with ``latm.python`` =
     this interpreter: latm from the checkout under test (the editable install in CI; in a git
-    worktree, PYTHONPATH), and no key, endpoint or model from the machine's own environment."""
+    worktree, PYTHONPATH), and no key, endpoint or model from the machine's own environment
+    (``LATM_SANDBOX_IMAGE`` stays, as in ``tests/sandbox_settings.py``)."""
     env = {name: value for name, value in os.environ.items() if name not in FOREIGN_ENV and
-           not name.startswith("LATM_")}
+           (not name.startswith("LATM_") or name == "LATM_SANDBOX_IMAGE")}  # the image a whole run was pointed at
     if imported_latm(env) != CHECKOUT_LATM:
         env["PYTHONPATH"] = str(REPO / "server")
     if imported_latm(env) != CHECKOUT_LATM:

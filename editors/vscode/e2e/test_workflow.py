@@ -3,7 +3,8 @@
 One code-server serves one fresh workspace (a git repository holding the committed toolbox) for
 the whole module; the tests run in order, as a person would: the extension starts, the palette
 offers its commands, the key is set through "LATM: Set API Key", a tool is made from a selection
-and shows up in the Toolbox view, a second make is cancelled, questions are solved through the
+(after latm said that word_sorting answers those examples already and offered the choice) and
+shows up in the Toolbox view, a second make is cancelled, questions are solved through the
 light bulb and the palette, the new tool is verified and committed from the Toolbox view, a
 setting reaches the server, a killed server comes back, and a broken manifest reaches the
 Problems panel. Each assertion is on what the person sees.
@@ -140,11 +141,15 @@ def test_set_key_and_make(vscode: Instance) -> None:
         ui.answer_input(sorting_model.api_key)
         ui.wait_notification(re.compile("API key stored"))
         vscode.wait_status_after(mark, "LATM", "3 tools · docker")
-    with ui.step("make from the selection, with a progress notification"):
+    with ui.step("make from the selection: word_sorting answers these already, so latm offers a choice"):
         ui.open_file("examples.md")
         ui.select_lines(1, 3 + 1 + len(EXAMPLES))
         ui.run_command("LATM: Make Tool from Selection")
         ui.answer_input(SUGGESTED)
+        offer = ui.wait_notification(re.compile("Tool 'word_sorting' already answers all 6 examples"), timeout=SLOW_MS)
+        assert not (vscode.workspace / "toolbox" / SUGGESTED).exists() and vscode.llm.chat_requests() == []
+        ui.click_button(offer, "Make a new tool anyway")
+    with ui.step("made anyway, with a progress notification"):
         ui.wait_notification(re.compile(rf"Made tool {SUGGESTED} \(verified \d+/\d+"), timeout=SLOW_MS)
         seen = " | ".join(vscode.recorded("toasts"))
         assert f"latm: making {SUGGESTED}" in seen, seen
@@ -165,6 +170,8 @@ def test_cancelled_make_writes_nothing(vscode: Instance) -> None:
         ui.select_lines(1, 3 * len(EXAMPLES))
         ui.run_command("LATM: Make Tool from Selection")
         ui.answer_input("slow_sorter")
+        ui.click_button(ui.wait_notification(re.compile("already answers all 6 examples"), timeout=SLOW_MS),
+                        "Make a new tool anyway")
         toast = ui.wait_notification(re.compile("latm: making slow_sorter"))
         wait_until(lambda: sorting_model.slow_request_seen(vscode.llm.requests), WAIT_MS, "the slow proposal request")
     with ui.step("Cancel on the progress notification ends the make"):

@@ -65,6 +65,9 @@ function toolArgument(argument: unknown): Tool | undefined {
 }
 
 export class Commands {
+  /** Shows a make's result that offers choices instead of a made tool (feedback.ts); true when it did. */
+  offerChoices: (command: string, result: unknown) => Promise<boolean> = () => Promise.resolve(false);
+
   constructor(
     private readonly server: LatmServer,
     private readonly secrets: vscode.SecretStorage,
@@ -110,7 +113,7 @@ export class Commands {
   }
 
   /** An error popup, unless the server has shown the failure itself or the user cancelled. */
-  private reportFailure(error: unknown): void {
+  reportFailure(error: unknown): void {
     const notice = failureNotice(error, this.keyEnv());
     const setKey = "Set API Key";
     if (notice && needsApiKey(error)) {
@@ -162,6 +165,9 @@ export class Commands {
     }
     const args = makeToolArgs(editor.document.uri.toString(), lspRange(editor.selection), name);
     const result = await this.server.execute(SERVER_COMMANDS.makeTool, args);
+    if (await this.offerChoices(SERVER_COMMANDS.makeTool, result)) {
+      return;
+    }
     await this.announceMade(describeMade(result, name), madeName(result) || name);
   }
 

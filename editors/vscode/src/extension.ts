@@ -1,6 +1,7 @@
 /** Entry point: wires the server, the Toolbox view, the status bar and the commands together. */
 import * as vscode from "vscode";
 import { Commands } from "./commands";
+import { Living } from "./feedback";
 import { registerEvaluate } from "./evaluate";
 import { ReportDocuments, VIEW_SCHEME } from "./documents";
 import { TOOLBOX_VIEW } from "./logic/commandIds";
@@ -21,7 +22,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const view = new ToolboxView(running);
   const documents = new ReportDocuments();
   const image = new SandboxImage(running);
+  const commands = new Commands(running, context.secrets, documents, image);
+  const living = Living.wire(running, view, commands);
   context.subscriptions.push(
+    living,
     output,
     running,
     view,
@@ -30,7 +34,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.workspace.registerTextDocumentContentProvider(VIEW_SCHEME, documents),
     vscode.window.registerTreeDataProvider(TOOLBOX_VIEW, view),
     new StatusBar(running),
-    ...new Commands(running, context.secrets, documents, image).register(),
+    ...commands.register(),
     ...registerMcp(running, context.secrets),
     registerEvaluate(running),
     vscode.workspace.onDidChangeConfiguration((event) => {

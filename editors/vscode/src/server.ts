@@ -184,13 +184,18 @@ export class LatmServer implements vscode.Disposable {
   }
 
   /**
-   * A server command VS Code runs for a code action. Sent here rather than through the language
-   * client's own path, which would add a generic "Request failed" popup to the server's own
-   * message; listeners of onDidRunForEditor tell the user what happened.
+   * A server command VS Code runs for a code action (or for a button a result offered). Sent here
+   * rather than through the language client's own path, which would add a generic "Request
+   * failed" popup to the server's own message; listeners of onDidRunForEditor tell the user what
+   * happened.
    */
-  private async runForEditor(command: string, args: unknown[]): Promise<unknown> {
+  async runForEditor(command: string, args: unknown[]): Promise<unknown> {
     try {
-      const result = await this.send(command, args);
+      const ready = await this.beforeEditorRun(command, args);
+      if (ready === undefined) {
+        return undefined; // the user cancelled what the command needed asking for
+      }
+      const result = await this.send(command, ready);
       this.ran.fire({ command, result });
       return result;
     } catch (error) {
@@ -198,6 +203,9 @@ export class LatmServer implements vscode.Disposable {
       return undefined;
     }
   }
+
+  /** Asks what a code action's command needs before it is sent (feedback.ts); undefined: do not send. */
+  beforeEditorRun: (command: string, args: unknown[]) => Promise<unknown[] | undefined> = (_command, args) => Promise.resolve(args);
 
   /** A line in the LATM output channel. */
   log(line: string): void {

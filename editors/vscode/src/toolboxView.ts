@@ -1,6 +1,7 @@
 /** The Toolbox view in the explorer: one row per tool; a click opens its tool.py. */
 import * as vscode from "vscode";
 import { COMMAND_IDS } from "./logic/commandIds";
+import { SortOrder, nextOrder, sortTools } from "./logic/living";
 import { Tool, toolFile, toolRow } from "./logic/tools";
 import { LatmServer } from "./server";
 
@@ -13,8 +14,16 @@ export class ToolboxView implements vscode.TreeDataProvider<Tool>, vscode.Dispos
     this.subscription = server.onDidChange(() => this.changed.fire());
   }
 
+  private order: SortOrder = "name";
+
   getChildren(element?: Tool): Tool[] {
-    return element ? [] : this.server.tools;
+    return element ? [] : sortTools(this.server.tools, this.order);
+  }
+
+  /** By name, or by last use. */
+  toggleOrder(): void {
+    this.order = nextOrder(this.order);
+    this.changed.fire();
   }
 
   getTreeItem(tool: Tool): vscode.TreeItem {

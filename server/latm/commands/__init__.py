@@ -7,5 +7,6 @@ from latm.commands import sandbox  # noqa: F401  (registers sandbox build|status
 from latm.commands import engine  # noqa: F401  (registers make, solve, verify, import-latm)
 from latm.commands import trust  # noqa: F401  (registers trust)
 from latm.commands import evaluate  # noqa: F401  (registers eval)
+from latm.commands import living  # noqa: F401  (registers feedback, repair, history, rollback, prune)
 
 __all__ = ["COMMANDS", "Result"]

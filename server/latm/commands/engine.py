@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Optional
 
 from latm.commands.base import Result, command, stderr_progress
+from latm.commands.living import refuse_if_answered
 from latm.dispatch import answer_batch, answer_question
 from latm.engine import MakeResult, import_latm, make_tool, read_examples_file
 from latm.engine.examples import read_examples_stdin
@@ -39,6 +40,8 @@ def make(ws: Workspace, args: argparse.Namespace) -> Result:
         scan, default = read_examples_stdin(sys.stdin.buffer), "tool"
     else:
         scan, default = read_examples_file(Path(args.examples)), Path(args.examples).stem
+    if not args.force:
+        refuse_if_answered(ws, scan.examples, args.examples)
     return _made(make_tool(ws, scan, args.name or suggest_name(default), progress=stderr_progress), "made")
 
 
@@ -65,8 +68,10 @@ def _verified(ws: Workspace, name: str, alone: bool) -> tuple[str, dict]:
         if alone:
             raise
         return f"{name}: not verified: {err}", {"name": name, "passed": 0, "total": 0, "ok": False, "failures": [str(err)]}
-    line = f"{r.name}: {r.passed}/{r.total} {'ok' if r.ok else 'FAILED'}" + "".join(f"\n  {f}" for f in r.failures)
-    return line, {"name": r.name, "passed": r.passed, "total": r.total, "ok": r.ok, "failures": list(r.failures)}
+    line = f"{r.name}: {r.passed}/{r.total} {'ok' if r.ok else 'FAILED'}" + (f"; {r.edit_note()}" if r.edit else "")
+    line += "".join(f"\n  {f}" for f in r.failures)
+    return line, {"name": r.name, "passed": r.passed, "total": r.total, "ok": r.ok, "failures": list(r.failures),
+                  "edit": r.edit, "version": r.version}
 
 
 @command("solve")
@@ -81,7 +86,8 @@ def solve_command(ws: Workspace, args: argparse.Namespace) -> Result:
         return Result(f"latm: {answer.error}", answer.to_json(), 1)
     how = "no model" if answer.path == "parser" else f"{answer.path}, {answer.tokens} tokens"
     how += "; control characters escaped" if has_controls(answer.answer) else ""
-    return Result(f"{answer.answer}\n  ({answer.tool}; {how})" if answer.tool else answer.answer, answer.to_json())
+    warning = f"\n  warning: {answer.warning}" if answer.warning else ""
+    return Result(f"{answer.answer}\n  ({answer.tool}; {how}){warning}" if answer.tool else answer.answer, answer.to_json())
 
 
 def _solve_batch(ws: Workspace, in_path: Path, tool: Optional[str]) -> Result:

@@ -57,4 +57,25 @@ def read_answers(ws: Workspace) -> tuple[list[AnswerRecord], int]:
 
 def uses_per_tool(ws: Workspace) -> Counter:
     """Answers given by each tool, from the answer log."""
-    return Counter(answer.tool for answer in read_answers(ws)[0] if answer.tool)
+    return usage_per_tool(ws)[0]
+
+
+def usage_per_tool(ws: Workspace) -> tuple[Counter, dict[str, str]]:
+    """(answers given by each tool, the time of its latest answer), from the answer log."""
+    records = read_records(answers_path(ws))[0]
+    uses: Counter = Counter()
+    last: dict[str, str] = {}
+    for r in records:
+        tool, when = r.get("tool"), r.get("time")
+        if r.get("path") in PATHS and isinstance(tool, str) and tool:
+            uses[tool] += 1
+            if isinstance(when, str) and when > last.get(tool, ""):
+                last[tool] = when
+    return uses, last
+
+
+def last_tool_for(ws: Workspace, question: str) -> str:
+    """The tool that answered ``question`` last (by its id), or "" when no tool has."""
+    qid = question_id(question)
+    tools = [r.get("tool") for r in read_records(answers_path(ws))[0] if r.get("id") == qid]
+    return next((t for t in reversed(tools) if isinstance(t, str) and t), "")

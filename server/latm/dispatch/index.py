@@ -96,8 +96,8 @@ class ToolIndex:
         return self._profiles.get(name)
 
     def update(self, tools: Mapping[str, Tool], names: set[str]) -> None:
-        """Re-read ``names`` from ``tools``; only verified tools are routed to."""
-        built = {n: profile_of(t) for n in names if (t := tools.get(n)) is not None and t.verified}
+        """Re-read ``names`` from ``tools``; only usable tools (verified, or regressed) are routed to."""
+        built = {n: profile_of(t) for n in names if (t := tools.get(n)) is not None and t.usable}
         with self._lock:
             for name in names:
                 self._forget(name)

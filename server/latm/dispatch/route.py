@@ -52,7 +52,7 @@ def route(ws: Workspace, question: str, offline: bool = False, *, cancel: Option
     index = index_for(ws.registry)
     if not len(index):
         return Decision(None, (), f"No verified tools in {ws.toolbox_dir} yet; make one with `latm make EXAMPLES`.")
-    matches = tuple(index.search(question, limit=ASK_TOP))
+    matches = _allowed(ws, index.search(question, limit=ASK_TOP))
     s = ws.settings
     best = matches[0] if matches else None
     lead = best.score - (matches[1].score if len(matches) > 1 else 0.0) if best else 0.0
@@ -64,6 +64,12 @@ def route(ws: Workspace, question: str, offline: bool = False, *, cancel: Option
         why = "offline" if offline else "no dispatcher model is configured"
         return _by_retrieval(ws, matches, f"Decided by retrieval alone ({why})")
     return _ask_model(ws, question, matches, cancel)
+
+
+def _allowed(ws: Workspace, matches: list[Match]) -> tuple[Match, ...]:
+    """Regressed tools are candidates only while ``use_regressed`` is on."""
+    tools = ws.registry.tools
+    return tuple(m for m in matches if ws.settings.use_regressed or not (m.name in tools and tools[m.name].regressed))
 
 
 def _ask_model(ws: Workspace, question: str, matches: tuple[Match, ...], cancel: Optional[CancelToken]) -> Decision:

@@ -27,6 +27,7 @@ class Outcome:
     passed: bool
     detail: str = ""
     value: Optional[str] = None
+    outcome: str = ""  # the sandbox's outcome when the run failed ("timeout", "error", ...)
 
 
 def run(sandbox: Sandbox, code: str, calls: list[Call], timeout_s: Optional[float] = None) -> list[CallResult]:
@@ -144,7 +145,7 @@ def _independent(outcome: Outcome, entry: str) -> Outcome:
 
 def _compare(example: Example, result: CallResult) -> Outcome:
     if not result.ok:
-        return Outcome(example, False, result.describe())
+        return Outcome(example, False, result.describe(), outcome=result.outcome)
     if not isinstance(result.value, str):  # the snippet makes it text; anything else was tampered with
         return Outcome(example, False, f"the answer came back as {type(result.value).__name__}, not as text")
     if result.value == example.answer.strip():

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from latm.engine import checks, usecases
+from latm.engine import checks, history, usecases
 from latm.engine.examples import parse_examples
 from latm.engine.input_files import load_json, read_input
 from latm.engine.making import MakeResult
@@ -85,5 +85,6 @@ def import_latm(ws, transcript_path: Path, name: str, *, progress: ProgressCallb
                                origin="imported", maker_model="", sandbox_backend=sandbox.status().backend)
     path = write_tool(ws.toolbox_dir, ToolFiles(manifest, code), based_on=based_on)
     ws.registry.reload({name})
+    history.keep_copy(ws, manifest, code)
     progress(ProgressEvent("write", "write", 1.0))
     return MakeResult(name, path, manifest, {}, 0, 0, None, ())

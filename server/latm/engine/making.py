@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Optional, Sequence, Union
 
 from latm.engine.examples import ExampleScan, split_examples
+from latm.engine import history
 from latm.engine.failures import save_failed
 from latm.engine.ledger import Ledger
 from latm.engine.llm import LLMClient
@@ -63,6 +64,7 @@ def make_tool(ws, examples: Union[ExampleScan, Sequence[Example]], name: str, *,
             raise
         raise explained from err
     ws.registry.reload({name})
+    history.keep_copy(ws, manifest, made.code)
     return MakeResult(name, path, manifest, dict(maker.attempts), maker.tokens_in, maker.tokens_out,
                       maker.cost_usd, tuple(made.notes))
 

@@ -6,7 +6,9 @@ from typing import Optional, Sequence
 
 from latm.engine.ledger import utc_now
 from latm.engine.source import signature, summary
-from latm.toolbox.manifest import Example, Manifest, ParserEntry, Provenance, UseCase, Verification
+from latm.toolbox.manifest import (
+    Example, HistoryEntry, Manifest, ParserEntry, Provenance, UseCase, Verification, tool_hash,
+)
 
 
 def proven_manifest(
@@ -35,4 +37,5 @@ def proven_manifest(
         examples=tuple(examples),
         use_cases=tuple(use_cases),
         parser=parser,
+        history=(HistoryEntry(1, utc_now(), tool_hash(code), origin, maker_model, len(examples)),),
     )

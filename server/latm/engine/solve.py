@@ -7,7 +7,7 @@ the block written for this question runs (``answer_code``); a failed answer keep
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Optional, Sequence
 
 from latm.engine import checks, prompts
@@ -21,6 +21,7 @@ from latm.safe_text import has_controls
 from latm.sandbox.types import Call, CallResult, Sandbox
 from latm.settings import Settings
 from latm.toolbox.registry import Tool
+from latm.toolbox.state import EDITED, regression_summary
 
 PARSER, USER_MODEL = "parser", "user_model"
 # Why a path gave no answer; a sandbox failure is "sandbox_" + the call's outcome (e.g. sandbox_timeout).
@@ -45,20 +46,32 @@ class Answer:
     code: str = ""  # what set ``ans``: the user model's code; a parser answer's call is built on request (calls.py)
     reply: str = ""  # a failed answer's model reply (capped at REPLY_KEPT characters), to see what went wrong
     kind: str = ""  # why there is no answer, as a word: one of FAILURE_KINDS
+    warning: str = ""  # the tool is regressed: the answer may be wrong
 
     def to_json(self) -> dict:
         """The answer exactly; ``control_characters`` says it holds some that are shown escaped."""
         return {"question": self.question, "tool": self.tool, "answer": self.answer, "path": self.path,
                 "tokens": self.tokens, "error": self.error, "reply": self.reply,
-                "control_characters": has_controls(self.answer)}
+                "control_characters": has_controls(self.answer), "warning": self.warning}
 
 
 def has_parser(tool: Tool) -> bool:
+    """A question parser that passed every stored example (of a regressed tool: that passed once and
+    still passes some; its answers carry the tool's warning either way)."""
     parser = tool.manifest.parser
-    return parser is not None and parser.verified_on >= len(tool.manifest.examples) > 0
+    if parser is None or not tool.manifest.examples:
+        return False
+    return parser.verified_on >= len(tool.manifest.examples) or (tool.regressed and parser.verified_on > 0)
 
 
 def require_verified(tool: Tool) -> None:
+    """Verified and regressed tools answer; a pending hand edit or a never verified tool does not."""
+    if tool.usable:
+        return
+    if tool.state == EDITED:
+        raise VerificationFailed(
+            f"Tool '{tool.name}' was edited by hand and the edit is not verified, so it is not used to answer "
+            f"questions. Run `latm verify {tool.name}` to check it on every stored example and accept it.")
     v = tool.manifest.verification
     if not v.ok:
         raise VerificationFailed(
@@ -88,6 +101,8 @@ class Solver:
                 answers.append(Answer(question, tool.name, answer, PARSER) if answer is not None
                                else self.with_user_model(tool, question, why, cancel))
             done(len(answers))
+        if tool.regressed:
+            return [replace(a, warning=regression_summary(tool.manifest)) for a in answers]
         return answers
 
     # Path 1: parse_question -> entry -> format_answer, no model.

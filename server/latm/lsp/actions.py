@@ -15,7 +15,9 @@ from pygls.workspace import TextDocument
 from latm.engine.examples import scan_examples, split_examples
 from latm.errors import NotEnoughExamples
 from latm.lsp import edits, solving
-from latm.lsp.kinds import MAKE, SOLVE
+from latm.lsp.arguments import wire_range
+from latm.lsp.kinds import CORRECT, MAKE, SOLVE
+from latm.lsp.living_actions import is_tool_file, living_actions
 from latm.lsp.session import Session
 from latm.workspace import Workspace
 
@@ -29,16 +31,17 @@ async def code_actions(session: Session, params: types.CodeActionParams) -> list
     caps = session.ls.client_capabilities.text_document
     disabled_ok = bool(caps and caps.code_action and caps.code_action.disabled_support)
     wanted = params.context.only
-    return await session.lookup(_actions, ws, doc, params.range, wanted, disabled_ok)
+    return await session.lookup(_actions, ws, doc, params.range, wanted, disabled_ok, params.context.diagnostics)
 
 
 def _actions(ws: Workspace, doc: TextDocument, client_range: types.Range, wanted: Optional[list[str]],
-             disabled_ok: bool) -> list[types.CodeAction]:
+             disabled_ok: bool, diagnostics: list[types.Diagnostic]) -> list[types.CodeAction]:
+    living = living_actions(ws, doc, client_range, diagnostics, lambda kind: _wants(wanted, kind))
     sel = edits.selection(doc, client_range)
-    if sel.empty:
-        return []
     selected = (client_range.start.line, client_range.start.character) != (
         client_range.end.line, client_range.end.character)
+    if sel.empty or is_tool_file(ws, doc) or (not selected and any(a.kind == CORRECT for a in living)):
+        return living  # an answer, or a tool's own file, holds no question to solve
     scan = scan_examples(sel.text) if selected else None
     found: list[types.CodeAction] = []
     if _wants(wanted, MAKE) and scan is not None and scan.examples:
@@ -49,7 +52,7 @@ def _actions(ws: Workspace, doc: TextDocument, client_range: types.Range, wanted
         asked = selected or edits.looks_like_question(sel.text)
         if question and (asked or len(question.split()) >= MIN_WORDS):
             found += _solve_actions(ws, doc, client_range, question, asked)
-    return found
+    return living + found
 
 
 def _wants(wanted: Optional[list[str]], kind: str) -> bool:
@@ -58,7 +61,7 @@ def _wants(wanted: Optional[list[str]], kind: str) -> bool:
 
 def _make_actions(ws: Workspace, uri: str, client_range: types.Range, scan, disabled_ok: bool) -> list[types.CodeAction]:
     settings = ws.settings
-    arguments = {"uri": uri, "range": _plain(client_range)}
+    arguments = {"uri": uri, "range": wire_range(client_range)}
     try:
         chosen = split_examples(scan, settings.train_examples, settings.validation_examples)
     except NotEnoughExamples as err:
@@ -73,7 +76,7 @@ def _make_actions(ws: Workspace, uri: str, client_range: types.Range, scan, disa
 def _solve_actions(ws: Workspace, doc: TextDocument, client_range: types.Range, question: str,
                    asked: bool) -> list[types.CodeAction]:
     route = solving.quick_route(ws, question)
-    arguments = {"uri": doc.uri, "range": _plain(client_range)}
+    arguments = {"uri": doc.uri, "range": wire_range(client_range)}
     if not route.names:
         title = "No tool fits this question: ask latm (keeps it as pending, offers to make a tool)"
         return [_action(title, SOLVE, "latm.solve", arguments)] if asked else []
@@ -90,10 +93,3 @@ def _solve_actions(ws: Workspace, doc: TextDocument, client_range: types.Range, 
 def _action(title: str, kind: str, command: str, arguments: dict, preferred: bool = False) -> types.CodeAction:
     return types.CodeAction(title=title, kind=kind, is_preferred=preferred or None,
                             command=types.Command(title=title, command=command, arguments=[arguments]))
-
-
-def _plain(client_range: types.Range) -> dict:
-    return {
-        "start": {"line": client_range.start.line, "character": client_range.start.character},
-        "end": {"line": client_range.end.line, "character": client_range.end.character},
-    }

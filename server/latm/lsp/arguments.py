@@ -25,6 +25,7 @@ class MakeToolArgs:
     uri: str
     range: types.Range
     name: Optional[str] = None
+    force: bool = False  # make even when a tool already answers every example
 
 
 @attrs.frozen
@@ -54,6 +55,38 @@ class CommitArgs:
 
 
 @attrs.frozen
+class CorrectArgs:
+    """An inserted ``Answer: …`` line (``range``) and the right answer; without ``answer``, the text
+    now on that line is the right answer; without ``tool``, the tool that answered the question."""
+
+    uri: str
+    range: types.Range
+    answer: Optional[str] = None
+    tool: Optional[str] = None
+
+
+@attrs.frozen
+class ExamplesArgs:
+    """Solved examples selected in a document, to add to the tool ``name`` as reported examples."""
+
+    name: str
+    uri: str
+    range: types.Range
+
+
+@attrs.frozen
+class RepairArgs:
+    name: str
+    remake: bool = False  # make it anew from all its stored examples
+
+
+@attrs.frozen
+class RollbackArgs:
+    name: str
+    version: Optional[int] = None  # default: the version before (or, over a hand edit, the current one)
+
+
+@attrs.frozen
 class EvaluateArgs:
     data: str  # a path (absolute, or relative to the workspace root) or a file URI
     tool: Optional[str] = None
@@ -63,6 +96,14 @@ class EvaluateArgs:
 
 
 INSERT_CHOICES = ("answer", "call")
+
+
+def wire_range(client_range: types.Range) -> dict:
+    """A range as a command argument: plain JSON, the way clients send it back."""
+    return {
+        "start": {"line": client_range.start.line, "character": client_range.start.character},
+        "end": {"line": client_range.end.line, "character": client_range.end.character},
+    }
 
 
 def wire_name(field: str) -> str:
@@ -107,7 +148,10 @@ def _convert(command: str, key: str, value: Any, hint: Any) -> Any:
         return _range(command, key, value)
     if hint is bool and isinstance(value, bool) or hint is str and isinstance(value, str):
         return value
-    raise _invalid(command, f"{key!r} must be {'a string' if hint is str else 'true or false'}, got {_kind(value)}")
+    if hint is int and isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    wanted = {str: "a string", bool: "true or false", int: "a positive whole number"}.get(hint, str(hint))
+    raise _invalid(command, f"{key!r} must be {wanted}, got {_kind(value)}")
 
 
 def _range(command: str, key: str, value: Any) -> types.Range:

@@ -24,13 +24,18 @@ FULL_LIST_MAX = 200
 
 def tool_list(ws: Workspace) -> dict:
     """Every tool (``latm.listTools``)."""
-    return report.tool_list(ws.registry, uses_per_tool(ws))
+    return report.tool_list(ws.registry, *usage(ws))
 
 
 def uses_per_tool(ws: Workspace) -> dict:
-    from latm.dispatch.answers import uses_per_tool  # loaded with the engine, after initialize
+    return usage(ws)[0]
 
-    return uses_per_tool(ws)
+
+def usage(ws: Workspace) -> tuple[dict, dict]:
+    """(uses, time of the latest use) per tool."""
+    from latm.dispatch.answers import usage_per_tool  # loaded with the engine, after initialize
+
+    return usage_per_tool(ws)
 
 
 def change_payload(ws: Workspace, changed: Optional[set[str]]) -> dict:
@@ -41,8 +46,8 @@ def change_payload(ws: Workspace, changed: Optional[set[str]]) -> dict:
     removed = sorted(n for n in names if n not in registry.tools)
     if changed is None or len(registry.tools) <= FULL_LIST_MAX:
         return tool_list(ws) | {"changed": sorted(names), "removed": removed, "complete": True}
-    uses = uses_per_tool(ws)
-    tools = [tool_record(registry.tools[n], uses[n]) for n in sorted(changed) if n in registry.tools]
+    uses, last = usage(ws)
+    tools = [tool_record(registry.tools[n], uses[n], last.get(n, "")) for n in sorted(changed) if n in registry.tools]
     return {"toolbox": str(ws.toolbox_dir), "tools": tools, "broken": sorted(registry.broken),
             "changed": sorted(changed), "removed": removed, "complete": False, "count": len(registry.tools)}
 

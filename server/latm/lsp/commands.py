@@ -20,7 +20,8 @@ from latm import commit
 from latm.errors import LatmError
 from latm.lsp import changes
 from latm.lsp.arguments import (
-    CommitArgs, EvaluateArgs, MakeToolArgs, NameArgs, NoArgs, PendingMakeArgs, SolveArgs, parse_arguments,
+    CommitArgs, CorrectArgs, EvaluateArgs, ExamplesArgs, MakeToolArgs, NameArgs, NoArgs, PendingMakeArgs, RepairArgs,
+    RollbackArgs, SolveArgs, parse_arguments,
 )
 from latm.lsp.errors import guarded
 from latm.lsp.session import Session
@@ -74,6 +75,11 @@ later("latm.solve", SolveArgs, "latm.lsp.solving:solve")
 later("latm.pending", NoArgs, "latm.lsp.solving:pending")
 later("latm.makeFromPending", PendingMakeArgs, "latm.lsp.solving:make_from_pending")
 later("latm.evaluate", EvaluateArgs, "latm.lsp.evaluating:evaluate")
+later("latm.correctAnswer", CorrectArgs, "latm.lsp.living:correct_answer")
+later("latm.addExamples", ExamplesArgs, "latm.lsp.living:add_selected_examples")
+later("latm.repairTool", RepairArgs, "latm.lsp.living:repair")
+later("latm.rollbackTool", RollbackArgs, "latm.lsp.living:rollback")
+later("latm.toolHistory", NameArgs, "latm.lsp.living:tool_history")
 
 
 @command("latm.listTools", NoArgs)

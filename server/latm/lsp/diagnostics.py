@@ -44,6 +44,7 @@ def _diagnostic(problem: Problem, lines: list[str]) -> types.Diagnostic:
         message=problem.message,
         severity=types.DiagnosticSeverity.Error if problem.severity == ERROR else types.DiagnosticSeverity.Warning,
         source=SOURCE,
+        code=problem.code or None,  # latm.regressed, latm.edited: the code actions that fix them look for it
     )
 
 

@@ -184,3 +184,26 @@ def _replace_lines(doc: TextDocument, first: int, last: int, body: list[str]) ->
     content = doc.lines[last].rstrip("\r\n")
     end = doc.position_to_client_units(types.Position(last, len(content)))
     return types.TextEdit(types.Range(types.Position(first, 0), end), _newline(doc).join(body))
+
+
+def answered_question(lines: list[str] | tuple[str, ...], line: int) -> Optional[tuple[str, str]]:
+    """(question, answer) when ``line`` starts an answer as ``answer_edit`` writes it (its further
+    lines joined in): the question is the block of lines above, from a ``Question:`` label or the
+    last blank line."""
+    text = lines[line].rstrip("\r\n") if 0 <= line < len(lines) else ""
+    prefix = text[: _PREFIX.match(text).end()]
+    last = _answer_end([entry.rstrip("\r\n") for entry in lines], line, prefix, prefix + " " * len(ANSWER))
+    if last is None:
+        return None
+    answer = "\n".join(entry.rstrip("\r\n")[len(prefix) + len(ANSWER):] for entry in lines[line: last + 1])
+    block: list[str] = []
+    for above in reversed(lines[:line]):
+        above = above.rstrip("\r\n")
+        unmarked = above[_PREFIX.match(above).end():]
+        if not unmarked.strip() or unmarked.startswith(ANSWER):
+            break
+        block.insert(0, above)
+        if _LABEL.match(unmarked):
+            break
+    question = question_text("\n".join(block))
+    return (question, answer.strip()) if question else None

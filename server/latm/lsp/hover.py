@@ -15,6 +15,7 @@ from pygls.workspace import TextDocument
 from latm.safe_text import escape_controls
 from latm.toolbox.registry import Registry, Tool
 from latm.toolbox.report import verification_text
+from latm.toolbox.state import regression_summary
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # from toolbox.NAME.tool import entry [as alias], ...   (any package path before NAME)
@@ -92,6 +93,8 @@ def card(tool: Tool) -> str:
         f"```python\n{m.signature}\n```",
         f"- origin: {m.provenance.origin}{maker}" + (f", {m.provenance.created}" if m.provenance.created else ""),
         f"- verification: {verification_text(tool)}{verified_at}",
+        f"- version: {m.version}" + (f" ({m.history[-1].reason})" if m.history else ""),
+        *([f"- **warning**: {regression_summary(m)}; its answers may be wrong"] if tool.regressed else []),
         f"- question parser: {parser}",
         f"- folder: `{tool.path}`",
         *(f"- {w.severity}: {w.message}" for w in tool.warnings),

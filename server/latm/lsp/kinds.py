@@ -2,4 +2,7 @@
 
 MAKE = "refactor.latm.makeTool"
 SOLVE = "refactor.latm.solve"
-KINDS = (MAKE, SOLVE)
+CORRECT = "refactor.latm.correctAnswer"
+REPAIR = "quickfix.latm.repairTool"
+ACCEPT_EDIT = "quickfix.latm.acceptEdit"
+KINDS = (MAKE, SOLVE, CORRECT, REPAIR, ACCEPT_EDIT)

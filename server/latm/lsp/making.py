@@ -6,6 +6,7 @@ from latm.engine.examples import scan_examples, split_examples
 from latm.engine import make_tool as engine_make, verify_tool as engine_verify
 from latm.lsp import edits
 from latm.lsp.arguments import MakeToolArgs, NameArgs
+from latm.lsp.living import existing_offer
 from latm.lsp.progress import JobProgress
 from latm.lsp.session import Session
 from latm.toolbox.names import name_from_question
@@ -17,6 +18,9 @@ async def make_tool(session: Session, args: MakeToolArgs) -> dict:
     doc = await session.document(args.uri)
     scan = scan_examples(edits.selection(doc, args.range).text)
     split_examples(scan, ws.settings.train_examples, ws.settings.validation_examples)  # says what is missing
+    offer = None if args.force else await existing_offer(session, ws, scan, args)
+    if offer is not None:  # a tool answers them all already: the editor offers the choice
+        return offer
     taken = set(ws.registry.tools) | set(ws.registry.broken) | session.making
     name = args.name or name_from_question(scan.examples[0].question, taken)
     session.claim(name)
@@ -49,6 +53,7 @@ async def verify_tool(session: Session, args: NameArgs) -> dict:
     verdict = "verified" if checked.ok else "verification FAILED"
     return {
         "name": name, "verified": checked.ok, "passed": checked.passed, "total": checked.total,
-        "failures": failures, "tool": tool_record(tool) if tool else None,
-        "message": f"{name}: {verdict} {checked.passed}/{checked.total}." + "".join(f"\n- {f}" for f in failures[:5]),
+        "failures": failures, "tool": tool_record(tool) if tool else None, "edit": checked.edit,
+        "message": f"{name}: {verdict} {checked.passed}/{checked.total}." + (f" {checked.edit_note()}." if checked.edit else "")
+                   + "".join(f"\n- {f}" for f in failures[:5]),
     }

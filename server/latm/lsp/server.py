@@ -30,7 +30,7 @@ from latm.toolbox.watch import tool_names
 
 log = logging.getLogger(__name__)
 CLIENT_WAIT_S = 10.0  # for the client's answer to workspace/configuration at start
-ENGINE_MODULES = ("latm.lsp.actions", "latm.lsp.making", "latm.lsp.solving")
+ENGINE_MODULES = ("latm.lsp.actions", "latm.lsp.making", "latm.lsp.solving", "latm.lsp.living")
 QUIET_LOGGERS = ("pygls", "httpx", "httpx2", "httpcore", "openai", "docker", "urllib3", "watchfiles")
 PROTOCOL_LOGGER = "pygls.protocol.json_rpc"
 

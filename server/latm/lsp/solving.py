@@ -69,6 +69,8 @@ async def solve(session: Session, args: SolveArgs) -> dict:
         await session.quickly(session.announce, {solved.asked.answer.tool})
     if solved.note:
         result["message"] += f" ({solved.note})"
+    if result.get("warning"):  # a regressed tool answered: every editor hears it
+        session.show(f"latm: {result['warning']}; this answer may be wrong.", types.MessageType.Warning)
     if solved.asked.unknown is not None:
         session.show(result["message"], types.MessageType.Info)
         _offer_ready_group(session, ws, question)
@@ -83,7 +85,7 @@ async def solve(session: Session, args: SolveArgs) -> dict:
         return result
     changes = (edits.call_edits(doc, found, escape_controls(solved.imports), escape_controls(solved.code))
                if solved.code else edits.answer_edit(doc, found, text))
-    result["applied"] = await _apply(session, doc, changes)
+    result["applied"] = await apply_edits(session, doc, changes)
     return result
 
 
@@ -120,8 +122,9 @@ def _record(solved: _Solved) -> dict:
         a = solved.asked.answer
         how = "no model" if a.path == "parser" else "the user model"
         record = {"question": question, "tool": a.tool, "answer": a.answer, "path": a.path, "tokens": a.tokens,
-                  "route": decision, "unknown": False,
-                  "message": f"Answer from {a.tool} ({how}, {a.tokens} tokens): {escape_controls(a.answer)}"}
+                  "route": decision, "unknown": False, "warning": a.warning,
+                  "message": f"Answer from {a.tool} ({how}, {a.tokens} tokens): {escape_controls(a.answer)}"
+                             + (f". Warning: {a.warning}." if a.warning else "")}
     else:
         outcome = solved.asked.unknown
         record = {"question": question, "tool": None, "answer": outcome.answer, "path": outcome.how,
@@ -133,7 +136,7 @@ def _record(solved: _Solved) -> dict:
     return record
 
 
-async def _apply(session: Session, doc, changes: list[types.TextEdit]) -> bool:
+async def apply_edits(session: Session, doc, changes: list[types.TextEdit]) -> bool:
     caps = session.ls.client_capabilities.workspace
     versioned = bool(caps and caps.workspace_edit and caps.workspace_edit.document_changes) and doc.version is not None
     if versioned:  # the client refuses the edit if the document changed after we computed it

@@ -33,8 +33,10 @@ _TOKENS = re.compile(
     r"|[\[\]{}]",
     re.S,
 )
-SPLITS = ("train", "validation")
-FORMAT_VERSION = 1
+SPLITS = ("train", "validation", "reported")  # reported: a person's correction (``latm feedback``)
+FORMAT_VERSION = 2  # understood; a manifest is written as 1 unless it holds what only 2 reads
+# Why a version of a tool came to be (its history entry's ``reason``).
+REASONS = ("made", "imported", "hand-written", "repaired", "remade", "edited by hand", "rolled back")
 
 
 @dataclass(frozen=True)
@@ -59,11 +61,25 @@ class Provenance:
 
 
 @dataclass(frozen=True)
+class Failure:
+    """A stored example the tool failed when last checked: what it gave, or why it gave nothing."""
+
+    question: str
+    expected: str
+    got: str = ""  # the tool's answer, when it gave one
+    error: str = ""  # e.g. "timed out after 5 s", or the exception
+
+    def describe(self) -> str:
+        return self.error or f"expected {self.expected!r}, got {self.got!r}"
+
+
+@dataclass(frozen=True)
 class Verification:
     passed: int = 0
     total: int = 0
     verified_at: str = ""
     sandbox: str = ""  # backend the tests ran on: "docker" | "process"
+    failures: tuple[Failure, ...] = ()  # the failed examples of the last check, one each
 
     @property
     def ok(self) -> bool:
@@ -80,6 +96,18 @@ class ParserEntry:
 
 
 @dataclass(frozen=True)
+class HistoryEntry:
+    """One version of a tool: when, its code's hash, why, by which model, examples added since."""
+
+    version: int
+    time: str
+    tool_hash: str
+    reason: str  # one of REASONS
+    maker_model: str = ""
+    examples_added: int = 0
+
+
+@dataclass(frozen=True)
 class Manifest:
     name: str
     summary: str
@@ -91,6 +119,8 @@ class Manifest:
     use_cases: tuple[UseCase, ...] = ()
     parser: Optional[ParserEntry] = None
     format_version: int = FORMAT_VERSION
+    version: int = 1  # a manifest without one (written before versions) is version 1
+    history: tuple[HistoryEntry, ...] = ()
 
     def split(self, which: str) -> list[Example]:
         return [e for e in self.examples if e.split == which]
@@ -109,11 +139,20 @@ def tool_hash(code: str) -> str:
 
 def dumps(manifest: Manifest) -> str:
     data = asdict(manifest)
-    data = {"format_version": data.pop("format_version"), **data}
+    data.pop("format_version")
+    data = {"format_version": needed_format(manifest), "name": data.pop("name"), "version": data.pop("version"), **data}
     if data["parser"] is None:
         del data["parser"]
-    # tomli-w cannot write None; nothing else in the schema is optional.
+    # tomli-w cannot write None; nothing else in the schema is optional. Empty lists are left out.
+    for table, key in ((data["verification"], "failures"), (data, "history")):
+        if not table[key]:
+            del table[key]
     return tomli_w.dumps(data, multiline_strings=True)
+
+
+def needed_format(manifest: Manifest) -> int:
+    """1 unless the manifest holds reported examples, which a latm reading format 1 would refuse."""
+    return 2 if any(e.split == "reported" for e in manifest.examples) else 1
 
 
 def loads(text: str) -> Manifest:
@@ -190,7 +229,37 @@ class _Reader:
             use_cases=tuple(self.use_case(u, i) for i, u in enumerate(self.get(data, "use_cases", list, required=False) or [])),
             parser=self.parser(self.get(data, "parser", dict, required=False)),
             format_version=version,
+            version=self.positive(data, "version"),
+            history=tuple(self.history_entry(h, i) for i, h in enumerate(self.get(data, "history", list, required=False) or [])),
         )
+
+    def positive(self, table: dict, key: str, where: str = "") -> int:
+        value = self.get(table, key, int, where, required=False)
+        if value is not None and value < 1:
+            raise self.fail(where + key, f"{value} is not a version number (1 or more)")
+        return value or 1
+
+    def history_entry(self, table: Any, index: int) -> HistoryEntry:
+        where = f"history[{index}]."
+        if not isinstance(table, dict):
+            raise self.fail(f"history[{index}]", "expected a table with version, time, tool_hash, reason")
+        reason = self.get(table, "reason", str, where)
+        if reason not in REASONS:
+            raise self.fail(where + "reason", f"{reason!r} is not one of {', '.join(REASONS)}")
+        return HistoryEntry(
+            version=self.positive(table, "version", where), time=self.get(table, "time", str, where),
+            tool_hash=self.get(table, "tool_hash", str, where), reason=reason,
+            maker_model=self.get(table, "maker_model", str, where, required=False) or "",
+            examples_added=self.get(table, "examples_added", int, where, required=False) or 0,
+        )
+
+    def failure(self, table: Any, index: int) -> Failure:
+        where = f"verification.failures[{index}]."
+        if not isinstance(table, dict):
+            raise self.fail(f"verification.failures[{index}]", "expected a table with question and expected")
+        return Failure(self.get(table, "question", str, where), self.get(table, "expected", str, where),
+                       self.get(table, "got", str, where, required=False) or "",
+                       self.get(table, "error", str, where, required=False) or "")
 
     def provenance(self, table: dict) -> Provenance:
         origin = self.get(table, "origin", str, "provenance.")
@@ -210,6 +279,7 @@ class _Reader:
             total=self.get(table, "total", int, where, required=False) or 0,
             verified_at=self.get(table, "verified_at", str, where, required=False) or "",
             sandbox=self.get(table, "sandbox", str, where, required=False) or "",
+            failures=tuple(self.failure(f, i) for i, f in enumerate(self.get(table, "failures", list, where, required=False) or [])),
         )
 
     def example(self, table: Any, index: int) -> Example:

@@ -15,6 +15,7 @@ from typing import Callable, Iterable, Optional, Union
 from latm.errors import ToolNotFound
 from latm.toolbox import reading
 from latm.toolbox import manifest as mf
+from latm.toolbox import state as st
 from latm.toolbox.names import NAME_RE, validate_name
 
 ERROR, WARNING = "error", "warning"
@@ -27,6 +28,7 @@ class Problem:
     line: int
     message: str
     severity: str = ERROR
+    code: str = ""  # latm.state's diagnostic code, for the editor's fix
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}: {self.severity}: {self.message}"
@@ -44,8 +46,22 @@ class Tool:
         return self.manifest.name
 
     @property
+    def state(self) -> str:
+        """``latm.toolbox.state``: verified, regressed, edited (by hand, not verified) or unverified."""
+        return st.state_of(self.manifest, self.code)
+
+    @property
     def verified(self) -> bool:
-        return self.manifest.verification.ok
+        return self.state == st.VERIFIED
+
+    @property
+    def regressed(self) -> bool:
+        return self.state == st.REGRESSED
+
+    @property
+    def usable(self) -> bool:
+        """Answers questions: verified, or regressed (with a warning, per ``use_regressed``)."""
+        return self.state in st.USABLE
 
 
 @dataclass
@@ -64,6 +80,7 @@ class Contents:
     code: str
     has_tests: bool
     fingerprint: reading.Fingerprint
+    toml: str = ""  # the manifest's text, for the lines of its examples
 
 
 def load_folder(folder: Path) -> Snapshot:
@@ -104,7 +121,7 @@ def read_contents(folder: Path, problems: list[Problem]) -> Optional[Contents]:
         problems.append(Problem(code_path, 1, f"cannot read: {err}"))
     if problems:
         return None
-    return Contents(manifest, code, "test_tool.py" in read.data, read.fingerprint)
+    return Contents(manifest, code, "test_tool.py" in read.data, read.fingerprint, read.text("tool.toml"))
 
 
 def _check(contents: Contents, folder: Path) -> list[Problem]:
@@ -117,13 +134,7 @@ def _check(contents: Contents, folder: Path) -> list[Problem]:
         return [tree]
     functions = {node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
     needed = [manifest.entry] + ([manifest.parser.parse, manifest.parser.format] if manifest.parser else [])
-    problems = [Problem(code_path, 1, f"function {fn!r} named in tool.toml is not defined in tool.py") for fn in needed if fn not in functions]
-    if manifest.provenance.tool_hash != mf.tool_hash(code):
-        problems.append(Problem(
-            toml_path, 1,
-            f"tool.py changed since it was verified (hash mismatch); run `latm verify {manifest.name}` to re-check it",
-        ))
-    return problems
+    return [Problem(code_path, 1, f"function {fn!r} named in tool.toml is not defined in tool.py") for fn in needed if fn not in functions]
 
 
 def _parse(code: str, code_path: Path) -> Union[ast.Module, Problem]:
@@ -154,8 +165,9 @@ def _deeper_than(tree: ast.AST, limit: int) -> bool:
 
 def _warnings(contents: Contents, folder: Path) -> tuple[Problem, ...]:
     manifest = contents.manifest
-    found = []
-    if not manifest.verification.ok:
+    found = [Problem(folder / f.file, f.line, f.message, code=f.code)
+             for f in st.flags(manifest, contents.code, contents.toml)]  # regressed, edited: errors
+    if st.state_of(manifest, contents.code) == st.UNVERIFIED:
         v = manifest.verification
         found.append(Problem(folder / "tool.toml", 1, f"not verified ({v.passed}/{v.total} tests passed); it is not used to answer questions", WARNING))
     if not contents.has_tests:

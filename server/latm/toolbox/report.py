@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+from latm.toolbox import state as st
 from latm.toolbox.registry import Problem, Registry, Tool
 
 
@@ -11,7 +12,7 @@ def problem_record(problem: Problem) -> dict[str, Any]:
     return {"path": str(problem.path), "line": problem.line, "message": problem.message, "severity": problem.severity}
 
 
-def tool_record(tool: Tool, uses: int = 0) -> dict[str, Any]:
+def tool_record(tool: Tool, uses: int = 0, last_used: str = "") -> dict[str, Any]:
     m = tool.manifest
     return {
         "name": m.name,
@@ -27,6 +28,10 @@ def tool_record(tool: Tool, uses: int = 0) -> dict[str, Any]:
         "sandbox": m.verification.sandbox,
         "parser": m.parser is not None,
         "uses": uses,
+        "last_used": last_used,  # time of its latest answer, "" when never used
+        "state": tool.state,  # verified | regressed | edited | unverified (latm.toolbox.state)
+        "version": m.version,
+        "failures": [vars(f) for f in m.verification.failures] if tool.regressed else [],
         "path": str(tool.path),
         "problems": [problem_record(w) for w in tool.warnings],
     }
@@ -42,15 +47,20 @@ def tool_details(tool: Tool, uses: int = 0) -> dict[str, Any]:
     }
 
 
-def tool_list(registry: Registry, uses: Mapping[str, int]) -> dict[str, Any]:
+def tool_list(registry: Registry, uses: Mapping[str, int], last_used: Mapping[str, str] = {}) -> dict[str, Any]:
     """Every tool, by name, with its uses (``latm list --json``, ``latm.listTools``)."""
     tools = sorted(registry.tools.values(), key=lambda t: t.name)
-    return {"toolbox": str(registry.toolbox_dir), "tools": [tool_record(t, uses.get(t.name, 0)) for t in tools],
+    return {"toolbox": str(registry.toolbox_dir),
+            "tools": [tool_record(t, uses.get(t.name, 0), last_used.get(t.name, "")) for t in tools],
             "broken": sorted(registry.broken)}
 
 
 def verification_text(tool: Tool) -> str:
     v = tool.manifest.verification
+    if tool.state == st.EDITED:
+        return "edited, not verified"
+    if tool.state == st.REGRESSED:
+        return f"REGRESSED {v.passed}/{v.total} on {v.sandbox or '?'}"
     if not v.total:
         return "not verified"
     return f"{'verified' if v.ok else 'FAILING'} {v.passed}/{v.total} on {v.sandbox or '?'}"

@@ -26,6 +26,11 @@ export const SERVER_COMMANDS = {
   pending: "latm.pending",
   makeFromPending: "latm.makeFromPending",
   evaluate: "latm.evaluate",
+  correctAnswer: "latm.correctAnswer",
+  addExamples: "latm.addExamples",
+  repairTool: "latm.repairTool",
+  rollbackTool: "latm.rollbackTool",
+  toolHistory: "latm.toolHistory",
 } as const;
 
 /** What latm.solve inserts after the question; without it, the server's `insert` setting decides. */

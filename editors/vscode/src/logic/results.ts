@@ -126,6 +126,9 @@ export function describeSolved(result: unknown): string {
  * was inserted needs no popup.
  */
 export function editorRunNotice(command: string, result: unknown): string {
+  if (record(result).made === false) {
+    return ""; // no make: a tool answers the examples already, and the choice is offered (living.ts)
+  }
   if (command === SERVER_COMMANDS.makeTool || command === SERVER_COMMANDS.makeFromPending) {
     return describeMade(result);
   }

@@ -21,6 +21,7 @@ export const SERVER_KEYS = [
   "memoryMb",
   "llmTimeoutS",
   "onUnknown",
+  "useRegressed",
 ] as const;
 
 /** Settings only the extension reads (how to start the server, what pip installs). */

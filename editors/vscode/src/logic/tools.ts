@@ -5,6 +5,8 @@
 import * as path from "node:path";
 
 export type Origin = "made" | "imported" | "hand-written" | "unknown";
+/** verified; regressed (fails a stored example, still answers with a warning); edited (a hand edit, unused until accepted). */
+export type State = "verified" | "regressed" | "edited" | "unverified";
 
 export interface Tool {
   name: string;
@@ -22,9 +24,13 @@ export interface Tool {
   /** The tool's folder as the server gave it (absolute, or relative to the workspace). */
   path: string;
   problems: string[];
+  state: State;
+  /** Time of its latest answer (ISO 8601), "" when never used. */
+  lastUsed: string;
 }
 
 const ORIGINS: readonly Origin[] = ["made", "imported", "hand-written"];
+const STATES: readonly State[] = ["verified", "regressed", "edited", "unverified"];
 
 function text(value: unknown): string {
   return typeof value === "string" ? value : "";
@@ -71,6 +77,9 @@ function readTool(name: string, record: Record<string, unknown>): Tool {
     parser: record.parser === true,
     path: text(record.path),
     problems: Array.isArray(record.problems) ? record.problems.map(problemText) : [],
+    // A server that predates states says only whether the tool is verified.
+    state: STATES.find((known) => known === record.state) ?? (record.verified === true ? "verified" : "unverified"),
+    lastUsed: text(record.last_used),
   };
 }
 
@@ -158,7 +167,8 @@ export function toolFile(tool: Tool, workspaceRoot: string | undefined, file = "
 
 export function verificationText(tool: Tool): string {
   const score = tool.passed !== undefined && tool.total !== undefined ? ` ${tool.passed}/${tool.total}` : "";
-  return tool.verified ? `verified${score}` : `not verified${score}`;
+  const words: Record<State, string> = { verified: "verified", regressed: "regressed", edited: "edited, not verified", unverified: "not verified" };
+  return `${words[tool.state]}${score}`;
 }
 
 export interface ToolRow {
@@ -166,14 +176,16 @@ export interface ToolRow {
   description: string;
   tooltip: string;
   icon: "pass" | "warning" | "error";
-  /** Drives the context menu: only a verified tool can be committed. */
-  contextValue: "latmTool.verified" | "latmTool.unverified";
+  /** Drives the context menu: only a verified tool can be committed, a regressed one repaired. */
+  contextValue: `latmTool.${State}`;
 }
 
 /** "1 use", "3 uses". */
 export function usesText(tool: Tool): string {
   return `${tool.uses} use${tool.uses === 1 ? "" : "s"}`;
 }
+
+const STATE_WORDS: Record<State, string> = { verified: "", regressed: " regressed ·", edited: " edited, not verified ·", unverified: "" };
 
 /** One row of the Toolbox view. The tooltip is Markdown. */
 export function toolRow(tool: Tool): ToolRow {
@@ -189,10 +201,10 @@ export function toolRow(tool: Tool): ToolRow {
   ];
   return {
     label: tool.name,
-    description: `${tool.verified ? "✓" : "✗"} ${tool.origin} · ${uses}`,
+    description: `${tool.verified ? "✓" : "✗"}${STATE_WORDS[tool.state]} ${tool.origin} · ${uses}`,
     tooltip: lines.filter((line, index) => line !== "" || index === 1).join("\n\n"),
-    icon: tool.problems.length > 0 ? "error" : tool.verified ? "pass" : "warning",
-    contextValue: tool.verified ? "latmTool.verified" : "latmTool.unverified",
+    icon: tool.state === "regressed" ? "warning" : tool.problems.length > 0 ? "error" : tool.verified ? "pass" : "warning",
+    contextValue: `latmTool.${tool.state}`,
   };
 }
 

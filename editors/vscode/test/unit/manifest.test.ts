@@ -6,6 +6,7 @@ import { describe, it } from "node:test";
 import { SERVER_COMMANDS } from "../../src/logic/commandArgs";
 import { COMMAND_IDS, TOOLBOX_VIEW } from "../../src/logic/commandIds";
 import { EVALUATE_COMMAND } from "../../src/logic/evaluation";
+import { LIVING_IDS } from "../../src/logic/living";
 
 interface Manifest {
   main: string;
@@ -21,7 +22,7 @@ interface Manifest {
 }
 
 const manifest = JSON.parse(readFileSync(path.resolve(__dirname, "../../../package.json"), "utf8")) as Manifest;
-const registered = new Set<string>([...Object.values(COMMAND_IDS), EVALUATE_COMMAND]);
+const registered = new Set<string>([...Object.values(COMMAND_IDS), EVALUATE_COMMAND, ...Object.values(LIVING_IDS)]);
 
 describe("package.json", () => {
   it("declares exactly the commands the extension registers, each with a LATM title", () => {

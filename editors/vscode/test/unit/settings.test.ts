@@ -150,7 +150,7 @@ describe("contributed settings match the server", () => {
 
   it("contributed defaults are the server's defaults", () => {
     for (const key of SERVER_KEYS) {
-      const python = defaults.get(camelToSnake(key));
+      const python = { True: "true", False: "false" }[defaults.get(camelToSnake(key)) ?? ""] ?? defaults.get(camelToSnake(key));
       const shown = properties[`latm.${key}`]?.default;
       const expected = typeof shown === "string" ? JSON.stringify(shown) : String(shown);
       assert.equal(Number(python) || python, Number(expected) || expected, `latm.${key}`);

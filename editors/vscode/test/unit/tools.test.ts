@@ -32,7 +32,7 @@ describe("parseToolList", () => {
       ["sort_words", "zeta"],
     );
     const { maker_model: makerModel, ...rest } = FULL;
-    assert.deepEqual(tools[0], { ...rest, makerModel });
+    assert.deepEqual(tools[0], { ...rest, makerModel, state: "verified", lastUsed: "" });
   });
 
   it("fills neutral values for missing or mistyped fields", () => {
@@ -51,6 +51,8 @@ describe("parseToolList", () => {
       parser: false,
       path: "",
       problems: [],
+      state: "unverified",
+      lastUsed: "",
     });
   });
 
@@ -154,7 +156,7 @@ describe("toolRow", () => {
   });
 
   it("marks unverified and broken tools, and counts one use in the singular", () => {
-    const unverified = toolRow(tool({ verified: false, passed: 1, uses: 1, origin: "imported", parser: false }));
+    const unverified = toolRow(tool({ verified: false, state: "unverified", passed: 1, uses: 1, origin: "imported", parser: false }));
     assert.equal(unverified.description, "✗ imported · 1 use");
     assert.equal(unverified.icon, "warning");
     assert.equal(unverified.contextValue, "latmTool.unverified");
