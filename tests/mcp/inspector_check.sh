@@ -27,7 +27,9 @@ step "Node $(node --version), Inspector $(mcp-inspector --cli --version)"
 mkdir -p "$work/project"
 cp -r "$here/../../toolbox" "$work/project/toolbox"
 latm=(python3 -m latm mcp --root "$work/project")
-env_args=(-e "PYTHONPATH=${PYTHONPATH:-}" -e LATM_SANDBOX=docker -e "HOME=$work")
+env_args=(-e LATM_SANDBOX=docker -e "HOME=$work")
+# The Inspector refuses an empty value (`-e PYTHONPATH=`), so PYTHONPATH goes along only when set.
+[ -n "${PYTHONPATH:-}" ] && env_args+=(-e "PYTHONPATH=$PYTHONPATH")
 
 check() {  # check WHAT FILE PYTHON-EXPRESSION-ON-data
   python3 - "$2" "$3" "$1" <<'PY'
