@@ -32,7 +32,7 @@ from pathlib import Path
 import anyio
 
 HERE = Path(__file__).resolve()
-sys.path[:0] = [str(HERE.parent), str(HERE.parents[1] / "mcp")]
+sys.path[:0] = [str(HERE.parent), str(HERE.parents[1]), str(HERE.parents[1] / "mcp")]
 
 from benchlib import finish, machine, package_versions, percentile  # noqa: E402
 from mcp_support import User, connect, project_with_toolbox  # noqa: E402
