@@ -341,7 +341,7 @@ def test_a_reply_that_answers_only_an_invented_question_gives_no_answer(scripted
     scripted_llm.push(reply)
     answer = solve(workspace, ASKED, "word_sorting")
     assert answer.answer is None and "another question" in answer.error
-    assert answer.to_json()["reply"] == reply
+    assert answer.record()["reply"] == reply
 
 
 def test_a_copied_use_case_is_never_taken_as_the_answer(scripted_llm, workspace, llm):
@@ -359,7 +359,7 @@ def test_a_cut_off_reply_is_a_failed_answer_that_keeps_the_reply(scripted_llm, w
     scripted_llm.push(WORD_SORTING.user_reply(ASKED) + "\n\nThen the next one is " + "more words " * 100)
     answer = solve(workspace, ASKED, "word_sorting")
     assert answer.answer is None and "cut off" in answer.error and "user_max_tokens" in answer.error
-    record = answer.to_json()
+    record = answer.record()
     assert record["reply"].startswith("To answer this") and record["tokens"] > 60
     ledger = [json.loads(line) for line in (workspace.state_dir / "ledger.jsonl").read_text().splitlines()]
     assert ledger[-1]["outcome"] == "truncated" and ledger[-1]["tokens_out"] == 60
@@ -372,7 +372,7 @@ def test_a_failed_answer_keeps_a_size_capped_reply(scripted_llm, workspace, llm)
     llm.settings = dataclasses.replace(llm.settings, user_max_tokens=100_000)
     scripted_llm.push("I think the words are sorted like this. " * 2000)
     answer = solve(workspace, ASKED, "word_sorting")
-    kept = answer.to_json()["reply"]
+    kept = answer.record()["reply"]
     assert answer.answer is None and "no ```python block" in answer.error
     assert kept.startswith("I think the words") and len(kept) <= REPLY_KEPT + 40 and "characters not kept" in kept
 

@@ -42,17 +42,14 @@ def feedback(ws: Workspace, args: argparse.Namespace) -> Result:
     else:
         raise NotEnoughExamples("Give the right answer: latm feedback NAME --question Q --answer A, or --file FILE.")
     result = add_examples(ws, args.name, examples, progress=stderr_progress)
-    data = {"name": result.name, "added": result.added, "corrected": result.corrected, "known": result.known,
-            "state": result.state, "passed": result.checked.passed, "total": result.checked.total,
-            "failures": [asdict(f) for f in result.checked.failures()], "tokens": result.tokens}
-    return Result(result.text(), data)
+    return Result(result.text(), result.record())
 
 
 @command("repair")
 def repair(ws: Workspace, args: argparse.Namespace) -> Result:
     run = remake_tool if args.remake else repair_tool
     result = run(ws, args.name, progress=stderr_progress)
-    return Result(result.text(), asdict(result) | {"path": str(result.path)})
+    return Result(result.text(), result.record())
 
 
 @command("history")
@@ -77,10 +74,7 @@ def show_history(ws: Workspace, args: argparse.Namespace) -> Result:
 @command("rollback")
 def rollback(ws: Workspace, args: argparse.Namespace) -> Result:
     result = rollback_tool(ws, args.name, args.version, progress=stderr_progress)
-    data = {"name": result.name, "restored": result.restored, "version": result.version, "state": result.state,
-            "passed": result.checked.passed, "total": result.checked.total,
-            "failures": [asdict(f) for f in result.checked.failures()]}
-    return Result(result.text(), data)
+    return Result(result.text(), result.record())
 
 
 @command("prune")

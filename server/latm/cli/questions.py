@@ -28,13 +28,13 @@ def pending(ws: Workspace, args: argparse.Namespace) -> Result:
     if args.make:
         made = make_from_group(ws, args.make, args.name, progress=stderr_progress)
         return Result(f"Made '{made.name}' in {made.path} from pending group {args.make}.",
-                      {"name": made.name, "path": str(made.path), "group": args.make})
+                      made.record() | {"group": args.make})
     groups = pending_groups(ws)
     skipped = pending_questions(ws)[1]
     text = "\n".join(_group_lines(groups)) if groups else "No pending questions: every question asked so far has a tool."
     if skipped:
         text += f"\n({skipped} unreadable lines in .latm/pending.jsonl skipped)"
-    return Result(text, {"groups": [_group_record(g) for g in groups], "skipped_lines": skipped})
+    return Result(text, {"groups": [g.record() for g in groups], "skipped_lines": skipped})
 
 
 def _group_lines(groups: list[Group]) -> list[str]:
@@ -45,10 +45,6 @@ def _group_lines(groups: list[Group]) -> list[str]:
         lines += [f"    {_short(q.question)}" + (f"  -> {q.answer} ({q.source})" if q.answer else "")
                   for q in g.questions[:SHOWN_QUESTIONS]]
     return lines
-
-
-def _group_record(group: Group) -> dict:
-    return asdict(group) | {"ready": group.ready}
 
 
 @command("stats")

@@ -25,6 +25,14 @@ class Asked:
     decision: Optional[Decision] = None  # how the tool was chosen; None when it was named
     unknown: Optional[UnknownOutcome] = None  # set when no tool fits
 
+    def record(self) -> dict:
+        """The JSON of an asked question (``latm solve --json``, ``latm.solve``, ``latm_solve``): the
+        answer (``Answer.record``), how its tool was chosen (``route``; None when it was named) and,
+        when no tool fits, ``unknown`` with the id of the pending question."""
+        data = self.answer.record() | {"route": self.decision.record() if self.decision else None,
+                                       "unknown": self.unknown is not None}
+        return data | ({"pending_id": self.unknown.pending_id} if self.unknown else {})
+
 
 def answer_question(ws: Workspace, question: str, tool: Optional[str] = None, *,
                     progress: ProgressCallback = no_progress, cancel: Optional[CancelToken] = None) -> Asked:

@@ -48,8 +48,9 @@ class Answer:
     kind: str = ""  # why there is no answer, as a word: one of FAILURE_KINDS
     warning: str = ""  # the tool is regressed: the answer may be wrong
 
-    def to_json(self) -> dict:
-        """The answer exactly; ``control_characters`` says it holds some that are shown escaped."""
+    def record(self) -> dict:
+        """The answer exactly (``latm solve --json``, one line of ``--batch``); ``control_characters``
+        says it holds some that are shown escaped."""
         return {"question": self.question, "tool": self.tool, "answer": self.answer, "path": self.path,
                 "tokens": self.tokens, "error": self.error, "reply": self.reply,
                 "control_characters": has_controls(self.answer), "warning": self.warning}
