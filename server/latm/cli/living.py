@@ -11,19 +11,16 @@ from typing import Sequence
 
 from latm.cli.base import Result, command, stderr_progress
 from latm.errors import AlreadyAnswered, NotEnoughExamples
-from latm.make import history
 from latm.examples import read_examples_file, read_examples_stdin
-from latm.make.feedback import add_examples
-from latm.make.repair import remake_tool, repair_tool
-from latm.make.rollback import rollback_tool
-from latm.toolbox.manifest import Example
+from latm.make import (
+    add_examples, history_record, read_tool_contents, remake_tool, repair_tool, rollback_tool, tool_that_answers,
+)
+from latm.toolbox import Example
 from latm.workspace import Workspace
 
 
 def refuse_if_answered(ws: Workspace, examples: Sequence[Example], source: str) -> None:
     """Before a make (without --force): stop when a tool already answers every example."""
-    from latm.make.existing import tool_that_answers  # the routing index: only when making
-
     found = tool_that_answers(ws, examples)
     if found is not None:
         raise AlreadyAnswered(found.message(f"add them to it with `latm feedback {found.tool} --file {source}`, or make "
@@ -54,10 +51,8 @@ def repair(ws: Workspace, args: argparse.Namespace) -> Result:
 
 @command("history")
 def show_history(ws: Workspace, args: argparse.Namespace) -> Result:
-    from latm.make.verify import read_tool_contents  # a pending hand edit has a history too
-
     manifest = read_tool_contents(ws.toolbox_dir / args.name).manifest
-    data = history.history_record(ws, manifest)
+    data = history_record(ws, manifest)
     first_of: dict[str, int] = {}
     lines = [f"{manifest.name}: version {manifest.version}"]
     for h in data["history"]:
@@ -79,7 +74,7 @@ def rollback(ws: Workspace, args: argparse.Namespace) -> Result:
 
 @command("prune")
 def prune(ws: Workspace, args: argparse.Namespace) -> Result:
-    from latm.questions.prune import remove_tools, unused_tools
+    from latm.questions import remove_tools, unused_tools
 
     unused = unused_tools(ws, args.unused_days)
     rows = [f"  {u.name:<32} {u.uses:>5} uses  last used {u.last_used or 'never'}" for u in unused]

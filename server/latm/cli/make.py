@@ -8,12 +8,10 @@ from pathlib import Path
 
 from latm.cli.base import Result, command, stderr_progress
 from latm.cli.living import refuse_if_answered
-from latm.make import MakeResult, import_latm, make_tool
-from latm.examples import read_examples_file
-from latm.examples import read_examples_stdin
-from latm.make.verify import VerifyResult, verify_tool
 from latm.errors import ToolboxError, ToolNotFound
-from latm.toolbox.names import suggest_name
+from latm.examples import read_examples_file, read_examples_stdin
+from latm.make import MakeResult, VerifyResult, import_latm, make_tool, verify_tool
+from latm.toolbox import suggest_name
 from latm.workspace import Workspace
 
 

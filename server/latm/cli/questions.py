@@ -7,10 +7,9 @@ import json
 from dataclasses import asdict
 
 from latm.cli.base import Result, command, money, stderr_progress
-from latm.questions import confirm_answer, group_examples, make_from_group, pending_groups, stats
-from latm.questions.groups import Group
-from latm.questions.pending import pending_questions
-from latm.questions.stats import Spend, Stats
+from latm.questions import (
+    Group, Spend, Stats, confirm_answer, group_examples, make_from_group, pending_groups, pending_questions, stats,
+)
 from latm.workspace import Workspace
 
 SHOWN_QUESTIONS = 2  # per group in the text listing

@@ -16,18 +16,16 @@ from typing import Any, Awaitable, Callable
 
 from pygls.lsp.server import LanguageServer
 
-from latm import commit
+from latm import commit, sandbox, toolbox
 from latm.errors import LatmError
 from latm.lsp import changes
+from latm.toolbox import tool_details
 from latm.lsp.arguments import (
     CommitArgs, CorrectArgs, EvaluateArgs, ExamplesArgs, MakeToolArgs, NameArgs, NoArgs, PendingMakeArgs, RepairArgs,
     RollbackArgs, SolveArgs, parse_arguments,
 )
 from latm.lsp.errors import guarded
 from latm.lsp.session import Session
-from latm.sandbox import factory
-from latm.toolbox import store
-from latm.toolbox.report import tool_details
 from latm.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -100,7 +98,7 @@ async def delete_tool(session: Session, args: NameArgs) -> dict:
     ws = await session.workspace()
 
     def delete() -> dict:
-        store.delete_tool(ws.toolbox_dir, args.name)
+        toolbox.delete_tool(ws.toolbox_dir, args.name)
         ws.registry.reload({args.name})
         return {"deleted": args.name, "message": f"Deleted tool {args.name}."}
 
@@ -140,7 +138,7 @@ def _sandbox_status(ws: Workspace) -> dict:
     try:
         status = ws.sandbox().status()
     except LatmError as err:  # a status query reports the failure rather than failing
-        status = factory.unavailable_status(ws.settings, str(err))
+        status = sandbox.unavailable_status(ws.settings, str(err))
     if status.backend != "docker":  # is building the image the fix? (Docker answers, the image is missing)
-        status = dataclasses.replace(status, missing_image=factory.sandbox_status(ws.settings).missing_image)
+        status = dataclasses.replace(status, missing_image=sandbox.sandbox_status(ws.settings).missing_image)
     return dataclasses.asdict(status)

@@ -10,22 +10,21 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from latm.questions.answer_log import last_tool_for
-from latm.make import history
-from latm.examples import ExampleScan
-from latm.make.feedback import FeedbackResult, add_examples
-from latm.make.repair import RepairFailed, remake_tool, repair_tool
-from latm.make.rollback import rollback_tool
-from latm.make.verify import read_tool_contents
 from latm.errors import EmptyQuestion, ToolNotFound
+from latm.examples import ExampleScan
 from latm.lsp import edits
 from latm.lsp.arguments import CorrectArgs, ExamplesArgs, MakeToolArgs, NameArgs, RepairArgs, RollbackArgs, wire_range
 from latm.lsp.progress import JobProgress
 from latm.lsp.session import Session
 from latm.lsp.solve import apply_edits
+from latm.make import (
+    FeedbackResult, RepairFailed, add_examples, history_record, read_tool_contents, remake_tool, repair_tool,
+    rollback_tool,
+)
+from latm.questions import last_tool_for
 from latm.route import quick_route
 from latm.safe_text import escape_controls
-from latm.toolbox.manifest import Example
+from latm.toolbox import Example
 from latm.workspace import Workspace
 
 
@@ -118,12 +117,12 @@ async def rollback(session: Session, args: RollbackArgs) -> dict:
 
 async def tool_history(session: Session, args: NameArgs) -> dict:
     ws = await session.workspace()
-    return await session.quickly(lambda: history.history_record(ws, read_tool_contents(ws.toolbox_dir / args.name).manifest))
+    return await session.quickly(lambda: history_record(ws, read_tool_contents(ws.toolbox_dir / args.name).manifest))
 
 
 async def existing_offer(session: Session, ws: Workspace, scan: ExampleScan, args: MakeToolArgs) -> Optional[dict]:
     """Before a make: when a tool already answers every example, the result that offers a choice."""
-    from latm.make.existing import tool_that_answers
+    from latm.make import tool_that_answers
 
     found = await session.run_job(tool_that_answers, ws, scan.examples)
     if found is None:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from latm.examples import scan_examples, split_examples
-from latm.make import make_tool as engine_make, verify_tool as engine_verify
 from latm.lsp import edits
 from latm.lsp.arguments import MakeToolArgs, NameArgs
 from latm.lsp.living import existing_offer
 from latm.lsp.progress import JobProgress
 from latm.lsp.session import Session
-from latm.toolbox.names import name_from_question
-from latm.toolbox.report import verification_text
+from latm.make import make_tool as engine_make, verify_tool as engine_verify
+from latm.toolbox import name_from_question, verification_text
 
 
 async def make_tool(session: Session, args: MakeToolArgs) -> dict:

@@ -11,15 +11,14 @@ from typing import Optional
 
 from lsprotocol import types
 
-from latm.questions import Asked, answer_question, make_from_group, pending_groups
-from latm.questions.pending import question_id
-from latm.solve.calls import NoCall, import_lines, with_call
 from latm.errors import EmptyQuestion, LatmError
 from latm.lsp import edits
 from latm.lsp.arguments import NoArgs, PendingMakeArgs, SolveArgs
 from latm.lsp.progress import JobProgress
 from latm.lsp.session import Session
+from latm.questions import Asked, answer_question, make_from_group, pending_groups, question_id
 from latm.safe_text import escape_controls
+from latm.solve import NoCall, import_lines, with_call
 from latm.workspace import Workspace
 
 log = logging.getLogger(__name__)

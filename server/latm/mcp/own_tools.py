@@ -13,19 +13,15 @@ from typing import Any, Callable, Optional
 
 import mcp_types as types
 
-from latm.questions import answer_question
-from latm.questions.answer_log import uses_per_tool
-from latm.make import make_tool
-from latm.examples import scan_examples
-from latm.examples import ExampleScan
 from latm.errors import EmptyQuestion
+from latm.examples import ExampleScan, scan_examples
+from latm.make import make_tool
 from latm.mcp import results
 from latm.mcp.catalog import Catalog
 from latm.mcp.schema import ArgumentCheck
 from latm.progress import CancelToken, ProgressCallback
-from latm.toolbox.manifest import Example
-from latm.toolbox.names import NAME_RE
-from latm.toolbox.report import tool_list
+from latm.questions import answer_question, uses_per_tool
+from latm.toolbox import NAME_RE, Example, tool_list
 from latm.workspace import Workspace
 
 SOLVE, LIST, MAKE = "latm_solve", "latm_list", "latm_make"
