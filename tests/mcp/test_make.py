@@ -14,7 +14,7 @@ import mcp_types as types
 import pytest
 from mcp.shared.exceptions import MCPError
 
-sys.path[:0] = [str(Path(__file__).resolve().parents[1] / "lsp"), str(Path(__file__).resolve().parents[1] / "engine")]
+sys.path[:0] = [str(Path(__file__).resolve().parents[1] / "lsp"), str(Path(__file__).resolve().parents[1])]
 
 from families import WORD_SORTING, split  # noqa: E402
 from lsp_support import bbh_family, examples_markdown, maker_responder  # noqa: E402
