@@ -32,7 +32,7 @@ def uses_per_tool(ws: Workspace) -> dict:
 
 def usage(ws: Workspace) -> tuple[dict, dict]:
     """(uses, time of the latest use) per tool."""
-    from latm.questions import usage_per_tool  # loaded with the engine, after initialize
+    from latm.questions import usage_per_tool  # loaded with the feature packages, after initialize
 
     return usage_per_tool(ws)
 

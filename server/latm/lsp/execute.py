@@ -1,10 +1,11 @@
-"""The ``latm.*`` commands (``workspace/executeCommand``): thin handlers over the engine.
+"""The ``latm.*`` commands (``workspace/executeCommand``): thin handlers over latm's packages.
 
 Each takes one argument object (see ``arguments``) and returns plain JSON a client can render.
 Slow work runs in the session's job threads; making and verifying report progress and can be
-cancelled from the editor. Handlers that need the engine live in ``make``, ``solve``, ``living`` and ``evaluate``,
-imported on first use: the engine pulls in the openai SDK and numpy, and ``initialize`` must
-not wait for them.
+cancelled from the editor. Handlers that need the feature packages (``latm.make``, ``latm.solve``,
+``latm.questions``, ``latm.eval``) live in ``make``, ``solve``, ``living`` and ``evaluate``,
+imported on first use: those pull in the openai SDK and numpy, and ``initialize`` must not wait
+for them.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""``latm.makeTool`` and ``latm.verifyTool``: the engine's make and verify, with editor progress."""
+"""``latm.makeTool`` and ``latm.verifyTool``: ``latm.make``'s make and verify, with editor progress."""
 
 from __future__ import annotations
 

@@ -105,7 +105,7 @@ def build_server(root: Path) -> LatmLanguageServer:
         types.CodeActionOptions(code_action_kinds=list(kinds.KINDS), resolve_provider=False),
     )
     async def code_action(ls: LatmLanguageServer, params: types.CodeActionParams) -> list[types.CodeAction]:
-        actions = importlib.import_module("latm.lsp.actions")  # engine-facing: loaded while initializing
+        actions = importlib.import_module("latm.lsp.actions")  # loads the feature packages: while initializing
         return await guarded(session, "code action", actions.code_actions(session, params))
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
@@ -123,7 +123,7 @@ async def _hover(session: Session, params: types.HoverParams) -> Optional[types.
 
 
 def _load_engine() -> None:
-    """Import the engine-facing modules off the loop, after ``initialize`` has been answered."""
+    """Import the handler modules that load the feature packages off the loop, after ``initialize`` has been answered."""
     for module in ENGINE_MODULES:
         importlib.import_module(module)
 

@@ -3,7 +3,7 @@ while it runs, which the high-level ``MCPServer`` does not serve).
 
 One workspace per process, as for the CLI: its settings, its registry (watched, so new tools
 appear and ``tools/list_changed`` goes out), its sandbox. Handlers check arguments, run the
-engine in a worker thread and shape the reply; no tool code runs on the host.
+work in a worker thread and shape the reply; no tool code runs on the host.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""A question asked from the shell or the editor, answered the one way both front ends share.
+"""A question asked from the shell, the editor or an agent, answered the one way the front ends share.
 
 The question is routed to a tool (unless one is named), solved with it and counted; when no tool
 fits it is kept as pending and refused, or answered by the maker model (``handle_unknown``).
