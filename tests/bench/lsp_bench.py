@@ -30,10 +30,10 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve()
 TESTS = HERE.parents[1]
-sys.path[:0] = [str(TESTS), str(TESTS / "lsp"), str(TESTS / "engine"), str(TESTS / "dispatch"), str(HERE.parent)]
+sys.path[:0] = [str(TESTS), str(TESTS / "lsp"), str(HERE.parent)]
 
 from benchlib import machine, machine_line, package_versions, percentile, write_report  # noqa: E402
-from dispatch_support import bbh, write_stand_in  # noqa: E402
+from stand_ins import bbh, write_stand_in  # noqa: E402
 from families import WORD_SORTING  # noqa: E402
 from lsp_support import (  # noqa: E402
     bbh_family, examples_markdown, initialize, launch_editor, llm_env, maker_responder, server_env, stop_editor,
@@ -41,7 +41,7 @@ from lsp_support import (  # noqa: E402
 from route_bench import SYLLABLES, synthetic_examples, write_fast  # noqa: E402
 from scripted_llm import Delay, ScriptedLLM  # noqa: E402
 
-from latm.sandbox.engine import connect  # noqa: E402
+from latm.sandbox.docker_engine import connect  # noqa: E402
 from latm.toolbox.registry import Registry  # noqa: E402
 
 SETTLE_S = 3.0  # long enough for the process to have imported everything it needs

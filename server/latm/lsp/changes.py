@@ -13,9 +13,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable, Optional
 
-from latm.toolbox.registry import Problem, Registry
-from latm.toolbox import report
-from latm.toolbox.report import tool_record
+from latm import toolbox
+from latm.toolbox import Problem, Registry, tool_record
 from latm.workspace import Workspace
 
 TOOLBOX_CHANGED = "latm/toolboxChanged"
@@ -24,7 +23,7 @@ FULL_LIST_MAX = 200
 
 def tool_list(ws: Workspace) -> dict:
     """Every tool (``latm.listTools``)."""
-    return report.tool_list(ws.registry, *usage(ws))
+    return toolbox.tool_list(ws.registry, *usage(ws))
 
 
 def uses_per_tool(ws: Workspace) -> dict:
@@ -33,7 +32,7 @@ def uses_per_tool(ws: Workspace) -> dict:
 
 def usage(ws: Workspace) -> tuple[dict, dict]:
     """(uses, time of the latest use) per tool."""
-    from latm.dispatch.answers import usage_per_tool  # loaded with the engine, after initialize
+    from latm.questions import usage_per_tool  # loaded with the feature packages, after initialize
 
     return usage_per_tool(ws)
 

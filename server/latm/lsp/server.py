@@ -21,7 +21,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
 from latm import __version__
-from latm.lsp import commands, framing, hover, kinds, progress
+from latm.lsp import execute, framing, hover, kinds, progress
 from latm.lsp.errors import guarded
 from latm.lsp.protocol import LatmProtocol
 from latm.lsp.session import Session
@@ -30,7 +30,7 @@ from latm.toolbox.watch import tool_names
 
 log = logging.getLogger(__name__)
 CLIENT_WAIT_S = 10.0  # for the client's answer to workspace/configuration at start
-ENGINE_MODULES = ("latm.lsp.actions", "latm.lsp.making", "latm.lsp.solving", "latm.lsp.living")
+ENGINE_MODULES = ("latm.lsp.actions", "latm.lsp.make", "latm.lsp.solve", "latm.lsp.living")
 QUIET_LOGGERS = ("pygls", "httpx", "httpx2", "httpcore", "openai", "docker", "urllib3", "watchfiles")
 PROTOCOL_LOGGER = "pygls.protocol.json_rpc"
 
@@ -105,14 +105,14 @@ def build_server(root: Path) -> LatmLanguageServer:
         types.CodeActionOptions(code_action_kinds=list(kinds.KINDS), resolve_provider=False),
     )
     async def code_action(ls: LatmLanguageServer, params: types.CodeActionParams) -> list[types.CodeAction]:
-        actions = importlib.import_module("latm.lsp.actions")  # engine-facing: loaded while initializing
+        actions = importlib.import_module("latm.lsp.actions")  # loads the feature packages: while initializing
         return await guarded(session, "code action", actions.code_actions(session, params))
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     async def on_hover(ls: LatmLanguageServer, params: types.HoverParams) -> Optional[types.Hover]:
         return await guarded(session, "hover", _hover(session, params))
 
-    commands.register_all(server, session)
+    execute.register_all(server, session)
     return server
 
 
@@ -123,7 +123,7 @@ async def _hover(session: Session, params: types.HoverParams) -> Optional[types.
 
 
 def _load_engine() -> None:
-    """Import the engine-facing modules off the loop, after ``initialize`` has been answered."""
+    """Import the handler modules that load the feature packages off the loop, after ``initialize`` has been answered."""
     for module in ENGINE_MODULES:
         importlib.import_module(module)
 

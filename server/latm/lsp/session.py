@@ -189,7 +189,7 @@ class Session:
         if settings.toolbox_path(self.root) != ws.toolbox_dir:
             await self._replace_workspace(settings, problems)
             return
-        ws.settings = settings  # read per use by the engine
+        ws.settings = settings  # read per use by the feature packages
         if changed & SANDBOX_FIELDS:
             self._restart_sandbox = True
             if self._running == 0:
@@ -207,7 +207,7 @@ class Session:
 
     async def _serve_workspace(self) -> None:
         """Watch the new workspace's toolbox, build its routing index, tell the editor what it holds."""
-        from latm.dispatch import index_for  # heavy (bm25s, numpy): not needed to answer initialize
+        from latm.route import index_for  # heavy (bm25s, numpy): not needed to answer initialize
 
         ws = self.ws
         ws.registry.subscribe(self._on_registry_change)
