@@ -6,7 +6,7 @@ import argparse
 from collections import Counter
 
 from latm.commands.base import Result, command
-from latm.dispatch.answers import usage_per_tool
+from latm.dispatch.answers import usage_per_tool, uses_per_tool
 from latm.toolbox.report import problem_record, tool_details, tool_list, verification_text
 from latm.workspace import Workspace
 
