@@ -10,7 +10,7 @@ import pytest
 
 from engine_support import run_tool_tests, tree_bytes
 from living_support import (
-    BRUTE_FORCE, FIRST_LETTER_PATCH, REPEATED, RIGHT_PATCH, assert_words, crt_question, fast_crt_patch, made,
+    BRUTE_FORCE, COMMA_PARSER_PATCH, FIRST_LETTER_PATCH, REPEATED, RIGHT_PATCH, assert_words, crt_question, fast_crt_patch, made,
     made_dedup, small_crt_examples,
 )
 from families import WORD_SORTING, block
@@ -87,6 +87,18 @@ def test_a_repair_that_breaks_an_old_example_is_refused(scripted_llm, workspace,
     assert_words(feedback, "does not pass every stored example", "(this one passed before your change)")
     record = json.loads(open(failed.value.conversation).read())
     assert record["stage"] == "repair" and len(record["messages"]) == 6  # prompt, then reply + feedback, reply...
+
+
+def test_a_patch_that_breaks_the_question_parser_is_sent_back(scripted_llm, workspace, llm):
+    regressed_dedup(scripted_llm, workspace, llm)
+    scripted_llm.push(COMMA_PARSER_PATCH, RIGHT_PATCH)
+    result = repair_tool(workspace, "word_sorting", llm=llm)
+    assert result.attempts == 2 and result.passed == result.total  # the happy path's limit: two maker calls
+    told = scripted_llm.chat_requests()[-1].prompt
+    assert_words(told, "does not pass every stored example", "through the question parser",
+                 "got 'echo alpha echo bravo'", "(this one passed before your change)")
+    tool = workspace.registry.get("word_sorting")
+    assert tool.verified and 'split(",")' not in tool.code and tool.manifest.parser.verified_on == 7
 
 
 def test_junk_replies_are_sent_back_until_a_patch_passes(scripted_llm, workspace, llm):
