@@ -17,6 +17,7 @@ from families import WORD_SORTING, block
 from latm.engine.feedback import add_examples
 from latm.engine.repair import RepairFailed, remake_tool, repair_tool
 from latm.engine.solve import Solver
+from latm.toolbox.manifest import Example
 
 pytestmark = pytest.mark.docker
 
@@ -41,6 +42,14 @@ def test_a_correction_regresses_the_tool_and_its_own_tests_say_so(scripted_llm, 
     assert toml[problems[0].line - 1] == "[[examples]]" and REPEATED.question in toml[problems[0].line]
     assert "id='reported-1'" in (tool.path / "test_tool.py").read_text()
     assert run_tool_tests(tool.path).returncode == 1  # the generated tests fail on the reported example
+
+    again = Example("Sort the following words alphabetically: List: kilo kilo alpha", "alpha kilo kilo")
+    assert add_examples(workspace, "word_sorting", [again], llm=llm).state == "regressed"
+    tool = workspace.registry.get("word_sorting")
+    problems = [p for p in tool.warnings if p.code == "latm.regressed"]  # one per failing example, on its line
+    toml = (tool.path / "tool.toml").read_text().splitlines()
+    assert len(problems) == 2 and all(e.question in toml[p.line] for p, e in zip(problems, (REPEATED, again)))
+    assert "got 'alpha kilo'" in problems[1].message and "reported example" in problems[1].message
     answer = Solver(workspace.settings, workspace.sandbox(), llm).solve(tool, "Sort the following words "
                                                                         "alphabetically: List: pear apple")
     assert answer.answer == "apple pear" and "regressed" in answer.warning and "latm repair word_sorting" in answer.warning
@@ -121,6 +130,8 @@ def test_a_tool_too_slow_for_the_limit_is_repaired_from_the_time_out(scripted_ll
     corrected = add_examples(workspace, "remainders", [large], llm=llm)
     assert corrected.state == "regressed"
     assert [f.error for f in corrected.failing_given()] == ["timed out after 2 s"]
+    (flag,) = workspace.registry.get("remainders").warnings
+    assert flag.code == "latm.regressed" and "timed out after 2 s" in flag.message
 
     scripted_llm.push(fast_crt_patch())
     result = repair_tool(workspace, "remainders", llm=llm)
