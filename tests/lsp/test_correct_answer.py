@@ -4,11 +4,16 @@ The scripted maker over the real SDK; every run of tool code in the real Docker 
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
-from families import split
-from living_support import DEDUP, REPEATED, RIGHT_PATCH
+from families import WORD_SORTING, split
+from living_support import DEDUP, FIRST_LETTER_PATCH, REPEATED, RIGHT_PATCH
 from lsp_support import bbh_family, examples_markdown, llm_env, maker_responder, uri
 from lsprotocol import types
+
+from latm.toolbox.manifest import loads
 
 pytestmark = pytest.mark.docker
 
@@ -108,3 +113,31 @@ async def test_a_make_that_a_tool_already_answers_offers_a_choice(root, open_edi
     assert added["added"] == 6 and added["state"] == "verified"
     tool = await editor.command("latm.showTool", {"name": "word_sorting"})
     assert [e["split"] for e in tool["examples"]].count("reported") == 6
+
+
+async def test_a_failed_repair_changes_nothing_and_offers_a_remake(root, open_editor, llm, docker_sandbox):
+    editor, _doc, _line = await made_dedup(root, open_editor, llm)
+    reported = editor.open(root / "reported.md", f"Question: {REPEATED.question}\nAnswer: {REPEATED.answer}\n")
+    fed = await editor.command("latm.addExamples", {"uri": reported, "name": "word_sorting", "range": {
+        "start": {"line": 0, "character": 0}, "end": {"line": 2, "character": 0}}})
+    assert fed["state"] == "regressed" and fed["added"] == 1
+    folder = root / "toolbox" / "word_sorting"
+    before = {name: (folder / name).read_bytes() for name in ("tool.py", "tool.toml", "test_tool.py")}
+
+    llm.push(FIRST_LETTER_PATCH, FIRST_LETTER_PATCH, FIRST_LETTER_PATCH)  # max_retries: 3
+    failed = await editor.command("latm.repairTool", {"name": "word_sorting"})
+    assert failed["repaired"] is False and "Could not repair 'word_sorting'" in failed["message"]
+    assert {name: (folder / name).read_bytes() for name in before} == before  # nothing changed
+    assert json.loads(Path(failed["conversation"]).read_text())["stage"] == "repair"
+    (remake,) = failed["choices"]
+    assert remake == {"title": "Re-make word_sorting from all 7 stored examples", "command": "latm.repairTool",
+                      "arguments": [{"name": "word_sorting", "remake": True}]}
+
+    examples = list(loads(before["tool.toml"].decode()).examples)
+    llm.push(WORD_SORTING.proposal(), WORD_SORTING.tests(examples), WORD_SORTING.wrap(examples),
+             WORD_SORTING.parser_reply())
+    remade = await editor.command(remake["command"], *remake["arguments"])
+    assert remade["repaired"] is True and remade["reason"] == "remade" and remade["tool"]["state"] == "verified"
+    manifest = loads((folder / "tool.toml").read_text())
+    assert [(h.version, h.reason) for h in manifest.history] == [(1, "made"), (2, "remade")]
+    assert len(manifest.examples) == 7 and manifest.verification.ok
