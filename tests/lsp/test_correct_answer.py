@@ -74,6 +74,12 @@ async def test_correct_this_answer_then_repair_from_the_manifest(root, open_edit
     assert "regressed" in again["warning"] and "Warning:" in again["message"]
     await editor.wait_for(lambda: [m for m in editor.client.messages if m.type == types.MessageType.Warning
                                    and "regressed" in m.message], what="the regressed warning")
+    assert editor.documents[other].splitlines()[1] == "Answer: " + again["answer"]
+    editor.sync(other, 2)
+    on_answer = await editor.client.text_document_hover_async(types.HoverParams(
+        text_document=types.TextDocumentIdentifier(other), position=types.Position(1, 3)))
+    assert "Answer from latm tool **word_sorting** (REGRESSED 9/10" in on_answer.contents.value
+    assert "**warning**: tool 'word_sorting' is regressed" in on_answer.contents.value
 
     editor.open(manifest, manifest.read_text(), "toml")
     card = await editor.client.text_document_hover_async(types.HoverParams(
