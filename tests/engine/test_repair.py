@@ -78,6 +78,7 @@ def test_repair_right_the_first_time(scripted_llm, workspace, llm):
     ledger = [json.loads(line) for line in (workspace.state_dir / "ledger.jsonl").read_text().splitlines()]
     assert (ledger[-1]["role"], ledger[-1]["tool"], ledger[-1]["outcome"]) == ("maker", "word_sorting", "ok")
     assert ledger[-1]["tokens_in"] == result.tokens_in > 0
+    assert ledger[-1]["cost_usd"] == pytest.approx(result.cost_usd) and result.cost_usd > 0  # gpt-4o is priced
 
 
 def test_a_repair_that_breaks_an_old_example_is_refused(scripted_llm, workspace, llm):

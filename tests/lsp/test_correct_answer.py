@@ -147,3 +147,10 @@ async def test_a_failed_repair_changes_nothing_and_offers_a_remake(root, open_ed
     manifest = loads((folder / "tool.toml").read_text())
     assert [(h.version, h.reason) for h in manifest.history] == [(1, "made"), (2, "remade")]
     assert len(manifest.examples) == 7 and manifest.verification.ok
+
+    # Back to version 1 from the editor: its code again, re-verified, so regressed again.
+    back = await editor.command("latm.rollbackTool", {"name": "word_sorting", "version": 1})
+    assert (back["restored"], back["version"], back["state"]) == (1, 3, "regressed")
+    assert back["choices"] == [{"title": "Repair word_sorting", "command": "latm.repairTool",
+                                "arguments": [{"name": "word_sorting"}]}]
+    assert (folder / "tool.py").read_bytes() == before["tool.py"]
