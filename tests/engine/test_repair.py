@@ -10,14 +10,16 @@ import pytest
 
 from engine_support import run_tool_tests, tree_bytes
 from living_support import (
-    BRUTE_FORCE, COMMA_PARSER_PATCH, FIRST_LETTER_PATCH, REPEATED, RIGHT_PATCH, assert_words, crt_question, fast_crt_patch, made,
-    made_dedup, small_crt_examples,
+    BRUTE_FORCE, COMMA_PARSER_PATCH, DEDUP, FIRST_LETTER_PATCH, REPEATED, RIGHT_PATCH, assert_words, crt_question,
+    fast_crt_patch, made, made_dedup, small_crt_examples,
 )
 from families import WORD_SORTING, block
 from latm.engine.feedback import add_examples
 from latm.engine.repair import RepairFailed, remake_tool, repair_tool
 from latm.engine.solve import Solver
+from latm.engine.verify import read_tool, verify_tool
 from latm.toolbox.manifest import Example
+from latm.toolbox.store import ToolFiles, write_tool
 
 pytestmark = pytest.mark.docker
 
@@ -109,6 +111,33 @@ def test_a_patch_that_breaks_the_question_parser_is_sent_back(scripted_llm, work
                  "got 'echo alpha echo bravo'", "(this one passed before your change)")
     tool = workspace.registry.get("word_sorting")
     assert tool.verified and 'split(",")' not in tool.code and tool.manifest.parser.verified_on == 7
+
+
+def test_a_correction_of_a_tool_without_a_parser_stores_the_user_models_call(scripted_llm, workspace, llm):
+    made_dedup(scripted_llm, workspace, llm)
+    manifest, code = read_tool(workspace.toolbox_dir / "word_sorting")
+    write_tool(workspace.toolbox_dir, ToolFiles(dataclasses.replace(manifest, parser=None), code))
+    assert verify_tool(workspace, "word_sorting").ok  # answers need the user model now
+
+    scripted_llm.push(DEDUP.user_reply(REPEATED.question))  # the call it writes, as when it answers
+    corrected = add_examples(workspace, "word_sorting", [REPEATED], llm=llm)
+    assert corrected.state == "regressed" and corrected.tokens > 0
+    assert scripted_llm.chat_requests()[-1].model == workspace.settings.user_model
+    assert [f.got for f in corrected.failing_given()] == ["alpha bravo echo"]
+    (call,) = [u for u in workspace.registry.get("word_sorting").manifest.use_cases if u.question == REPEATED.question]
+    assert "sort_words_alphabetically(" in call.code
+
+    # The stored call checks the patch; the train examples had only the parser, so the maker is
+    # asked for their calls too, in the same reply: still one maker call.
+    train = [e for e in workspace.registry.get("word_sorting").manifest.examples if e.split == "train"]
+    scripted_llm.push(RIGHT_PATCH + "\n\nUse cases:\n\n" + "\n\n".join(
+        f"Question: {e.question}\nSolution:\n{block(DEDUP.call(e.question))}" for e in train))
+    result = repair_tool(workspace, "word_sorting", llm=llm)
+    assert result.attempts == 1 and result.passed == result.total == 7
+    assert_words(scripted_llm.chat_requests()[-1].prompt, "Recorded call:", call.code.strip().splitlines()[0],
+                 "have no recorded call", train[0].question)
+    tool = workspace.registry.get("word_sorting")
+    assert tool.verified and len(tool.manifest.use_cases) == 7
 
 
 def test_junk_replies_are_sent_back_until_a_patch_passes(scripted_llm, workspace, llm):
