@@ -112,3 +112,23 @@ def test_prune_lists_removes_and_commits_tools_nobody_used(scripted_llm, latm, t
     assert git(latm.root, "log", "-1", "--format=%s").strip() == "Remove latm tool chinese_remainder_theorem"
     assert "chinese_remainder_theorem" not in git(latm.root, "ls-files", "toolbox")
     assert "word_sorting" in git(latm.root, "status", "--porcelain")  # the user's other change is not committed
+
+
+def test_a_hand_edit_waits_unused_until_latm_verify_accepts_it(latm, committed_tool):
+    code = latm.root / "toolbox" / "word_sorting" / "tool.py"
+    code.write_text(code.read_text().replace("return sorted(words)", "return sorted(words, key=str.casefold)"))
+    assert "edited, not verified" in latm("list").stdout
+    check = latm("check")
+    assert check.returncode == 1 and "1 edited (not verified)" in check.stdout
+    refused = latm("solve", "Sort the following words alphabetically: List: pear fig", "--tool", "word_sorting")
+    assert refused.returncode != 0 and "edited by hand and the edit is not verified" in refused.stderr
+
+    accepted = latm("verify", "word_sorting")
+    assert accepted.returncode == 0 and "the hand edit is accepted as version 2" in accepted.stdout
+    assert latm("check").returncode == 0
+    shown = latm("history", "word_sorting").stdout
+    v1, v2 = [line for line in shown.splitlines() if " v1 " in line or " v2 " in line]
+    assert "hand-written" in v1 and "not kept here" in v1  # latm never had v1's code: it came as the edit's base
+    assert "edited by hand" in v2 and v2.endswith(" kept here")
+    solved = latm("solve", "Sort the following words alphabetically: List: pear Fig", "--tool", "word_sorting")
+    assert solved.stdout.startswith("Fig pear") and "warning" not in solved.stdout

@@ -1,7 +1,8 @@
 -- Neovim (0.7+) as a real LSP client of `latm serve`, the whole loop of a toolbox that learns:
 -- make a tool and solve a question through the code-action menu; the answer is wrong, so write the
 -- right one on the answer line and pick "Correct this answer…"; the tool regresses and its
--- tool.toml gets a diagnostic; pick "Repair tool: …" there; the diagnostic goes away.
+-- tool.toml gets a diagnostic; pick "Repair tool: …" there; the diagnostic goes away; commit the
+-- repaired tool (latm.commitTool, as `:lua vim.lsp.buf.execute_command` sends it).
 -- Run by tests/lsp/test_neovim.py; inputs come from NVIMTEST_* environment variables.
 
 local nv = dofile(os.getenv("NVIMTEST_SUPPORT"))
@@ -49,6 +50,11 @@ nv.wait_for_command(4, "repairing the tool")
 table.insert(log, "repaired: " .. tostring(nv.done[4].result.repaired) .. " version " .. tostring(nv.done[4].result.version))
 nv.wait(function() return #vim.diagnostic.get(toml) == 0 end, "the diagnostic to go")
 table.insert(log, "diagnostics after the repair: " .. #vim.diagnostic.get(toml))
+
+-- 4. Commit the repaired tool: its manifest carries its history.
+vim.lsp.buf.execute_command({ command = "latm.commitTool", arguments = { { name = vim.fn.fnamemodify(manifest, ":h:t") } } })
+nv.wait_for_command(5, "committing the tool")
+table.insert(log, "committed: " .. tostring(nv.done[5].result.commit))
 
 vim.fn.writefile(vim.api.nvim_buf_get_lines(bufnr, 0, -1, false), out)
 vim.fn.writefile(log, out .. ".log")

@@ -4,11 +4,16 @@ The scripted maker over the real SDK; every run of tool code in the real Docker 
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
-from families import split
-from living_support import DEDUP, REPEATED, RIGHT_PATCH
+from families import WORD_SORTING, split
+from living_support import DEDUP, FIRST_LETTER_PATCH, REPEATED, RIGHT_PATCH
 from lsp_support import bbh_family, examples_markdown, llm_env, maker_responder, uri
 from lsprotocol import types
+
+from latm.toolbox.manifest import loads
 
 pytestmark = pytest.mark.docker
 
@@ -69,6 +74,12 @@ async def test_correct_this_answer_then_repair_from_the_manifest(root, open_edit
     assert "regressed" in again["warning"] and "Warning:" in again["message"]
     await editor.wait_for(lambda: [m for m in editor.client.messages if m.type == types.MessageType.Warning
                                    and "regressed" in m.message], what="the regressed warning")
+    assert editor.documents[other].splitlines()[1] == "Answer: " + again["answer"]
+    editor.sync(other, 2)
+    on_answer = await editor.client.text_document_hover_async(types.HoverParams(
+        text_document=types.TextDocumentIdentifier(other), position=types.Position(1, 3)))
+    assert "Answer from latm tool **word_sorting** (REGRESSED 9/10" in on_answer.contents.value
+    assert "**warning**: tool 'word_sorting' is regressed" in on_answer.contents.value
 
     editor.open(manifest, manifest.read_text(), "toml")
     card = await editor.client.text_document_hover_async(types.HoverParams(
@@ -109,3 +120,38 @@ async def test_a_make_that_a_tool_already_answers_offers_a_choice(root, open_edi
     assert added["added"] == 6 and added["state"] == "verified"
     tool = await editor.command("latm.showTool", {"name": "word_sorting"})
     assert [e["split"] for e in tool["examples"]].count("reported") == 6
+
+
+async def test_a_failed_repair_changes_nothing_and_offers_a_remake(root, open_editor, llm, docker_sandbox):
+    editor, _doc, _line = await made_dedup(root, open_editor, llm)
+    reported = editor.open(root / "reported.md", f"Question: {REPEATED.question}\nAnswer: {REPEATED.answer}\n")
+    fed = await editor.command("latm.addExamples", {"uri": reported, "name": "word_sorting", "range": {
+        "start": {"line": 0, "character": 0}, "end": {"line": 2, "character": 0}}})
+    assert fed["state"] == "regressed" and fed["added"] == 1
+    folder = root / "toolbox" / "word_sorting"
+    before = {name: (folder / name).read_bytes() for name in ("tool.py", "tool.toml", "test_tool.py")}
+
+    llm.push(FIRST_LETTER_PATCH, FIRST_LETTER_PATCH, FIRST_LETTER_PATCH)  # max_retries: 3
+    failed = await editor.command("latm.repairTool", {"name": "word_sorting"})
+    assert failed["repaired"] is False and "Could not repair 'word_sorting'" in failed["message"]
+    assert {name: (folder / name).read_bytes() for name in before} == before  # nothing changed
+    assert json.loads(Path(failed["conversation"]).read_text())["stage"] == "repair"
+    (remake,) = failed["choices"]
+    assert remake == {"title": "Re-make word_sorting from all 7 stored examples", "command": "latm.repairTool",
+                      "arguments": [{"name": "word_sorting", "remake": True}]}
+
+    examples = list(loads(before["tool.toml"].decode()).examples)
+    llm.push(WORD_SORTING.proposal(), WORD_SORTING.tests(examples), WORD_SORTING.wrap(examples),
+             WORD_SORTING.parser_reply())
+    remade = await editor.command(remake["command"], *remake["arguments"])
+    assert remade["repaired"] is True and remade["reason"] == "remade" and remade["tool"]["state"] == "verified"
+    manifest = loads((folder / "tool.toml").read_text())
+    assert [(h.version, h.reason) for h in manifest.history] == [(1, "made"), (2, "remade")]
+    assert len(manifest.examples) == 7 and manifest.verification.ok
+
+    # Back to version 1 from the editor: its code again, re-verified, so regressed again.
+    back = await editor.command("latm.rollbackTool", {"name": "word_sorting", "version": 1})
+    assert (back["restored"], back["version"], back["state"]) == (1, 3, "regressed")
+    assert back["choices"] == [{"title": "Repair word_sorting", "command": "latm.repairTool",
+                                "arguments": [{"name": "word_sorting"}]}]
+    assert (folder / "tool.py").read_bytes() == before["tool.py"]

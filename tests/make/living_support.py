@@ -37,6 +37,16 @@ def sort_words_alphabetically(words):
 FIRST_LETTER_PATCH = ("The problem is the deduplication. Sorting by the first letter keeps every word:\n\n"
                       + block(BY_FIRST_LETTER))
 
+# Fixes the repeated word, and "improves" the question parser, which breaks it: the words of a
+# BIG-Bench question are separated by spaces, not commas. Its use cases (direct calls) all pass.
+COMMA_PARSER_PATCH = ("The bug is `set()`. I also made the parser accept comma-separated lists:\n\n" + block(
+    KEEPING_REPEATS + '''
+
+def parse_question(question):
+    """The words after "List:", one per comma-separated item."""
+    return {"words": [word.strip() for word in question.split("List:", 1)[1].split(",")]}
+'''))
+
 
 def made(scripted_llm, workspace, llm, family, train, validation, name):
     """``family``'s tool, made through the real make (four maker replies)."""

@@ -10,13 +10,16 @@ import pytest
 
 from model_support import run_tool_tests, tree_bytes
 from living_support import (
-    BRUTE_FORCE, FIRST_LETTER_PATCH, REPEATED, RIGHT_PATCH, assert_words, crt_question, fast_crt_patch, made,
-    made_dedup, small_crt_examples,
+    BRUTE_FORCE, COMMA_PARSER_PATCH, DEDUP, FIRST_LETTER_PATCH, REPEATED, RIGHT_PATCH, assert_words, crt_question,
+    fast_crt_patch, made, made_dedup, small_crt_examples,
 )
 from families import WORD_SORTING, block
 from latm.make.feedback import add_examples
 from latm.make.repair import RepairFailed, remake_tool, repair_tool
+from latm.make.verify import read_tool, verify_tool
 from latm.solve.solver import Solver
+from latm.toolbox.manifest import Example
+from latm.toolbox.store import ToolFiles, write_tool
 
 pytestmark = pytest.mark.docker
 
@@ -41,6 +44,14 @@ def test_a_correction_regresses_the_tool_and_its_own_tests_say_so(scripted_llm, 
     assert toml[problems[0].line - 1] == "[[examples]]" and REPEATED.question in toml[problems[0].line]
     assert "id='reported-1'" in (tool.path / "test_tool.py").read_text()
     assert run_tool_tests(tool.path).returncode == 1  # the generated tests fail on the reported example
+
+    again = Example("Sort the following words alphabetically: List: kilo kilo alpha", "alpha kilo kilo")
+    assert add_examples(workspace, "word_sorting", [again]).state == "regressed"
+    tool = workspace.registry.get("word_sorting")
+    problems = [p for p in tool.warnings if p.code == "latm.regressed"]  # one per failing example, on its line
+    toml = (tool.path / "tool.toml").read_text().splitlines()
+    assert len(problems) == 2 and all(e.question in toml[p.line] for p, e in zip(problems, (REPEATED, again)))
+    assert "got 'alpha kilo'" in problems[1].message and "reported example" in problems[1].message
     answer = Solver(workspace.settings, workspace.sandbox(), llm).solve(tool, "Sort the following words "
                                                                         "alphabetically: List: pear apple")
     assert answer.answer == "apple pear" and "regressed" in answer.warning and "latm repair word_sorting" in answer.warning
@@ -69,6 +80,7 @@ def test_repair_right_the_first_time(scripted_llm, workspace, llm):
     ledger = [json.loads(line) for line in (workspace.state_dir / "ledger.jsonl").read_text().splitlines()]
     assert (ledger[-1]["role"], ledger[-1]["tool"], ledger[-1]["outcome"]) == ("maker", "word_sorting", "ok")
     assert ledger[-1]["tokens_in"] == result.tokens_in > 0
+    assert ledger[-1]["cost_usd"] == pytest.approx(result.cost_usd) and result.cost_usd > 0  # gpt-4o is priced
 
 
 def test_a_repair_that_breaks_an_old_example_is_refused(scripted_llm, workspace, llm):
@@ -87,6 +99,45 @@ def test_a_repair_that_breaks_an_old_example_is_refused(scripted_llm, workspace,
     assert_words(feedback, "does not pass every stored example", "(this one passed before your change)")
     record = json.loads(open(failed.value.conversation).read())
     assert record["stage"] == "repair" and len(record["messages"]) == 6  # prompt, then reply + feedback, reply...
+
+
+def test_a_patch_that_breaks_the_question_parser_is_sent_back(scripted_llm, workspace, llm):
+    regressed_dedup(scripted_llm, workspace, llm)
+    scripted_llm.push(COMMA_PARSER_PATCH, RIGHT_PATCH)
+    result = repair_tool(workspace, "word_sorting")
+    assert result.attempts == 2 and result.passed == result.total  # the happy path's limit: two maker calls
+    told = scripted_llm.chat_requests()[-1].prompt
+    assert_words(told, "does not pass every stored example", "through the question parser",
+                 "got 'echo alpha echo bravo'", "(this one passed before your change)")
+    tool = workspace.registry.get("word_sorting")
+    assert tool.verified and 'split(",")' not in tool.code and tool.manifest.parser.verified_on == 7
+
+
+def test_a_correction_of_a_tool_without_a_parser_stores_the_user_models_call(scripted_llm, workspace, llm):
+    made_dedup(scripted_llm, workspace, llm)
+    manifest, code = read_tool(workspace.toolbox_dir / "word_sorting")
+    write_tool(workspace.toolbox_dir, ToolFiles(dataclasses.replace(manifest, parser=None), code))
+    assert verify_tool(workspace, "word_sorting").ok  # answers need the user model now
+
+    scripted_llm.push(DEDUP.user_reply(REPEATED.question))  # the call it writes, as when it answers
+    corrected = add_examples(workspace, "word_sorting", [REPEATED])
+    assert corrected.state == "regressed" and corrected.tokens > 0
+    assert scripted_llm.chat_requests()[-1].model == workspace.settings.user_model
+    assert [f.got for f in corrected.failing_given()] == ["alpha bravo echo"]
+    (call,) = [u for u in workspace.registry.get("word_sorting").manifest.use_cases if u.question == REPEATED.question]
+    assert "sort_words_alphabetically(" in call.code
+
+    # The stored call checks the patch; the train examples had only the parser, so the maker is
+    # asked for their calls too, in the same reply: still one maker call.
+    train = [e for e in workspace.registry.get("word_sorting").manifest.examples if e.split == "train"]
+    scripted_llm.push(RIGHT_PATCH + "\n\nUse cases:\n\n" + "\n\n".join(
+        f"Question: {e.question}\nSolution:\n{block(DEDUP.call(e.question))}" for e in train))
+    result = repair_tool(workspace, "word_sorting")
+    assert result.attempts == 1 and result.passed == result.total == 7
+    assert_words(scripted_llm.chat_requests()[-1].prompt, "Recorded call:", call.code.strip().splitlines()[0],
+                 "have no recorded call", train[0].question)
+    tool = workspace.registry.get("word_sorting")
+    assert tool.verified and len(tool.manifest.use_cases) == 7
 
 
 def test_junk_replies_are_sent_back_until_a_patch_passes(scripted_llm, workspace, llm):
@@ -109,6 +160,8 @@ def test_a_tool_too_slow_for_the_limit_is_repaired_from_the_time_out(scripted_ll
     corrected = add_examples(workspace, "remainders", [large])
     assert corrected.state == "regressed"
     assert [f.error for f in corrected.failing_given()] == ["timed out after 2 s"]
+    (flag,) = workspace.registry.get("remainders").warnings
+    assert flag.code == "latm.regressed" and "timed out after 2 s" in flag.message
 
     scripted_llm.push(fast_crt_patch())
     result = repair_tool(workspace, "remainders")

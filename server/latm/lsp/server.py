@@ -119,7 +119,9 @@ def build_server(root: Path) -> LatmLanguageServer:
 async def _hover(session: Session, params: types.HoverParams) -> Optional[types.Hover]:
     ws = await session.workspace()
     doc = await session.document(params.text_document.uri)
-    return await session.lookup(hover.hover, ws.registry, doc, params.position)
+    found = await session.lookup(hover.hover, ws.registry, doc, params.position)
+    answers = importlib.import_module("latm.lsp.answer_hover")  # reads the answer log: loaded once serving
+    return found or await session.lookup(answers.answer_hover, ws, doc, params.position)
 
 
 def _load_engine() -> None:

@@ -248,10 +248,12 @@ def _failing_text(manifest: mf.Manifest, before: Checked) -> str:
 def _still_failing(checked: Checked, before: Optional[Checked] = None) -> str:
     passed_before = {o.example.question for o in before.outcomes if o.passed} if before else set()
     lines = []
-    for o in checked.failed():
-        f = failure_of(o, checked.timeout_s)
-        broke = " (this one passed before your change)" if o.example.question in passed_before else ""
-        lines.append(f"- Question: {o.example.question}\n  Expected answer: {o.example.answer}; {f.describe()}{broke}")
+    for path, group in (("its recorded call", checked.use_cases), ("the question parser", checked.parser)):
+        for o in (o for o in group if not o.passed):
+            f = failure_of(o, checked.timeout_s)
+            broke = " (this one passed before your change)" if o.example.question in passed_before else ""
+            lines.append(f"- Question: {o.example.question}\n  Expected answer: {o.example.answer}; through {path}: "
+                         f"{f.describe()}{broke}")
     lines += [f"- Question: {e.question}\n  no use case for it: it cannot be checked" for e in checked.unchecked]
     return "\n".join(dict.fromkeys(lines))
 

@@ -69,7 +69,10 @@ def verify_tool(ws, name: str, *, progress: ProgressCallback = no_progress) -> V
     if was == st.EDITED:
         return _hand_edit(ws, contents, checked, backend, progress)
     updated = recorded(manifest, checked, backend)
-    if checked.ok or was in st.USABLE:  # an accepted version that fails now is regressed, not unverified
+    # A version with a history was accepted by a latm that checked it: failing now, it is regressed
+    # (still used, with a warning). A record with no history is only a claim (a pull request can
+    # write one): failing, it is unverified and not used.
+    if checked.ok or (was in st.USABLE and manifest.history):
         updated = history.ensure_first(updated)
     try:
         path = write_tool(ws.toolbox_dir, ToolFiles(updated, code), based_on=Basis(contents.fingerprint, "verifying"))

@@ -3,7 +3,9 @@
  * initialize (settings as initializationOptions and workspace/configuration), listTools and
  * sandboxStatus, a code action on selected examples -> make (progress, toolboxChanged), solve
  * with a chosen tool (workspace/applyEdit), a question no tool fits (shown by the server, pending,
- * not yet makeable), a commit dry run, the palette's named make, verify and delete, bad arguments.
+ * not yet makeable), a commit dry run, the palette's named make, verify and delete, correcting a
+ * wrong answer (the tool regresses), repairing it from the offered choice and committing it with
+ * its history, bad arguments.
  *
  * The model is tests/scripted_llm.py with word_sorting_model.py; the sandbox is whatever the
  * server's `auto` picks, and must be Docker when LATM_REQUIRE_DOCKER=1 (CI). Needs latm installed
@@ -21,7 +23,7 @@ import { SERVER_COMMANDS, commitArgs, makeToolArgs, nameArgs, pendingMakeArgs, s
 import { REQUEST_FAILED, failureNotice } from "../../src/logic/failures";
 import { latmLaunch, processEnv } from "../../src/logic/launch";
 import { readPending } from "../../src/logic/pending";
-import { offersExisting, readChoices } from "../../src/logic/living";
+import { answerOnLine, livingNotice, needsAnswer, offersExisting, readChoices, withAnswer } from "../../src/logic/living";
 import { commitPlan, describeMade, describeSolved, describeVerified, sandboxInfo } from "../../src/logic/results";
 import { runProcess } from "../../src/logic/run";
 import { serverSection } from "../../src/logic/settings";
@@ -298,6 +300,48 @@ describe("latm serve over stdio, as the VS Code extension drives it", () => {
     const after = await waitFor("latm/toolboxChanged after the delete", () =>
       client.received("latm/toolboxChanged").slice(notices).find((change) => !parseToolList(change).some((tool) => tool.name === name)), 30_000);
     assert.deepEqual(parseToolList(after).map((tool) => tool.name), [first.name]);
+  });
+
+  it("Correct this answer: the tool regresses; its Repair choice repairs it; it commits with its history", { timeout: MAKE_TIMEOUT_MS }, async () => {
+    const tool = madeTool();
+    const question = "Sort the following words alphabetically: List: Banana apple cherry";
+    const mixed = pathToFileURL(path.join(workspace, "mixed.md")).href;
+    writeFileSync(path.join(workspace, "mixed.md"), `${question}\n`);
+    client.open(mixed, "markdown", `${question}\n`);
+    const onQuestion = { start: { line: 0, character: 0 }, end: { line: 0, character: question.length } };
+    await client.executeCommand(SERVER_COMMANDS.solve, solveArgs(mixed, onQuestion, tool.name));
+    const answered = (client.documents.get(mixed)?.text ?? "").split("\n")[1] ?? "";
+    assert.equal(answered, "Answer: Banana apple cherry"); // capital letters first: wrong, says the person
+
+    // The light bulb on the answer; the extension's input box adds the right answer to the command.
+    const onAnswer = { start: { line: 1, character: 3 }, end: { line: 1, character: 3 } };
+    const actions = await codeActions(client, mixed, onAnswer);
+    const correct = actions.find((action) => action.title === "Correct this answer…") as CodeAction | undefined;
+    assert.ok(correct?.command, `no "Correct this answer…" among ${JSON.stringify(actions.map((a) => a.title))}`);
+    const args = correct.command.arguments ?? [];
+    assert.equal(needsAnswer(correct.command.command, args), true);
+    assert.equal(answerOnLine(answered), "Banana apple cherry"); // what the input box starts with
+    const corrected = await client.executeCommand(correct.command.command, withAnswer(args, "apple Banana cherry")[0]);
+    const regressed = livingNotice(correct.command.command, corrected);
+    assert.ok(regressed?.warning && /REGRESSED/.test(regressed.text), JSON.stringify(corrected));
+    assert.equal((client.documents.get(mixed)?.text ?? "").split("\n")[1], "Answer: apple Banana cherry");
+    const listed = parseToolList(await client.executeCommand(SERVER_COMMANDS.listTools, {}));
+    assert.equal(listed.find((listedTool) => listedTool.name === tool.name)?.state, "regressed");
+
+    const [repair] = regressed.choices;
+    assert.deepEqual(repair, { title: `Repair ${tool.name}`, command: SERVER_COMMANDS.repairTool, argument: { name: tool.name } });
+    const repaired = await client.executeCommand(repair.command, repair.argument);
+    const said = livingNotice(repair.command, repaired);
+    assert.ok(said && !said.warning && said.choices.length === 0, JSON.stringify(repaired));
+    assert.match(said.text, /^repaired .*: version 2, verified/);
+    const after = parseToolList(await client.executeCommand(SERVER_COMMANDS.listTools, {}));
+    assert.equal(after.find((listedTool) => listedTool.name === tool.name)?.state, "verified");
+
+    await client.executeCommand(SERVER_COMMANDS.commitTool, commitArgs(tool.name));
+    const committed = git(workspace, "show", `HEAD:toolbox/${tool.name}/tool.toml`);
+    assert.match(committed, /reason = "repaired"/);
+    assert.match(committed, /split = "reported"/);
+    assert.match(git(workspace, "show", `HEAD:toolbox/${tool.name}/tool.py`), /key=str\.lower/);
   });
 
   it("refuses a wrongly typed argument with InvalidParams and keeps serving", async () => {

@@ -2,7 +2,8 @@
 
 It answers each LATM stage the way a real model does (fenced python blocks), reading the
 questions from the prompt it was shown. Its first proposal forgets an import, as models do; the
-fix request gets a working function. Only the key and models the extension configures are
+fix request gets a working function. Asked to repair the tool (it sorts capital letters first),
+it sends the function patched to ignore case. Only the key and models the extension configures are
 accepted, so the test also proves they reached the server.
 """
 
@@ -67,6 +68,16 @@ def format_answer(result, question: str) -> str:
 ```'''
 
 
+CASE_BLIND = '''Python puts capital letters before small ones. Comparing the words in lower case fixes it:
+
+```python
+def sort_words(words: list) -> str:
+    """Return the words in alphabetical order, ignoring case, separated by single spaces."""
+    return SEPARATOR.join(sorted(words, key=str.lower))
+```
+'''
+
+
 def _use(prompt: str) -> str:
     question = prompt.rsplit("Question:", 1)[1].strip()
     return f"```python\n{_words_call(question)}```"
@@ -76,6 +87,8 @@ def respond(messages: list, model: str) -> str:
     prompt = str(messages[-1].get("content", ""))
     if model == "wire-user":
         return _use(prompt)
+    if prompt.startswith("This tool answers some of its stored examples wrong"):
+        return CASE_BLIND
     if "Write a generic Python function" in prompt:
         return BROKEN_PROPOSAL
     if "Running the function failed" in prompt:
