@@ -56,7 +56,7 @@ async def test_a_hand_edit_is_unused_until_its_code_action_accepts_it(root, open
     assert refused["edit"] == "refused" and refused["verified"] is False and refused["passed"] < refused["total"]
     assert "the hand edit is refused: nothing was written" in refused["message"]
     assert code.read_text() == wrong and (folder / "tool.toml").read_text() == manifest_text
-    assert refused["tool"]["state"] == "edited"
+    assert (await editor.command("latm.showTool", {"name": "word_sorting"}))["state"] == "edited"
 
     # The person fixes the edit and saves: accepted as version 2, used again, the diagnostic gone.
     right = code.read_text().replace("return sorted(words, reverse=True)", "return sorted(w.strip() for w in words)")
@@ -65,7 +65,8 @@ async def test_a_hand_edit_is_unused_until_its_code_action_accepts_it(root, open
     editor.sync(code_uri, 2)
     _, action = await accept_edit_action(editor, code_uri)
     accepted = await editor.command(action.command.command, *action.command.arguments)
-    assert accepted["edit"] == "accepted" and accepted["verified"] is True and accepted["tool"]["state"] == "verified"
+    assert accepted["edit"] == "accepted" and accepted["verified"] is True
+    assert (await editor.command("latm.showTool", {"name": "word_sorting"}))["state"] == "verified"
     assert "the hand edit is accepted as version 2" in accepted["message"]
     await editor.wait_for(lambda: len(editor.client.diagnostics.get(code_uri, [1])) == 0, what="the diagnostic to clear")
     saved = loads((folder / "tool.toml").read_text())
