@@ -9,6 +9,7 @@ Run after the extension is packaged: ``python3 -m pytest editors/vscode/e2e`` (e
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -176,9 +177,15 @@ class Instance:
         self.workbench.expect_status(texts[-1], timeout=UI_MS)
 
 
+EXTENSION_ID = "latm.latm"
+# The LATM output's first line of a start: the server launched, or the interpreter checked and found wanting.
+STARTING = re.compile(r"^(Starting \S+ -m latm serve|Checking latm in )", re.MULTILINE)
+
+
 def open_instance(name: str, browser: Browser, server: CodeServer, workspace: Path) -> Instance:
-    """code-server on ``workspace`` in a fresh browser context, once the extension has activated
-    (its status bar item is there); if it never does, every test of the module fails at once."""
+    """code-server on ``workspace`` in a fresh browser context, once the extension has activated:
+    its status bar item is there and the LATM output shows the start activation ends with. If it
+    never does, every test of the module fails at once, with the extension host's reason."""
     server.start()
     context = browser.new_context(viewport=VIEWPORT)
     page = context.new_page()
@@ -188,6 +195,10 @@ def open_instance(name: str, browser: Browser, server: CodeServer, workspace: Pa
     try:
         with instance.workbench.step("the extension activates"):
             expect(instance.workbench.status).to_be_visible(timeout=SLOW_MS)
+            failed = wait_until(lambda: server.activation_error(EXTENSION_ID) or STARTING.search(instance.output()),
+                                SLOW_MS, "the extension to activate and start its server (the LATM output)")
+            if isinstance(failed, str):
+                raise AssertionError(f"the extension failed to activate: {failed}")
     except AssertionError:
         close_instance(instance, name, failed=True)
         raise
@@ -199,6 +210,7 @@ def close_instance(instance: Instance, name: str, failed: bool) -> None:
         if failed:
             keep_file(instance.server.output_log(), ARTIFACTS, f"{name}-latm-output.log")
             keep_file(instance.server.log_file, ARTIFACTS, f"{name}-code-server.log")
+            keep_file(instance.server.extension_host_log(), ARTIFACTS, f"{name}-extension-host.log")
         instance.workbench.page.context.close()
     finally:
         instance.server.stop()
