@@ -27,7 +27,7 @@ sys.path.insert(0, str(HERE))
 from playwright.sync_api import Browser, expect, sync_playwright  # noqa: E402
 
 from codeserver import CodeServer  # noqa: E402
-from workbench import SLOW_MS, UI_MS, Workbench, keep_file, wait_until  # noqa: E402
+from workbench import RECORDER, SLOW_MS, UI_MS, Workbench, keep_file, wait_until  # noqa: E402
 
 ARTIFACTS = Path(os.environ.get("LATM_E2E_ARTIFACTS", REPO / ".latm" / "e2e-artifacts"))
 CHROMIUM = os.environ.get("LATM_E2E_CHROMIUM", "/usr/bin/chromium")
@@ -35,21 +35,6 @@ CHROMIUM = os.environ.get("LATM_E2E_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-quic", "--disable-dev-shm-usage"]
 VIEWPORT = {"width": 1600, "height": 1000}
-# Records every text the LATM status bar item and the notification toasts showed, so a test can
-# ask what flashed by (a "0 tools" before the real count, a progress stage) after the fact.
-RECORDER = """
-window.__latm = { status: [], toasts: [] };
-new MutationObserver(() => {
-  const item = document.querySelector("[id='latm.latm.latm.status']");
-  const text = item ? item.innerText.trim() : "";
-  const seen = window.__latm.status;
-  if (text && seen[seen.length - 1] !== text) seen.push(text);
-  for (const toast of document.querySelectorAll(".notifications-toasts .notification-list-item")) {
-    const words = toast.innerText.trim();
-    if (words && !window.__latm.toasts.includes(words)) window.__latm.toasts.push(words);
-  }
-}).observe(document, { subtree: true, childList: true, characterData: true });
-"""
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -156,7 +141,7 @@ class Instance:
         return log.read_text(errors="replace") if log else ""
 
     def recorded(self, what: str) -> list[str]:
-        return self.workbench.page.evaluate(f"window.__latm.{what}")
+        return self.workbench.recorded(what)
 
     def status_mark(self) -> int:
         """A point in the status bar's history, for ``wait_status_after``."""
