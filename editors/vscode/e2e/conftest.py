@@ -175,7 +175,7 @@ def open_instance(name: str, browser: Browser, server: CodeServer, workspace: Pa
     context = browser.new_context(viewport=VIEWPORT)
     page = context.new_page()
     page.add_init_script(RECORDER)
-    page.goto(server.workbench_url())
+    page.goto(server.workbench_url(), timeout=SLOW_MS)  # the workbench loads slowly on a busy machine
     instance = Instance(server, Workbench(page, ARTIFACTS, name), workspace)
     try:
         with instance.workbench.step("the extension activates"):

@@ -49,8 +49,9 @@ SUGGESTED = "sort_words_alphabetically"
 SLOW_MD = "".join(
     f"Question: {SORT} {sorting_model.SLOW_WORD} {words}\nAnswer: {' '.join(sorted([sorting_model.SLOW_WORD, *words.split()]))}\n\n"
     for words, _answer in EXAMPLES)
-# What latm says before a make of examples a tool answers already (then it offers "Make a new tool anyway").
-ANSWERED = re.compile("Tool 'word_sorting' already answers all 6 examples")
+# What latm says before a make of examples a tool answers already (then it offers "Make a new tool anyway"):
+# word_sorting at first, the new tool once it is made.
+ANSWERED = re.compile(r"Tool '\w+' already answers all 6 examples")
 QUESTIONS_MD = f"# New questions\n\n{SORT} walnut cherry banana\n\n{SORT} plum date lime\n"
 
 
