@@ -45,6 +45,6 @@ if [ "$e2e" = 1 ]; then
   step "code-server 4.100.3 (installed once into ~/.cache/latm-ci/code-server)"
   bash e2e/install-code-server.sh >/dev/null
   step "end to end in a real VS Code; failing steps leave screenshots and logs in .latm/e2e-artifacts/"
-  "${LATM_PYTHON:-python3}" -m pytest -q -p no:cacheprovider e2e
+  "${LATM_PYTHON:-python3}" -m pytest -q -ra --durations=20 -p no:cacheprovider e2e
 fi
 step "done: $(pwd)/latm-0.1.0.vsix"

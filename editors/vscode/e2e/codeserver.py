@@ -100,6 +100,20 @@ class CodeServer:
         found = sorted(self.user_data.glob(f"logs/*/exthost*/output_logging_*/*-{channel}.log"))
         return found[-1] if found else None
 
+    def extension_host_log(self) -> Optional[Path]:
+        """The extension host's own log (newest session): where an activation failure is written."""
+        found = sorted(self.user_data.glob("logs/*/exthost*/remoteexthost.log"))
+        return found[-1] if found else None
+
+    def activation_error(self, extension: str) -> str:
+        """Why ``extension`` failed to activate (its error and the stack's first line), or ""."""
+        log = self.extension_host_log()
+        lines = log.read_text(errors="replace").splitlines() if log else []
+        for index, line in enumerate(lines):
+            if f"Activating extension {extension} failed" in line:
+                return "\n".join(lines[index + 1:index + 3])
+        return ""
+
     def descendants(self) -> list[int]:
         """Every process started under code-server (the extension host, latm serve, ...)."""
         if self._process is None:

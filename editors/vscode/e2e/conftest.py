@@ -9,6 +9,7 @@ Run after the extension is packaged: ``python3 -m pytest editors/vscode/e2e`` (e
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -26,7 +27,7 @@ sys.path.insert(0, str(HERE))
 from playwright.sync_api import Browser, expect, sync_playwright  # noqa: E402
 
 from codeserver import CodeServer  # noqa: E402
-from workbench import SLOW_MS, UI_MS, Workbench, keep_file, wait_until  # noqa: E402
+from workbench import RECORDER, SLOW_MS, UI_MS, Workbench, keep_file, wait_until  # noqa: E402
 
 ARTIFACTS = Path(os.environ.get("LATM_E2E_ARTIFACTS", REPO / ".latm" / "e2e-artifacts"))
 CHROMIUM = os.environ.get("LATM_E2E_CHROMIUM", "/usr/bin/chromium")
@@ -34,21 +35,6 @@ CHROMIUM = os.environ.get("LATM_E2E_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-quic", "--disable-dev-shm-usage"]
 VIEWPORT = {"width": 1600, "height": 1000}
-# Records every text the LATM status bar item and the notification toasts showed, so a test can
-# ask what flashed by (a "0 tools" before the real count, a progress stage) after the fact.
-RECORDER = """
-window.__latm = { status: [], toasts: [] };
-new MutationObserver(() => {
-  const item = document.querySelector("[id='latm.latm.latm.status']");
-  const text = item ? item.innerText.trim() : "";
-  const seen = window.__latm.status;
-  if (text && seen[seen.length - 1] !== text) seen.push(text);
-  for (const toast of document.querySelectorAll(".notifications-toasts .notification-list-item")) {
-    const words = toast.innerText.trim();
-    if (words && !window.__latm.toasts.includes(words)) window.__latm.toasts.push(words);
-  }
-}).observe(document, { subtree: true, childList: true, characterData: true });
-"""
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -155,7 +141,7 @@ class Instance:
         return log.read_text(errors="replace") if log else ""
 
     def recorded(self, what: str) -> list[str]:
-        return self.workbench.page.evaluate(f"window.__latm.{what}")
+        return self.workbench.recorded(what)
 
     def status_mark(self) -> int:
         """A point in the status bar's history, for ``wait_status_after``."""
@@ -176,18 +162,28 @@ class Instance:
         self.workbench.expect_status(texts[-1], timeout=UI_MS)
 
 
+EXTENSION_ID = "latm.latm"
+# The LATM output's first line of a start: the server launched, or the interpreter checked and found wanting.
+STARTING = re.compile(r"^(Starting \S+ -m latm serve|Checking latm in )", re.MULTILINE)
+
+
 def open_instance(name: str, browser: Browser, server: CodeServer, workspace: Path) -> Instance:
-    """code-server on ``workspace`` in a fresh browser context, once the extension has activated
-    (its status bar item is there); if it never does, every test of the module fails at once."""
+    """code-server on ``workspace`` in a fresh browser context, once the extension has activated:
+    its status bar item is there and the LATM output shows the start activation ends with. If it
+    never does, every test of the module fails at once, with the extension host's reason."""
     server.start()
     context = browser.new_context(viewport=VIEWPORT)
     page = context.new_page()
     page.add_init_script(RECORDER)
-    page.goto(server.workbench_url())
+    page.goto(server.workbench_url(), timeout=SLOW_MS)  # the workbench loads slowly on a busy machine
     instance = Instance(server, Workbench(page, ARTIFACTS, name), workspace)
     try:
         with instance.workbench.step("the extension activates"):
             expect(instance.workbench.status).to_be_visible(timeout=SLOW_MS)
+            failed = wait_until(lambda: server.activation_error(EXTENSION_ID) or STARTING.search(instance.output()),
+                                SLOW_MS, "the extension to activate and start its server (the LATM output)")
+            if isinstance(failed, str):
+                raise AssertionError(f"the extension failed to activate: {failed}")
     except AssertionError:
         close_instance(instance, name, failed=True)
         raise
@@ -199,6 +195,7 @@ def close_instance(instance: Instance, name: str, failed: bool) -> None:
         if failed:
             keep_file(instance.server.output_log(), ARTIFACTS, f"{name}-latm-output.log")
             keep_file(instance.server.log_file, ARTIFACTS, f"{name}-code-server.log")
+            keep_file(instance.server.extension_host_log(), ARTIFACTS, f"{name}-extension-host.log")
         instance.workbench.page.context.close()
     finally:
         instance.server.stop()

@@ -49,6 +49,9 @@ SUGGESTED = "sort_words_alphabetically"
 SLOW_MD = "".join(
     f"Question: {SORT} {sorting_model.SLOW_WORD} {words}\nAnswer: {' '.join(sorted([sorting_model.SLOW_WORD, *words.split()]))}\n\n"
     for words, _answer in EXAMPLES)
+# What latm says before a make of examples a tool answers already (then it offers "Make a new tool anyway"):
+# word_sorting at first, the new tool once it is made.
+ANSWERED = re.compile(r"Tool '\w+' already answers all 6 examples")
 QUESTIONS_MD = f"# New questions\n\n{SORT} walnut cherry banana\n\n{SORT} plum date lime\n"
 
 
@@ -124,6 +127,9 @@ def test_make_without_key_says_what_to_do(vscode: Instance) -> None:
         ui.run_command("LATM: Make Tool from Selection")
         assert ui.input_value() == SUGGESTED
         ui.answer_input()
+    with ui.step("word_sorting answers these already: make a new tool anyway"):
+        offer = ui.wait_notification(ANSWERED, timeout=SLOW_MS)
+        ui.click_button(offer, "Make a new tool anyway")
     with ui.step("no key: the error names the command that sets one and the setting"):
         toast = ui.wait_notification(re.compile("API key"), timeout=SLOW_MS)
         text = toast.inner_text()
@@ -146,7 +152,7 @@ def test_set_key_and_make(vscode: Instance) -> None:
         ui.select_lines(1, 3 + 1 + len(EXAMPLES))
         ui.run_command("LATM: Make Tool from Selection")
         ui.answer_input(SUGGESTED)
-        offer = ui.wait_notification(re.compile("Tool 'word_sorting' already answers all 6 examples"), timeout=SLOW_MS)
+        offer = ui.wait_notification(ANSWERED, timeout=SLOW_MS)
         assert not (vscode.workspace / "toolbox" / SUGGESTED).exists() and vscode.llm.chat_requests() == []
         ui.click_button(offer, "Make a new tool anyway")
     with ui.step("made anyway, with a progress notification"):
@@ -170,8 +176,7 @@ def test_cancelled_make_writes_nothing(vscode: Instance) -> None:
         ui.select_lines(1, 3 * len(EXAMPLES))
         ui.run_command("LATM: Make Tool from Selection")
         ui.answer_input("slow_sorter")
-        ui.click_button(ui.wait_notification(re.compile("already answers all 6 examples"), timeout=SLOW_MS),
-                        "Make a new tool anyway")
+        ui.click_button(ui.wait_notification(ANSWERED, timeout=SLOW_MS), "Make a new tool anyway")
         toast = ui.wait_notification(re.compile("latm: making slow_sorter"))
         wait_until(lambda: sorting_model.slow_request_seen(vscode.llm.requests), WAIT_MS, "the slow proposal request")
     with ui.step("Cancel on the progress notification ends the make"):

@@ -29,6 +29,22 @@ T = TypeVar("T")
 STATUS_ITEM = "[id='latm.latm.latm.status']"
 TOOLBOX_PANE = ".pane:has(.pane-header[aria-label='LATM Toolbox Section'])"
 
+# Records every text the LATM status bar item and the notification toasts showed, so a test can
+# ask what flashed by (a "0 tools" before the real count, a progress stage) after the fact.
+RECORDER = """
+window.__latm = { status: [], toasts: [] };
+new MutationObserver(() => {
+  const item = document.querySelector("[id='latm.latm.latm.status']");
+  const text = item ? item.innerText.trim() : "";
+  const seen = window.__latm.status;
+  if (text && seen[seen.length - 1] !== text) seen.push(text);
+  for (const toast of document.querySelectorAll(".notifications-toasts .notification-list-item")) {
+    const words = toast.innerText.trim();
+    if (words && !window.__latm.toasts.includes(words)) window.__latm.toasts.push(words);
+  }
+}).observe(document, { subtree: true, childList: true, characterData: true });
+"""
+
 
 def _exact(text: str) -> Pattern[str]:
     return re.compile(rf"^\s*{re.escape(text)}\s*$")
@@ -125,8 +141,17 @@ class Workbench:
 
     def wait_notification(self, text: Text, timeout: int = WAIT_MS) -> Locator:
         toast = self.notification(text)
-        expect(toast.first).to_be_visible(timeout=timeout)
+        try:
+            expect(toast.first).to_be_visible(timeout=timeout)
+        except AssertionError as error:
+            # A toast hides itself 15-20 s after it showed (in a focused window): say what was shown.
+            shown = "\n".join(f"  - {' / '.join(t.split(chr(10)))}" for t in self.recorded("toasts"))
+            raise AssertionError(f"{error}\nToasts shown since the page opened:\n{shown or '  (none)'}") from None
         return toast.first
+
+    def recorded(self, what: str) -> list[str]:
+        """What the page's RECORDER saw: "status" texts or "toasts"."""
+        return self.page.evaluate(f"window.__latm.{what}")
 
     def click_button(self, toast: Locator, label: str) -> None:
         button = toast.locator(".monaco-button", has_text=_exact(label))
@@ -134,14 +159,21 @@ class Workbench:
         expect(button.first).to_be_visible(timeout=UI_MS)
         button.first.click()
 
-    def centre_messages(self) -> list[str]:
-        """Every message in the notification centre (toasts that hid themselves included)."""
+    @contextlib.contextmanager
+    def centre(self) -> Iterator[Locator]:
+        """The notification centre, open: it keeps every notification, toasts that hid themselves included."""
         self.run_command("Notifications: Show Notifications")
         centre = self.page.locator(".notifications-center")
         expect(centre).to_be_visible(timeout=UI_MS)
-        messages = centre.locator(".notification-list-item-message").all_inner_texts()
-        self.run_command("Notifications: Hide Notifications")
-        return messages
+        try:
+            yield centre
+        finally:
+            self.run_command("Notifications: Hide Notifications")
+
+    def centre_messages(self) -> list[str]:
+        """Every message in the notification centre."""
+        with self.centre() as centre:
+            return centre.locator(".notification-list-item-message").all_inner_texts()
 
     def clear_notifications(self) -> None:
         self.run_command("Notifications: Clear All Notifications")

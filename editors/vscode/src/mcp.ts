@@ -14,9 +14,9 @@ import {
   MCP_SETTING_KEYS,
   McpApiShape,
   addToMcpJson,
-  hasMcpProviderApi,
   mcpJsonSnippet,
   mcpServer,
+  provide,
 } from "./logic/mcp";
 import { API_KEY_SECRET, LatmServer, trustedText } from "./server";
 
@@ -43,13 +43,20 @@ interface McpApi {
 }
 
 const api = vscode as unknown as McpApiShape;
+/** Whether agent mode takes latm's server from this extension (else .vscode/mcp.json is the way). */
+let provided = false;
 
-/** Provides latm's MCP server to agent mode where this VS Code can take it; nothing otherwise. */
+/** Provides latm's MCP server to agent mode where this VS Code takes it; says so in the output where it refuses. */
 export function registerMcp(server: LatmServer, secrets: vscode.SecretStorage): vscode.Disposable[] {
-  return hasMcpProviderApi(api) ? provide(api as unknown as McpApi, server, secrets) : [];
+  const provision = provide(api, () => definitions(api as unknown as McpApi, server, secrets));
+  provided = "provided" in provision;
+  if ("refused" in provision) {
+    server.log(provision.refused);
+  }
+  return "provided" in provision ? provision.provided : [];
 }
 
-function provide(api: McpApi, server: LatmServer, secrets: vscode.SecretStorage): vscode.Disposable[] {
+function definitions(api: McpApi, server: LatmServer, secrets: vscode.SecretStorage): vscode.Disposable[] {
   const changed = new vscode.EventEmitter<void>();
   const provider: DefinitionProvider = {
     onDidChangeMcpServerDefinitions: changed.event,
@@ -85,9 +92,9 @@ function provide(api: McpApi, server: LatmServer, secrets: vscode.SecretStorage)
   ];
 }
 
-/** The palette command for VS Code before 1.101: latm's server in the workspace's .vscode/mcp.json. */
+/** The palette command where agent mode does not take the server from the extension: latm's server in .vscode/mcp.json. */
 export async function addToWorkspaceMcpJson(server: LatmServer): Promise<void> {
-  if (hasMcpProviderApi(api)) {
+  if (provided) {
     void vscode.window.showInformationMessage(
       `This VS Code takes latm's MCP server from the extension already ("${MCP_SERVER_LABEL}" in the MCP servers list); ` +
         "no .vscode/mcp.json entry is needed.",

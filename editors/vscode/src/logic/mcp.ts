@@ -24,6 +24,28 @@ export function hasMcpProviderApi(api: McpApiShape): boolean {
   return typeof api.lm?.registerMcpServerDefinitionProvider === "function" && typeof api.McpStdioServerDefinition === "function";
 }
 
+/** How the provider registration went: registered, refused (with the sentence for the LATM output), or no API. */
+export type Provision<T> = { provided: T } | { refused: string } | { absent: true };
+
+/**
+ * Registers through the provider API where this VS Code has it. VS Code 1.100 has the functions but
+ * refuses the registration (it wants its own package.json key, `modelContextServerCollections`):
+ * that must never stop the extension from activating, and the palette command is the way there.
+ */
+export function provide<T>(api: McpApiShape, register: () => T): Provision<T> {
+  if (!hasMcpProviderApi(api)) {
+    return { absent: true };
+  }
+  try {
+    return { provided: register() };
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    return {
+      refused: `This VS Code did not take latm's MCP server from the extension (${why}); "LATM: Add latm's MCP Server to .vscode/mcp.json" adds it to the workspace instead.`,
+    };
+  }
+}
+
 export interface McpServerSpec {
   label: string;
   command: string;

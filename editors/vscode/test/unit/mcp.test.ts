@@ -10,6 +10,7 @@ import {
   mcpJsonEntry,
   mcpJsonSnippet,
   mcpServer,
+  provide,
 } from "../../src/logic/mcp";
 
 const manifest = JSON.parse(readFileSync(path.resolve(__dirname, "../../../package.json"), "utf8")) as {
@@ -25,6 +26,26 @@ describe("hasMcpProviderApi", () => {
     assert.equal(hasMcpProviderApi({ lm: { registerMcpServerDefinitionProvider: () => undefined } }), false);
     assert.equal(hasMcpProviderApi({}), false); // before vscode.lm
     assert.equal(hasMcpProviderApi({ lm: { registerMcpServerDefinitionProvider: "proposed" }, McpStdioServerDefinition: Definition }), false);
+  });
+});
+
+describe("provide", () => {
+  class Definition {}
+  const api = { lm: { registerMcpServerDefinitionProvider: () => undefined }, McpStdioServerDefinition: Definition };
+
+  it("registers where the API is there, and does not try where it is not", () => {
+    assert.deepEqual(provide(api, () => ["registered"]), { provided: ["registered"] });
+    assert.deepEqual(provide({}, () => assert.fail("no API: nothing to register with")), { absent: true });
+  });
+
+  it("turns a refused registration (VS Code 1.100 wants its own contribution key) into a sentence naming the palette command", () => {
+    const refusal = 'MCP configuration providers must be registered in the contributes.modelContextServerCollections array within your package.json, but "latm.mcpServers" was not';
+    const provision = provide(api, () => {
+      throw new Error(refusal);
+    });
+    assert.ok("refused" in provision);
+    assert.ok(provision.refused.includes(refusal), provision.refused);
+    assert.match(provision.refused, /"LATM: Add latm's MCP Server to \.vscode\/mcp\.json"/);
   });
 });
 
