@@ -15,6 +15,7 @@ from latm.sandbox.types import Sandbox
 from latm.settings import Settings, SettingProblem, load_settings
 from latm.state_folder import keep_out_of_git
 from latm.toolbox.registry import Registry
+from latm.toolbox.registry_cache import RegistryCache
 from latm.toolbox.store import remove_leftovers
 
 log = logging.getLogger(__name__)
@@ -27,7 +28,7 @@ class Workspace:
         self.problems = list(problems or [])
         toolbox_dir = settings.toolbox_path(self.root)
         remove_leftovers(toolbox_dir)  # of writers that died
-        self.registry = Registry(toolbox_dir).load()
+        self.registry = Registry(toolbox_dir, RegistryCache(self.root / ".latm")).load()
         self.on_warning: Callable[[str], None] = log.warning
         self._sandbox: Optional[Sandbox] = None
         self._state_ready = False
