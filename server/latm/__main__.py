@@ -1,3 +1,3 @@
-from latm.cli import main
+from latm.cli.main import main
 
 raise SystemExit(main())

@@ -93,7 +93,7 @@ class Settings:
     # A regressed tool (one that fails a stored example, e.g. a reported correction) still answers,
     # with a warning on each answer, until it is repaired; false: the dispatcher passes it over.
     use_regressed: bool = True
-    # Routing (latm.dispatch): a question "fits" a tool when it holds enough of the tool's question
+    # Routing (latm.route): a question "fits" a tool when it holds enough of the tool's question
     # template, relative to the tool's own examples (0..1). At or above route_clear_fit with a
     # score lead of route_margin: taken without asking the dispatcher model; below route_ask_fit:
     # no tool fits, without asking; in between the dispatcher model decides, or without one

@@ -41,7 +41,7 @@ from lsp_support import (  # noqa: E402
 from route_bench import SYLLABLES, synthetic_examples, write_fast  # noqa: E402
 from scripted_llm import Delay, ScriptedLLM  # noqa: E402
 
-from latm.sandbox.engine import connect  # noqa: E402
+from latm.sandbox.docker_engine import connect  # noqa: E402
 from latm.toolbox.registry import Registry  # noqa: E402
 
 SETTLE_S = 3.0  # long enough for the process to have imported everything it needs

@@ -38,7 +38,7 @@ from benchlib import finish, machine, package_versions, percentile  # noqa: E402
 from mcp_support import User, connect, project_with_toolbox  # noqa: E402
 
 from latm.sandbox import Call, open_sandbox  # noqa: E402
-from latm.sandbox.engine import connect as docker_engine  # noqa: E402
+from latm.sandbox.docker_engine import connect as docker_engine  # noqa: E402
 from latm.settings import Settings  # noqa: E402
 from latm.toolbox.registry import Registry  # noqa: E402
 

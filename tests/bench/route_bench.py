@@ -39,8 +39,8 @@ from dispatch_support import bbh, bbh_tasks, stand_in, write_stand_in  # noqa: E
 from engine_support import TEST_KEY, TEST_KEY_ENV  # noqa: E402
 from scripted_llm import ScriptedLLM  # noqa: E402
 
-from latm.dispatch import route  # noqa: E402
-from latm.dispatch.index import ToolIndex, index_for  # noqa: E402
+from latm.route import route  # noqa: E402
+from latm.route.index import ToolIndex, index_for  # noqa: E402
 from latm.settings import Settings  # noqa: E402
 from latm.toolbox import manifest as mf  # noqa: E402
 from latm.toolbox.manifest import Example  # noqa: E402

@@ -28,7 +28,7 @@ from benchlib import load_average, machine, machine_line, percentile, write_repo
 from latm.sandbox import Call, open_sandbox
 from latm.sandbox.containers import hardening
 from latm.sandbox.docker_backend import DockerSandbox
-from latm.sandbox.engine import connect
+from latm.sandbox.docker_engine import connect
 from latm.sandbox.process_backend import ProcessSandbox, interpreter
 from latm.settings import Settings
 

@@ -4,9 +4,9 @@ verified parsers, no model, every call in the warm Docker sandbox.
     python tests/bench/solve_bench.py [--runs N] [--out PATH]
 
 For each committed tool (toolbox/): a batch of its whole test split (examples 10..249) through
-``latm.engine.solve_batch`` (read JSONL, parse + call + format per question in the sandbox, write
+``latm.solve.solve_batch`` (read JSONL, parse + call + format per question in the sandbox, write
 JSONL), timed end to end, median of N runs after one warm-up; and the latency of single
-``latm.engine.solve`` calls (one question, one sandbox job: what the editor's "solve" waits for).
+``latm.solve.solver`` calls (one question, one sandbox job: what the editor's "solve" waits for).
 Prints a table with the machine's description and writes JSON (default .latm/bench/solve_bench.json).
 Needs Docker and the image (`latm sandbox build --offline`).
 """
@@ -24,8 +24,9 @@ import time
 from pathlib import Path
 
 from benchlib import machine, machine_line, percentile, write_report
-from latm.engine import solve, solve_batch, verify_tool
-from latm.sandbox.engine import connect
+from latm.solve import solve, solve_batch
+from latm.make import verify_tool
+from latm.sandbox.docker_engine import connect
 from latm.settings import Settings
 from latm.workspace import Workspace
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from families import BBH, WORD_SORTING
-from latm.engine import read_examples_file
+from latm.examples import read_examples_file
 
 pytestmark = [pytest.mark.docker,
               pytest.mark.skipif(os.geteuid() != 0, reason="mounting a tmpfs over .latm/ needs root")]

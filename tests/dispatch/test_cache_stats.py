@@ -9,8 +9,9 @@ import sys
 import pytest
 
 from dispatch_support import bbh, write_stand_in
-from latm.dispatch import handle_unknown, record_answer, route, stats
-from latm.dispatch.client import client_for
+from latm.questions import handle_unknown, record_answer, stats
+from latm.route import route
+from latm.route.client import client_for
 from latm.settings import Price
 from scripted_llm import server_error
 

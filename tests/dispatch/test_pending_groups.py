@@ -7,7 +7,8 @@ import random
 import pytest
 
 from dispatch_support import bbh, write_stand_in
-from latm.dispatch import confirm_answer, group_examples, handle_unknown, make_from_group, pending_groups, route
+from latm.questions import confirm_answer, group_examples, handle_unknown, make_from_group, pending_groups
+from latm.route import route
 from latm.errors import NotEnoughExamples, UnknownGroup
 from latm.toolbox.names import NAME_RE
 

@@ -7,11 +7,11 @@ import multiprocessing
 
 import pytest
 
-from latm.dispatch import confirm_answer, handle_unknown, pending_questions
-from latm.dispatch.answers import read_answers
-from latm.engine.bookkeeping import append_record, read_records
-from latm.dispatch.pending import pending_path, question_id
-from latm.dispatch.unknown import REFUSED, final_answer
+from latm.questions import confirm_answer, handle_unknown, pending_questions
+from latm.questions.answer_log import read_answers
+from latm.bookkeeping import append_record, read_records
+from latm.questions.pending import pending_path, question_id
+from latm.questions.unknown import REFUSED, final_answer
 from latm.errors import EmptyQuestion
 
 QUESTION = "Question: Fidel lies. Jerry says Fidel tells the truth. Does Jerry tell the truth?"

@@ -8,8 +8,8 @@ from dataclasses import replace
 import pytest
 
 from dispatch_support import KNOWN_BBH, NEAR_MISS, bbh, bbh_tasks, near_miss_question, stand_in, write_stand_in
-from latm.dispatch import route
-from latm.dispatch.route import CLEAR, NONE
+from latm.route import route
+from latm.route.decision import CLEAR, NONE
 from latm.errors import EmptyQuestion
 from latm.toolbox.manifest import Example, Failure, Verification
 from latm.toolbox.store import ToolFiles, delete_tool, write_tool
@@ -110,8 +110,8 @@ def test_empty_toolbox_and_empty_question(open_ws):
 
 def test_a_regressed_tool_is_routed_to_unless_use_regressed_is_off(bbh_toolbox, open_ws):
     """Regressed: it failed a stored example since it was accepted (a history entry says it was)."""
-    from latm.engine.history import ensure_first
-    from latm.engine.verify import read_tool
+    from latm.make.history import ensure_first
+    from latm.make.verify import read_tool
 
     manifest, code = read_tool(bbh_toolbox / "word_sorting")
     failing = Verification(5, 6, manifest.verification.verified_at, "docker",

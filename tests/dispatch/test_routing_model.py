@@ -8,8 +8,8 @@ import socket
 import pytest
 
 from dispatch_support import bbh, write_stand_in
-from latm.dispatch import route
-from latm.dispatch.route import CLEAR, MODEL, RETRIEVAL
+from latm.route import route
+from latm.route.decision import CLEAR, MODEL, RETRIEVAL
 
 SORTING = bbh("word_sorting")
 QUESTION = SORTING[40].question

@@ -40,7 +40,7 @@ def workspace(tmp_path, llm_settings):
 @pytest.fixture
 def llm(workspace):
     """The engine's client for ``workspace``, with short backoff so retry tests stay quick."""
-    from latm.engine.ledger import Ledger
-    from latm.engine.llm import LLMClient
+    from latm.llm.ledger import Ledger
+    from latm.llm.client import LLMClient
 
     return LLMClient(workspace.settings, Ledger.in_state_dir(workspace.state_dir), backoff_s=0.05)

@@ -17,7 +17,7 @@ def reference_transcript(family, train, validation, *, tests=None, wrap=None):
     """A tool transcript in the shape the LATM reference notebooks save: the propose prompt, the
     maker's proposal (which the reference appends twice), the verify prompt, tests wrapped in a
     test function with ans1/ans2/... variables, the wrap prompt, the wrapped tool."""
-    from latm.engine import prompts
+    from latm.make import prompts
 
     import re
 

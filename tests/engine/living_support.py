@@ -9,7 +9,7 @@ import re
 
 from families import CHINESE_REMAINDER, WORD_SORTING, block, split
 from bbh import BBH
-from latm.engine.making import make_tool
+from latm.make.new_tool import make_tool
 from latm.toolbox.manifest import Example
 
 TRAIN, VALIDATION, _ = split("word_sorting")

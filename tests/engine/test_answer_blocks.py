@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from families import block
-from latm.engine.replies import answer_code
+from latm.llm.replies import answer_code
 
 ASKED = "Sort the following words alphabetically: List: pear apple"
 OWN = "words = ['pear', 'apple']\nans = ' '.join(sorted(words))"
@@ -56,6 +56,6 @@ def test_a_reply_is_read_in_time_linear_in_its_size(reply):
     import subprocess
     import sys
 
-    code = "import sys; from latm.engine.replies import answer_code; answer_code(sys.stdin.read(), 'Q')"
+    code = "import sys; from latm.llm.replies import answer_code; answer_code(sys.stdin.read(), 'Q')"
     done = subprocess.run([sys.executable, "-c", code], input=reply, text=True, capture_output=True, timeout=120)
     assert done.returncode == 0, done.stderr

@@ -7,8 +7,8 @@ import dataclasses
 
 import pytest
 
-from latm.engine import solve
-from latm.engine.calls import NoCall, import_lines, with_call
+from latm.solve import solve
+from latm.solve.calls import NoCall, import_lines, with_call
 from latm.toolbox.manifest import Example, Manifest, ParserEntry, Provenance, Verification
 from latm.toolbox.store import ToolFiles, write_tool
 from latm.workspace import Workspace

@@ -12,7 +12,7 @@ import pytest
 
 from engine_support import TEST_KEY, TEST_KEY_ENV, reference_transcript, run_tool_tests
 from families import BBH, CHINESE_REMAINDER, WORD_SORTING, split
-from latm.engine import read_examples_file
+from latm.examples import read_examples_file
 
 pytestmark = pytest.mark.docker
 

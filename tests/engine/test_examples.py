@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from latm.engine.examples import parse_examples, read_examples_file, scan_examples, split_examples
+from latm.examples import parse_examples, read_examples_file, scan_examples, split_examples
 from latm.errors import InputFileError, NotEnoughExamples
 
 from bbh import BBH  # noqa: E402

@@ -7,11 +7,11 @@ import pytest
 
 from engine_support import tree_bytes
 from living_support import REPEATED, RIGHT_PATCH, made_dedup
-from latm.engine.feedback import add_examples
-from latm.engine.repair import repair_tool
-from latm.engine.rollback import rollback_tool
-from latm.engine.solve import Solver
-from latm.engine.verify import verify_tool
+from latm.make.feedback import add_examples
+from latm.make.repair import repair_tool
+from latm.make.rollback import rollback_tool
+from latm.solve.solver import Solver
+from latm.make.verify import verify_tool
 from latm.errors import ToolboxError, VerificationFailed
 
 pytestmark = pytest.mark.docker

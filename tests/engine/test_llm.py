@@ -11,8 +11,8 @@ import time
 import pytest
 
 from engine_support import TEST_KEY, TEST_KEY_ENV
-from latm.engine.ledger import Ledger
-from latm.engine.llm import LLMClient
+from latm.llm.ledger import Ledger
+from latm.llm.client import LLMClient
 from latm.errors import Cancelled, LLMUnavailable, NoApiKey
 from latm.progress import CancelToken
 from scripted_llm import Delay, count_tokens, rate_limited, server_error

@@ -11,7 +11,7 @@ import pytest
 
 from engine_support import TEST_KEY, TEST_KEY_ENV, run_tool_tests, tree_bytes
 from families import CHINESE_REMAINDER, FAMILIES, WORD_SORTING, block, split
-from latm.engine.making import make_tool
+from latm.make.new_tool import make_tool
 from latm.errors import Cancelled, LLMReplyError, LLMUnavailable, VerificationFailed
 from latm.progress import CancelToken
 from scripted_llm import Delay, rate_limited, server_error

@@ -11,8 +11,8 @@ import pytest
 
 from engine_support import reference_transcript, tree_bytes
 from families import WORD_SORTING, split
-from latm.engine.importer import import_latm
-from latm.engine.making import make_tool
+from latm.make.importer import import_latm
+from latm.make.new_tool import make_tool
 from latm.errors import ToolChanged
 from latm.toolbox import store
 

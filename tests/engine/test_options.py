@@ -1,6 +1,6 @@
 """Multiple-choice answers map back to their option letter."""
 
-from latm.engine.options import is_option, letter_line, matches, options, to_option
+from latm.multiple_choice import is_option, letter_line, matches, options, to_option
 
 QUESTION = "Between what times?\nOptions:\n(A) 6pm to 9pm\n(B) 7am to 11am\n(C) 2\n(D) 1"
 

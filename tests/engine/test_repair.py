@@ -14,9 +14,9 @@ from living_support import (
     made_dedup, small_crt_examples,
 )
 from families import WORD_SORTING, block
-from latm.engine.feedback import add_examples
-from latm.engine.repair import RepairFailed, remake_tool, repair_tool
-from latm.engine.solve import Solver
+from latm.make.feedback import add_examples
+from latm.make.repair import RepairFailed, remake_tool, repair_tool
+from latm.solve.solver import Solver
 
 pytestmark = pytest.mark.docker
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from latm.engine.replies import MAX_REPLY_CHARS, oversized, wrapped_tool
+from latm.llm.replies import MAX_REPLY_CHARS, oversized, wrapped_tool
 
 HEAD = "Here is a function to solve a class of problems:\n```python\ndef f(x):\n    return x\n```\n\nUse cases:\n"
 LAST = "Question: Last?\nSolution:\n```python\nans = f(9)\n```\n"
@@ -58,7 +58,7 @@ def adversarial(size: int) -> dict[str, str]:
 ADVERSARIAL = adversarial(4 * MB)
 READER = """
 import json, sys, time
-from latm.engine.replies import wrapped_tool
+from latm.llm.replies import wrapped_tool
 text = open(sys.argv[1], encoding="utf-8").read()
 started = time.perf_counter()
 function, cases = wrapped_tool(text)
@@ -125,7 +125,7 @@ def padded(reply: str) -> str:
 def test_an_oversized_reply_is_a_failed_attempt_fed_back_to_the_maker(scripted_llm, roomy, workspace, llm):
     from families import WORD_SORTING, split
 
-    from latm.engine.making import make_tool
+    from latm.make.new_tool import make_tool
 
     train, validation, _ = split("word_sorting")
     scripted_llm.push(padded(WORD_SORTING.proposal()), WORD_SORTING.proposal(), WORD_SORTING.tests(validation),
@@ -142,7 +142,7 @@ def test_an_oversized_reply_is_a_failed_attempt_fed_back_to_the_maker(scripted_l
 def test_an_oversized_wrap_reply_is_refused_and_the_tests_give_the_use_cases(scripted_llm, roomy, workspace, llm):
     from families import WORD_SORTING, split
 
-    from latm.engine.making import make_tool
+    from latm.make.new_tool import make_tool
 
     train, validation, _ = split("word_sorting")
     scripted_llm.push(WORD_SORTING.proposal(), WORD_SORTING.tests(validation), padded(WORD_SORTING.wrap(validation)),
@@ -160,8 +160,8 @@ def test_cancel_while_a_huge_wrap_reply_arrives_ends_the_make_in_its_stage(scrip
     nothing written and no later stage started."""
     from families import WORD_SORTING, split
 
-    from latm.engine import prompts
-    from latm.engine.making import make_tool
+    from latm.make import prompts
+    from latm.make.new_tool import make_tool
     from latm.errors import Cancelled
     from latm.progress import CancelToken
 

@@ -12,8 +12,9 @@ import pytest
 
 from engine_support import reference_transcript, run_tool_tests, tree_bytes
 from families import FAMILIES, TEMPORAL_SEQUENCES, WORD_SORTING, block, split, temporal_user_reply
-from latm.engine import import_latm, make_tool, solve, solve_batch, verify_tool
-from latm.engine.verify import read_tool
+from latm.make import import_latm, make_tool, verify_tool
+from latm.solve import solve, solve_batch
+from latm.make.verify import read_tool
 from latm.errors import InputFileError, ToolboxError, VerificationFailed
 from latm.toolbox.store import ToolFiles, write_tool
 
@@ -116,7 +117,7 @@ def test_unusable_user_model_replies_become_errors(scripted_llm, workspace, llm,
 
 
 def test_without_a_name_the_routed_tool_answers(scripted_llm, workspace, llm):
-    from latm.dispatch import answer_question
+    from latm.questions import answer_question
 
     make_family_tool(scripted_llm, workspace, llm, "word_sorting")
     make_family_tool(scripted_llm, workspace, llm, "dyck_languages")
@@ -268,7 +269,7 @@ def test_import_of_something_else_is_refused(workspace, tmp_path, content, messa
 
 
 def test_batch_routes_each_question_and_hands_unknown_ones_over(scripted_llm, workspace, llm, tmp_path):
-    from latm.engine import Answer
+    from latm.solve import Answer
 
     make_family_tool(scripted_llm, workspace, llm, "word_sorting")
     kept = []
@@ -365,7 +366,7 @@ def test_a_cut_off_reply_is_a_failed_answer_that_keeps_the_reply(scripted_llm, w
 
 
 def test_a_failed_answer_keeps_a_size_capped_reply(scripted_llm, workspace, llm):
-    from latm.engine.solve import REPLY_KEPT
+    from latm.solve.solver import REPLY_KEPT
 
     user_path_tool(scripted_llm, workspace, llm)
     llm.settings = dataclasses.replace(llm.settings, user_max_tokens=100_000)

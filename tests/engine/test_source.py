@@ -7,9 +7,9 @@ import ast
 
 import pytest
 
-from latm.engine.asserts import instrumented
-from latm.engine.replies import python_blocks, python_code, wrapped_tool
-from latm.engine.source import (
+from latm.make.asserts import instrumented
+from latm.llm.replies import python_blocks, python_code, wrapped_tool
+from latm.source import (
     CodeProblem, parse, answer_variable, cases_from_tests, clean_tool, merge_definitions, pick_entry,
     signature, summary, with_ans, without_functions,
 )

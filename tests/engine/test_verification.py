@@ -10,9 +10,9 @@ import json
 import pytest
 
 from families import WORD_SORTING, block, split
-from latm.engine import checks
-from latm.engine.making import make_tool
-from latm.engine.replies import python_code
+from latm.make import checks
+from latm.make.new_tool import make_tool
+from latm.llm.replies import python_code
 from latm.errors import VerificationFailed
 from latm.toolbox.manifest import Example
 
@@ -119,7 +119,7 @@ def test_verify_does_not_count_committed_use_cases_with_written_in_answers(works
     import shutil
     from pathlib import Path
 
-    from latm.engine.verify import verify_tool
+    from latm.make.verify import verify_tool
     from latm.toolbox import manifest as mf
 
     folder = workspace.toolbox_dir / "word_sorting"
@@ -140,8 +140,8 @@ def test_a_committed_verification_is_a_claim_until_latm_verify_checks_it(workspa
     ``latm solve`` trusts that record; ``latm verify`` re-runs the checks and records the truth."""
     import dataclasses
 
-    from latm.engine.answering import solve
-    from latm.engine.verify import verify_tool
+    from latm.solve.batch import solve
+    from latm.make.verify import verify_tool
     from latm.toolbox import manifest as mf
     from latm.toolbox.store import ToolFiles, write_tool
 
@@ -230,7 +230,7 @@ def results_case(kind, written_in=False):
 
 @pytest.mark.parametrize("written_in", [False, True], ids=["honest", "written-in"])
 def test_answers_count_only_when_they_depend_on_the_function(docker_sandbox, written_in):
-    from latm.engine.source import answer_snippet
+    from latm.source import answer_snippet
 
     for kind in RESULTS:
         code, example, snippet = results_case(kind, written_in)

@@ -14,7 +14,7 @@ import threading
 import pytest
 
 from eval_support import bbh, latm_env, write_jsonl
-from latm.commands.display import Display
+from latm.cli.display import Display
 from latm.progress import ProgressEvent
 
 

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from latm.engine.verify import verify_tool
+from latm.make.verify import verify_tool
 from latm.errors import ToolChanged, ToolboxError
 from latm.settings import Settings
 from latm.toolbox import store

@@ -93,7 +93,7 @@ def test_committed_toolbox_passes_its_own_generated_tests():
 
 
 def test_cli_list_counts_each_tools_answers(tmp_path, toolbox, tool_files):
-    from latm.dispatch.answers import record_answer
+    from latm.questions.answer_log import record_answer
     from latm.workspace import Workspace
 
     store.write_tool(toolbox, tool_files(name="adder"))
@@ -107,7 +107,7 @@ def test_cli_list_counts_each_tools_answers(tmp_path, toolbox, tool_files):
 
 
 def test_cli_show_reports_the_tools_uses_as_list_does(tmp_path, toolbox, tool_files):
-    from latm.dispatch.answers import record_answer
+    from latm.questions.answer_log import record_answer
     from latm.workspace import Workspace
 
     store.write_tool(toolbox, tool_files(name="adder"))
@@ -120,7 +120,7 @@ def test_cli_show_reports_the_tools_uses_as_list_does(tmp_path, toolbox, tool_fi
 
 
 def test_latm_keeps_its_state_folder_out_of_git(tmp_path, toolbox, tool_files):
-    from latm.dispatch.answers import record_answer
+    from latm.questions.answer_log import record_answer
     from latm.workspace import Workspace
 
     store.write_tool(toolbox, tool_files(name="adder"))

@@ -14,8 +14,9 @@ import time
 import pytest
 
 from llama_support import ledger_of, with_settings
-from latm.engine import make_tool, solve, solve_batch, verify_tool
-from latm.engine.verify import read_tool
+from latm.make import make_tool, verify_tool
+from latm.solve import solve, solve_batch
+from latm.make.verify import read_tool
 from latm.errors import LatmError
 from latm.toolbox.manifest import Example
 from latm.toolbox.store import ToolFiles, write_tool

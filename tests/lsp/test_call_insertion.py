@@ -10,7 +10,7 @@ import pytest
 from families import WORD_SORTING, split
 from lsp_support import bbh_family, examples_markdown, llm_env, maker_responder
 
-from latm.engine.verify import read_tool
+from latm.make.verify import read_tool
 from latm.toolbox.store import ToolFiles, write_tool
 
 pytestmark = pytest.mark.docker

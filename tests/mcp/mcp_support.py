@@ -120,7 +120,7 @@ async def connect(root: Path, env: dict[str, str], transport: str = "stdio", mod
 def write_hand_tool(toolbox: Path, name: str, code: str, entry: str, verified: bool = True,
                     use_cases: tuple[tuple[str, str], ...] = ()) -> Path:
     """A tool as a repository could carry it: its manifest claims whatever verification it likes."""
-    from latm.engine.source import signature
+    from latm.source import signature
     from latm.toolbox.manifest import Manifest, Provenance, UseCase, Verification
     from latm.toolbox.store import ToolFiles, write_tool
 

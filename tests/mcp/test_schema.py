@@ -9,7 +9,7 @@ import json
 import pytest
 from jsonschema import Draft202012Validator
 
-from latm.engine.source import CodeProblem
+from latm.source import CodeProblem
 from latm.mcp.catalog import Catalog
 from latm.mcp.schema import ArgumentCheck, ArgumentGap, read_signature
 from latm.toolbox.registry import Registry

@@ -15,7 +15,7 @@ import docker
 import pytest
 from sandbox_support import kill_the_first_start, settings
 
-from latm.engine import solve_batch
+from latm.solve import solve_batch
 from latm.workspace import Workspace
 
 pytestmark = pytest.mark.docker

@@ -16,7 +16,7 @@ import docker
 import pytest
 from sandbox_support import settings
 
-from latm.sandbox import engine
+from latm.sandbox import docker_engine
 from latm.sandbox.containers import INSTANCE_LABEL, LABEL, OWNER_LABEL
 
 pytestmark = pytest.mark.docker
@@ -78,7 +78,7 @@ def test_containers_of_dead_owners_are_reaped_and_others_left_alone():
     created = [api.create_container(settings().sandbox_image, command=["--hold"], labels={LABEL: "1", OWNER_LABEL: owner})["Id"]
                for owner in (dead_owner, elsewhere)]
     try:
-        engine.reap_orphans(api)
+        docker_engine.reap_orphans(api)
         left = {c["Id"] for c in api.containers(all=True, filters={"label": LABEL})}
         assert created[0] not in left, "the dead owner's container was not reaped"
         assert created[1] in left, "a container of another machine's owner was removed"

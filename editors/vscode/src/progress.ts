@@ -9,7 +9,7 @@
 import * as vscode from "vscode";
 import { ProgressToken, WorkDoneProgressBegin, WorkDoneProgressEnd, WorkDoneProgressReport } from "vscode-languageclient/node";
 
-/** Titles of the jobs a person waits for and may want to stop (see latm/lsp/making.py). */
+/** Titles of the jobs a person waits for and may want to stop (see latm/lsp/make.py). */
 const LONG_JOB = /^latm: (making|verifying) /;
 
 type Value = WorkDoneProgressBegin | WorkDoneProgressReport | WorkDoneProgressEnd;

@@ -3,7 +3,7 @@
 One run answers the same test questions with each method (the tool's parser, the user model
 using the tool, the user model alone directly and with chain of thought, the maker model with
 chain of thought, a fresh program per question), scores every answer with the solve path's
-comparison (``latm.engine.options``), and writes a table, a report and plots.
+comparison (``latm.multiple_choice``), and writes a table, a report and plots.
 
 - ``data``: the data set, streamed (JSON lines) or read whole (documents), split as the paper;
 - ``methods``: what each method does with one question;

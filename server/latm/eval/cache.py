@@ -1,7 +1,7 @@
 """Answers already paid for: ``.latm/eval/cache/<method>.jsonl``, keyed by (method, model,
 prompt hash, question).
 
-One append-only JSON line per answered question (``latm.engine.bookkeeping``: whole-line appends, a
+One append-only JSON line per answered question (``latm.bookkeeping``: whole-line appends, a
 torn line is skipped), so a re-run of the same evaluation, or one resumed after Ctrl-C, asks the
 model only for the questions it has no answer for. A cached answer keeps the tokens and latency
 it was measured with; its cost is priced again from the tokens, with today's price table.
@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional
 
-from latm.engine.bookkeeping import append_record, read_records
+from latm.bookkeeping import append_record, read_records
 from latm.eval.keys import count, digest
 from latm.eval.methods import NOT_CACHED, Method, Outcome
 

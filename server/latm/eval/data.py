@@ -2,7 +2,7 @@
 
 With ``--make`` the first ``train`` + ``validation`` examples make the tool and the rest are the
 test set; with ``--tool`` the whole file is (after ``skip``). Examples are read by latm's own
-reader (``latm.engine.examples``). JSON lines are read ``CHUNK_LINES`` lines at a time, so a
+reader (``latm.examples``). JSON lines are read ``CHUNK_LINES`` lines at a time, so a
 test set of any size is never held whole; document formats (BIG-Bench JSON, Q/A blocks, markdown
 tables) are read whole, as everywhere else in latm.
 """
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterator, Optional
 
-from latm.engine.examples import FORMATS_HELP, QUESTION_KEYS, ExampleScan, read_examples_file, scan_examples
+from latm.examples import FORMATS_HELP, QUESTION_KEYS, ExampleScan, read_examples_file, scan_examples
 from latm.errors import BadEvalInput, NotEnoughExamples
 from latm.toolbox.manifest import Example
 

@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from latm import __version__
-from latm.engine import checks
-from latm.engine.ledger import utc_now
-from latm.engine.llm import LLMClient
-from latm.engine.making import llm_client
+from latm.make import checks
+from latm.llm.ledger import utc_now
+from latm.llm.client import LLMClient
+from latm.make.new_tool import llm_client
 from latm.errors import BadEvalInput, Cancelled
 from latm.eval import economics, methods as method_plans
 from latm.eval.arguments import DEFAULT_CONCURRENCY, METHODS

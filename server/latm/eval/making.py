@@ -12,10 +12,10 @@ import copy
 import dataclasses
 from typing import Optional
 
-from latm.engine.bookkeeping import append_record, read_records
-from latm.engine.ledger import Ledger
-from latm.engine.llm import LLMClient
-from latm.engine.making import make_tool
+from latm.bookkeeping import append_record, read_records
+from latm.llm.ledger import Ledger
+from latm.llm.client import LLMClient
+from latm.make.new_tool import make_tool
 from latm.errors import BadEvalInput
 from latm.eval.cache import CACHE_DIR
 from latm.eval.data import DataSet

@@ -1,7 +1,7 @@
 """What each method does with one question, and whether it can run at all.
 
 Every method returns the answer as the solve path would give it (an option's text mapped to its
-letter by ``latm.engine.options.to_option``); scoring is the runner's, with one comparison for
+letter by ``latm.multiple_choice.to_option``); scoring is the runner's, with one comparison for
 all. Model-written code runs only in the sandbox, through the solve path's ``run_reply``.
 """
 
@@ -11,10 +11,10 @@ import json
 from dataclasses import dataclass
 from typing import Callable, Optional
 
-from latm.engine import prompts as engine_prompts
-from latm.engine.llm import LLMClient, LLMReply
-from latm.engine.options import to_option
-from latm.engine.solve import Solver, has_parser, run_reply
+from latm.make import prompts as engine_prompts
+from latm.llm.client import LLMClient, LLMReply
+from latm.multiple_choice import to_option
+from latm.solve.solver import Solver, has_parser, run_reply
 from latm.errors import LLMReplyError, LLMUnavailable
 from latm.eval import prompts
 from latm.eval.keys import digest

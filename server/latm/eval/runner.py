@@ -16,7 +16,7 @@ import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Callable, Iterable, Optional, TextIO
 
-from latm.engine.options import matches
+from latm.multiple_choice import matches
 from latm.errors import Cancelled, LatmError
 from latm.eval.cache import AnswerCache
 from latm.eval.methods import STOPS_METHOD, Answerer, Method, Outcome

@@ -12,13 +12,14 @@ from typing import Optional
 from lsprotocol import types
 from pygls.workspace import TextDocument
 
-from latm.engine.examples import scan_examples, split_examples
+from latm.examples import scan_examples, split_examples
 from latm.errors import NotEnoughExamples
-from latm.lsp import edits, solving
+from latm.lsp import edits
 from latm.lsp.arguments import wire_range
 from latm.lsp.kinds import CORRECT, MAKE, SOLVE
 from latm.lsp.living_actions import is_tool_file, living_actions
 from latm.lsp.session import Session
+from latm.route import quick_route
 from latm.workspace import Workspace
 
 MAX_SOLVE_ACTIONS = 3
@@ -75,7 +76,7 @@ def _make_actions(ws: Workspace, uri: str, client_range: types.Range, scan, disa
 
 def _solve_actions(ws: Workspace, doc: TextDocument, client_range: types.Range, question: str,
                    asked: bool) -> list[types.CodeAction]:
-    route = solving.quick_route(ws, question)
+    route = quick_route(ws, question)
     arguments = {"uri": doc.uri, "range": wire_range(client_range)}
     if not route.names:
         title = "No tool fits this question: ask latm (keeps it as pending, offers to make a tool)"

@@ -33,7 +33,7 @@ def uses_per_tool(ws: Workspace) -> dict:
 
 def usage(ws: Workspace) -> tuple[dict, dict]:
     """(uses, time of the latest use) per tool."""
-    from latm.dispatch.answers import usage_per_tool  # loaded with the engine, after initialize
+    from latm.questions.answer_log import usage_per_tool  # loaded with the engine, after initialize
 
     return usage_per_tool(ws)
 

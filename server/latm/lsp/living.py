@@ -11,19 +11,20 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Optional
 
-from latm.dispatch.answers import last_tool_for
-from latm.engine import history
-from latm.engine.examples import ExampleScan
-from latm.engine.feedback import FeedbackResult, add_examples
-from latm.engine.repair import RepairFailed, remake_tool, repair_tool
-from latm.engine.rollback import rollback_tool
-from latm.engine.verify import read_tool_contents
+from latm.questions.answer_log import last_tool_for
+from latm.make import history
+from latm.examples import ExampleScan
+from latm.make.feedback import FeedbackResult, add_examples
+from latm.make.repair import RepairFailed, remake_tool, repair_tool
+from latm.make.rollback import rollback_tool
+from latm.make.verify import read_tool_contents
 from latm.errors import EmptyQuestion, ToolNotFound
 from latm.lsp import edits
 from latm.lsp.arguments import CorrectArgs, ExamplesArgs, MakeToolArgs, NameArgs, RepairArgs, RollbackArgs, wire_range
 from latm.lsp.progress import JobProgress
 from latm.lsp.session import Session
-from latm.lsp.solving import apply_edits, quick_route
+from latm.lsp.solve import apply_edits
+from latm.route import quick_route
 from latm.safe_text import escape_controls
 from latm.toolbox.manifest import Example
 from latm.toolbox.report import tool_record
@@ -61,7 +62,7 @@ async def correct_answer(session: Session, args: CorrectArgs) -> dict:
 async def add_selected_examples(session: Session, args: ExamplesArgs) -> dict:
     ws = await session.workspace()
     doc = await session.document(args.uri)
-    from latm.engine.examples import scan_examples
+    from latm.examples import scan_examples
 
     scan = scan_examples(edits.selection(doc, args.range).text)
     if not scan.examples:
@@ -131,7 +132,7 @@ async def tool_history(session: Session, args: NameArgs) -> dict:
 
 async def existing_offer(session: Session, ws: Workspace, scan: ExampleScan, args: MakeToolArgs) -> Optional[dict]:
     """Before a make: when a tool already answers every example, the result that offers a choice."""
-    from latm.dispatch.existing import tool_that_answers
+    from latm.make.existing import tool_that_answers
 
     found = await session.run_job(tool_that_answers, ws, scan.examples)
     if found is None:

@@ -21,7 +21,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
 from latm import __version__
-from latm.lsp import commands, framing, hover, kinds, progress
+from latm.lsp import execute, framing, hover, kinds, progress
 from latm.lsp.errors import guarded
 from latm.lsp.protocol import LatmProtocol
 from latm.lsp.session import Session
@@ -30,7 +30,7 @@ from latm.toolbox.watch import tool_names
 
 log = logging.getLogger(__name__)
 CLIENT_WAIT_S = 10.0  # for the client's answer to workspace/configuration at start
-ENGINE_MODULES = ("latm.lsp.actions", "latm.lsp.making", "latm.lsp.solving", "latm.lsp.living")
+ENGINE_MODULES = ("latm.lsp.actions", "latm.lsp.make", "latm.lsp.solve", "latm.lsp.living")
 QUIET_LOGGERS = ("pygls", "httpx", "httpx2", "httpcore", "openai", "docker", "urllib3", "watchfiles")
 PROTOCOL_LOGGER = "pygls.protocol.json_rpc"
 
@@ -112,7 +112,7 @@ def build_server(root: Path) -> LatmLanguageServer:
     async def on_hover(ls: LatmLanguageServer, params: types.HoverParams) -> Optional[types.Hover]:
         return await guarded(session, "hover", _hover(session, params))
 
-    commands.register_all(server, session)
+    execute.register_all(server, session)
     return server
 
 

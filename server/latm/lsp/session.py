@@ -207,7 +207,7 @@ class Session:
 
     async def _serve_workspace(self) -> None:
         """Watch the new workspace's toolbox, build its routing index, tell the editor what it holds."""
-        from latm.dispatch import index_for  # heavy (bm25s, numpy): not needed to answer initialize
+        from latm.route import index_for  # heavy (bm25s, numpy): not needed to answer initialize
 
         ws = self.ws
         ws.registry.subscribe(self._on_registry_change)

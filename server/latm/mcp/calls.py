@@ -11,8 +11,8 @@ from typing import Any
 
 import mcp_types as types
 
-from latm.dispatch.answers import MCP, record_answer
-from latm.engine import checks
+from latm.questions.answer_log import MCP, record_answer
+from latm.make import checks
 from latm.errors import LatmError
 from latm.mcp import results
 from latm.mcp.catalog import RESULT_KEY, Listed

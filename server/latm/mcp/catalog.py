@@ -16,7 +16,7 @@ from typing import Optional
 
 import mcp_types as types
 
-from latm.engine.source import CodeProblem
+from latm.source import CodeProblem
 from latm.mcp.schema import ArgumentCheck, Signature, read_signature, use_case_arguments
 from latm.toolbox.registry import Registry, Tool
 

@@ -13,10 +13,11 @@ from typing import Any, Callable, Optional
 
 import mcp_types as types
 
-from latm.dispatch import answer_question
-from latm.dispatch.answers import uses_per_tool
-from latm.engine import make_tool, scan_examples
-from latm.engine.examples import ExampleScan
+from latm.questions import answer_question
+from latm.questions.answer_log import uses_per_tool
+from latm.make import make_tool
+from latm.examples import scan_examples
+from latm.examples import ExampleScan
 from latm.errors import EmptyQuestion
 from latm.mcp import results
 from latm.mcp.catalog import Catalog

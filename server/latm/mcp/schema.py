@@ -17,7 +17,7 @@ from typing import Any, Iterable, Optional, Sequence
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
-from latm.engine.source import CodeProblem, parse
+from latm.source import CodeProblem, parse
 from latm.errors import LatmError
 
 SIMPLE = {"str": "string", "int": "integer", "float": "number", "bool": "boolean", "None": "null",

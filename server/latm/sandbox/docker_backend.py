@@ -13,7 +13,7 @@ import logging
 import uuid
 from typing import Any, Optional
 
-from latm.sandbox import containers, engine, jobs, lifecycle
+from latm.sandbox import containers, docker_engine, jobs, lifecycle
 from latm.sandbox.link import LinkDown, LinkSilent
 from latm.sandbox.pool import Pool, PoolClosed
 from latm.sandbox.types import Call, CallResult, SandboxStatus
@@ -45,9 +45,9 @@ class DockerSandbox:
     @classmethod
     def open(cls, settings: Any) -> "DockerSandbox":
         """Check the engine and the image (raising SandboxUnavailable); containers start lazily."""
-        client = engine.connect()
-        info = engine.image_info(client.api, settings.sandbox_image)
-        engine.reap_orphans(client.api)
+        client = docker_engine.connect()
+        info = docker_engine.image_info(client.api, settings.sandbox_image)
+        docker_engine.reap_orphans(client.api)
         return cls(settings, client, info)
 
     def _start(self) -> containers.Container:
@@ -91,7 +91,7 @@ class DockerSandbox:
 
     def status(self) -> SandboxStatus:
         tag = self.settings.sandbox_image
-        return SandboxStatus("docker", f"{tag} ({engine.short_id(self.image)})", self.pool.count(),
+        return SandboxStatus("docker", f"{tag} ({docker_engine.short_id(self.image)})", self.pool.count(),
                              ISOLATION.format(memory=self.settings.memory_mb))
 
     def close(self) -> None:

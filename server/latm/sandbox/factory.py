@@ -7,7 +7,7 @@ import dataclasses
 from typing import Any, Callable, Optional
 
 from latm.errors import ImageMissing, SandboxUnavailable
-from latm.sandbox import engine
+from latm.sandbox import docker_engine
 from latm.sandbox.docker_backend import ISOLATION as DOCKER_ISOLATION
 from latm.sandbox.docker_backend import DockerSandbox
 from latm.sandbox.process_backend import ISOLATION as PROCESS_ISOLATION
@@ -50,13 +50,13 @@ def sandbox_status(settings: Any) -> SandboxStatus:
     if settings.sandbox == "process":
         return process
     try:
-        client = engine.connect()
-        info = engine.image_info(client.api, settings.sandbox_image)
-        warm = len(engine.sandbox_containers(client.api, running_only=True))
+        client = docker_engine.connect()
+        info = docker_engine.image_info(client.api, settings.sandbox_image)
+        warm = len(docker_engine.sandbox_containers(client.api, running_only=True))
     except SandboxUnavailable as err:
         missing = err.image if isinstance(err, ImageMissing) else ""
         if settings.sandbox == "docker":
             return dataclasses.replace(unavailable_status(settings, str(err)), missing_image=missing)
         return SandboxStatus(process.backend, process.image, 0, process.isolation, fallback_warning(str(err)), missing)
-    image = f"{settings.sandbox_image} ({engine.short_id(info)})"
+    image = f"{settings.sandbox_image} ({docker_engine.short_id(info)})"
     return SandboxStatus("docker", image, warm, DOCKER_ISOLATION.format(memory=settings.memory_mb))

@@ -17,14 +17,14 @@ from typing import Any, Optional
 
 from latm.errors import SandboxUnavailable
 from latm.progress import ProgressCallback, ProgressEvent
-from latm.sandbox import engine, rootfs
+from latm.sandbox import docker_engine, rootfs
 from latm.sandbox.types import Call
 
 BASE_TAG = f"latm-sandbox-base:{rootfs.SUITE}"
 
 
 def recipe_dir() -> Path:
-    return engine.worker_file().parent
+    return docker_engine.worker_file().parent
 
 
 class BaseUnavailable(SandboxUnavailable):
@@ -40,8 +40,8 @@ def build_image(settings: Any, offline: bool, progress: ProgressCallback, fresh_
     """Build ``settings.sandbox_image`` and return its image id. ``fresh_base`` remakes the offline
     base even when one is already imported; ``base`` replaces the recipe's default base image.
     Raises SandboxUnavailable with what went wrong."""
-    client = engine.connect()
-    buildargs = {"WORKER_SHA256": engine.worker_sha256(), **({"BASE": base} if base else {})}
+    client = docker_engine.connect()
+    buildargs = {"WORKER_SHA256": docker_engine.worker_sha256(), **({"BASE": base} if base else {})}
     if offline:
         buildargs["BASE"] = offline_base(client, progress, fresh_base)
     try:

@@ -26,7 +26,7 @@ import sys
 import tempfile
 from typing import Any, Optional
 
-from latm.sandbox import engine, jobs
+from latm.sandbox import docker_engine, jobs
 from latm.sandbox.link import LinkDown, LinkSilent, PipeLink, WorkerSession
 from latm.sandbox.types import Call, CallResult, SandboxStatus
 
@@ -60,7 +60,7 @@ def interpreter() -> str:
 
 
 def worker_path() -> str:
-    return str(engine.worker_file())
+    return str(docker_engine.worker_file())
 
 
 @functools.lru_cache(maxsize=None)

@@ -1,0 +1,91 @@
+"""``make_tool``: examples in, a verified tool in the toolbox out, or nothing written at all."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional, Sequence, Union
+
+from latm.examples import ExampleScan, split_examples
+from latm.make import history
+from latm.make.failures import save_failed
+from latm.llm.ledger import Ledger
+from latm.llm.client import LLMClient
+from latm.make.conversation import Maker, StageFailed
+from latm.make.manifests import proven_manifest
+from latm.errors import Cancelled, LatmError, ToolChanged, VerificationFailed
+from latm.progress import CancelToken, ProgressCallback, no_progress
+from latm.toolbox.manifest import Example, Manifest
+from latm.toolbox.names import validate_name
+from latm.toolbox.store import ToolFiles, basis, write_tool
+
+
+@dataclass(frozen=True)
+class MakeResult:
+    name: str
+    path: Path
+    manifest: Manifest
+    attempts: dict[str, int]  # tries used per stage
+    tokens_in: int
+    tokens_out: int
+    cost_usd: Optional[float]
+    notes: tuple[str, ...]  # e.g. "saved without a question parser: ..."
+
+
+def llm_client(ws) -> LLMClient:
+    """The workspace's client: its settings, its ledger."""
+    return LLMClient(ws.settings, Ledger.in_state_dir(ws.state_dir))
+
+
+def make_tool(ws, examples: Union[ExampleScan, Sequence[Example]], name: str, *,
+              progress: ProgressCallback = no_progress, cancel: Optional[CancelToken] = None,
+              llm: Optional[LLMClient] = None) -> MakeResult:
+    """Make, verify and write the tool ``name``; on any failure write nothing and raise."""
+    validate_name(name)
+    scan = examples if isinstance(examples, ExampleScan) else ExampleScan(examples=list(examples))
+    settings = ws.settings
+    chosen = split_examples(scan, settings.train_examples, settings.validation_examples)
+    train, validation = chosen[: settings.train_examples], chosen[settings.train_examples:]
+    cancel = cancel or CancelToken()
+    based_on = basis(ws.toolbox_dir / name, "making")  # replaced only if still as it is now
+    sandbox = ws.sandbox()
+    maker = Maker(settings, llm or llm_client(ws), sandbox, name=name, progress=progress, cancel=cancel)
+    try:
+        made = maker.make(train, validation)
+        manifest = proven_manifest(
+            name, made.code, made.entry, chosen, made.use_cases, parser_verified_on=made.parser_verified_on,
+            origin="made", maker_model=settings.maker_model, sandbox_backend=sandbox.status().backend,
+        )
+        cancel.check()
+        path = write_tool(ws.toolbox_dir, ToolFiles(manifest, made.code), based_on=based_on)
+    except BaseException as err:
+        explained = _explained(err, name, _keep_conversation(ws, name, maker, err))
+        if explained is err:
+            raise
+        raise explained from err
+    ws.registry.reload({name})
+    history.keep_copy(ws, manifest, made.code)
+    return MakeResult(name, path, manifest, dict(maker.attempts), maker.tokens_in, maker.tokens_out,
+                      maker.cost_usd, tuple(made.notes))
+
+
+def _keep_conversation(ws, name: str, maker: Maker, err: BaseException) -> str:
+    """Where the failed make's conversation was saved, or why it could not be (the make's own
+    error is what the user must read either way)."""
+    try:
+        return f"The conversation so far is in {save_failed(ws.state_dir, name, maker.stage, str(err), maker.messages)}."
+    except OSError as problem:
+        return f"The conversation could not be saved in {ws.state_dir / 'failed'} ({problem.strerror or problem})."
+
+
+def _explained(err: BaseException, name: str, where: str) -> BaseException:
+    """The error the user reads: what failed, and where the conversation was kept."""
+    if isinstance(err, StageFailed):
+        return VerificationFailed(f"Could not make the tool '{name}': {str(err).rstrip('.')}. Nothing was written. {where}")
+    if isinstance(err, Cancelled):
+        return Cancelled(f"Cancelled making '{name}'; nothing was written. {where}")
+    if isinstance(err, ToolChanged):  # already says that nothing was written, and why
+        return ToolChanged(f"{err} {where}")
+    if isinstance(err, LatmError):
+        return type(err)(f"{err} Nothing was written for '{name}'. {where}")
+    return err
