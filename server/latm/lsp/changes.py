@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable, Optional
 
+from latm.questions.answer_log import usage_per_tool
 from latm.toolbox.registry import Problem, Registry
 from latm.toolbox import report
 from latm.toolbox.report import tool_record
@@ -33,8 +34,6 @@ def uses_per_tool(ws: Workspace) -> dict:
 
 def usage(ws: Workspace) -> tuple[dict, dict]:
     """(uses, time of the latest use) per tool."""
-    from latm.questions.answer_log import usage_per_tool  # loaded with the engine, after initialize
-
     return usage_per_tool(ws)
 
 

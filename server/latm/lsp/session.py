@@ -26,6 +26,7 @@ from latm.lsp import changes, documents
 from latm.lsp.diagnostics import DiagnosticsPublisher, to_diagnostics
 from latm.lsp.settings import EditorSettings, ProblemFilter
 from latm.progress import CancelToken
+from latm.route import index_for
 from latm.safe_text import escape_controls
 from latm.settings import Settings
 from latm.toolbox.watch import ToolboxWatcher
@@ -156,10 +157,9 @@ class Session:
 
     # Settings and workspace.
 
-    async def open_workspace(self, prepare: Callable[[], Any] = lambda: None) -> None:
-        """Run ``prepare`` (off the loop), then open the workspace; ``ready`` is set either way."""
+    async def open_workspace(self) -> None:
+        """Open the workspace (off the loop); ``ready`` is set either way."""
         try:
-            await self.quickly(prepare)
             settings, problems = await self.quickly(self.editor.resolve, self.root)
             _set_log_level(settings.log_level)
             self.ws = await self.quickly(Workspace, self.root, settings, problems)
@@ -207,12 +207,10 @@ class Session:
 
     async def _serve_workspace(self) -> None:
         """Watch the new workspace's toolbox, build its routing index, tell the editor what it holds."""
-        from latm.route import index_for  # heavy (bm25s, numpy): not needed to answer initialize
-
         ws = self.ws
         ws.registry.subscribe(self._on_registry_change)
         self._start_watcher()
-        await self.quickly(index_for, ws.registry)  # built now, not by the first code action
+        await self.quickly(index_for, ws)  # loaded or built now, not by the first code action
         await self.quickly(self._on_registry_change, None)
 
     def _tidy_when_idle(self) -> None:
