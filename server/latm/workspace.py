@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 from pathlib import Path
-from typing import Any, Callable, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional
 
 from latm.sandbox.types import Sandbox
 from latm.settings import Settings, SettingProblem, load_settings
@@ -17,6 +17,9 @@ from latm.state_folder import keep_out_of_git
 from latm.toolbox.registry import Registry
 from latm.toolbox.registry_cache import RegistryCache
 from latm.toolbox.store import remove_leftovers
+
+if TYPE_CHECKING:
+    from latm.llm import LLMClient
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +35,8 @@ class Workspace:
         self.registry = Registry(toolbox_dir, RegistryCache(self.state_path)).load()
         self.on_warning: Callable[[str], None] = log.warning
         self._sandbox: Optional[Sandbox] = None
+        self._llm: Optional[LLMClient] = None
+        self._llm_settings: Optional[Settings] = None  # the settings it was built for
         self._state_ready = False
         self._lock = threading.Lock()
 
@@ -65,6 +70,23 @@ class Workspace:
 
                 self._sandbox = open_sandbox(self.settings, on_warning=self.on_warning)
             return self._sandbox
+
+    def llm(self) -> LLMClient:
+        """The model client (these settings, this workspace's ledger): built on first use, and again
+        once the settings are replaced (the editor changed a model or the endpoint)."""
+        with self._lock:
+            if self._llm is None or self._llm_settings is not self.settings:
+                from latm.llm import Ledger, LLMClient  # the openai SDK: only when a model is asked
+
+                self._llm = LLMClient(self.settings, Ledger.in_state_dir(self.state_dir))
+                self._llm_settings = self.settings
+            return self._llm
+
+    def use_llm(self, client: LLMClient) -> None:
+        """``llm()`` returns ``client`` (one built for these settings, e.g. with a test's short
+        backoff) until the settings are replaced."""
+        with self._lock:
+            self._llm, self._llm_settings = client, self.settings
 
     def close(self) -> None:
         with self._lock:

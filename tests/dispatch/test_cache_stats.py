@@ -11,7 +11,6 @@ import pytest
 from dispatch_support import bbh, write_stand_in
 from latm.questions import handle_unknown, record_answer, stats
 from latm.route import route
-from latm.route.client import client_for
 from latm.settings import Price
 from scripted_llm import server_error
 
@@ -38,7 +37,7 @@ def busy_ws(toolbox, model, model_ws):
     write_stand_in(toolbox, "word_sorting", SORTING[:6])
     write_stand_in(toolbox, "alphabetize", SORTING[6:12])  # a twin, so routing asks the dispatcher
     ws = model_ws(on_unknown="solve_with_maker", max_retries=2)
-    client = client_for(ws)
+    client = ws.llm()
     model.push("```python\ndef sort_words(words):\n    return sorted(words)\n```", server_error(500), "All tests pass.")
     for prompt in ("Write a function for these examples.", "Write unit tests."):  # as the maker does, tool named
         client.chat("maker", [{"role": "user", "content": prompt}], tool="word_sorting")
@@ -98,7 +97,7 @@ def test_the_cli_shows_the_same_numbers(busy_ws):
 def test_calls_of_models_without_a_price_are_counted_not_guessed(model, model_ws):
     ws = model_ws(prices={"gpt-4o": Price(2.5, 10.0)})  # no price for the user model gpt-4o-mini
     model.push("```python\nans = 1\n```")
-    client_for(ws).chat("user", [{"role": "user", "content": "q"}], tool="t")
+    ws.llm().chat("user", [{"role": "user", "content": "q"}], tool="t")
     s = stats(ws)
     assert (s.using.calls, s.using.unpriced, s.using.cost_usd) == (1, 1, 0.0)
     assert s.answered == 0 and s.maker_only_usd == 0.0 and "1 user-model answers" in s.estimate

@@ -39,8 +39,10 @@ def workspace(tmp_path, llm_settings):
 
 @pytest.fixture
 def llm(workspace):
-    """The engine's client for ``workspace``, with short backoff so retry tests stay quick."""
+    """``workspace``'s model client, with short backoff so retry tests stay quick."""
     from latm.llm.ledger import Ledger
     from latm.llm.client import LLMClient
 
-    return LLMClient(workspace.settings, Ledger.in_state_dir(workspace.state_dir), backoff_s=0.05)
+    client = LLMClient(workspace.settings, Ledger.in_state_dir(workspace.state_dir), backoff_s=0.05)
+    workspace.use_llm(client)
+    return client

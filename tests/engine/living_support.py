@@ -41,7 +41,7 @@ FIRST_LETTER_PATCH = ("The problem is the deduplication. Sorting by the first le
 def made(scripted_llm, workspace, llm, family, train, validation, name):
     """``family``'s tool, made through the real make (four maker replies)."""
     scripted_llm.push(family.proposal(), family.tests(validation), family.wrap(validation), family.parser_reply())
-    return make_tool(workspace, train + validation, name, llm=llm)
+    return make_tool(workspace, train + validation, name)
 
 
 def made_dedup(scripted_llm, workspace, llm):

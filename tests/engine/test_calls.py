@@ -57,7 +57,7 @@ def write_hypotenuse(ws, name: str, parser: bool) -> None:
 def test_a_user_model_answer_carries_its_code_and_imports_what_it_reads(scripted_llm, workspace, llm):
     write_hypotenuse(workspace, "hypotenuse_by_model", parser=False)
     scripted_llm.push(f"I call the tool with the two legs.\n\n```python\n{USER_CODE}```")
-    answer = solve(workspace, QUESTION, "hypotenuse_by_model", llm=llm)
+    answer = solve(workspace, QUESTION, "hypotenuse_by_model")
     assert (answer.answer, answer.path) == ("29 cm", "user_model")
     assert answer.code == USER_CODE
     tool = workspace.registry.get("hypotenuse_by_model")
@@ -68,7 +68,7 @@ def test_a_user_model_answer_carries_its_code_and_imports_what_it_reads(scripted
 
 def test_a_parser_answer_gets_its_literal_call_on_request(workspace, llm):
     write_hypotenuse(workspace, "hypotenuse", parser=True)
-    answer = solve(workspace, QUESTION, "hypotenuse", llm=llm)
+    answer = solve(workspace, QUESTION, "hypotenuse")
     assert (answer.answer, answer.path, answer.code) == ("29 cm", "parser", "")
     tool = workspace.registry.get("hypotenuse")
     called = with_call(workspace, tool, answer)

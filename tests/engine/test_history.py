@@ -19,9 +19,9 @@ pytestmark = pytest.mark.docker
 
 def repaired(scripted_llm, workspace, llm) -> None:
     made_dedup(scripted_llm, workspace, llm)
-    add_examples(workspace, "word_sorting", [REPEATED], llm=llm)
+    add_examples(workspace, "word_sorting", [REPEATED])
     scripted_llm.push(RIGHT_PATCH)
-    repair_tool(workspace, "word_sorting", llm=llm)
+    repair_tool(workspace, "word_sorting")
 
 
 def reasons(workspace) -> list[tuple[int, str]]:
@@ -56,7 +56,7 @@ def test_rollback_restores_code_and_manifest_and_reverifies_without_git(scripted
 
 def test_a_hand_edit_is_not_used_until_it_passes_every_stored_example(scripted_llm, workspace, llm):
     made_dedup(scripted_llm, workspace, llm)
-    add_examples(workspace, "word_sorting", [REPEATED], llm=llm)
+    add_examples(workspace, "word_sorting", [REPEATED])
     code = workspace.toolbox_dir / "word_sorting" / "tool.py"
     code.write_text(code.read_text().replace("sorted(set(words))", "sorted(words)"))  # the right fix, by hand
     workspace.registry.reload({"word_sorting"})

@@ -32,7 +32,7 @@ def test_happy_path(scripted_llm, workspace, llm, task):
     train, validation, _ = split(task)
     script_happy(scripted_llm, family, validation)
     events = []
-    result = make_tool(workspace, train + validation, task, progress=events.append, llm=llm)
+    result = make_tool(workspace, train + validation, task, progress=events.append)
 
     manifest = result.manifest
     assert result.path == workspace.toolbox_dir / task
@@ -61,7 +61,7 @@ def test_code_that_does_not_run_is_sent_back_with_its_error(scripted_llm, worksp
     broken = "```python\nimport collections\n\ndef sort_words_alphabetically(words):\n    return sorted(words)\n\nWORDS = collections.OrderedList()\n```"
     scripted_llm.push(broken, WORD_SORTING.proposal(), WORD_SORTING.tests(VALIDATION), WORD_SORTING.wrap(VALIDATION),
                       WORD_SORTING.parser_reply())
-    result = make_tool(workspace, EXAMPLES, "word_sorting", llm=llm)
+    result = make_tool(workspace, EXAMPLES, "word_sorting")
     assert result.attempts["propose"] == 2
     feedback = scripted_llm.chat_requests()[1].prompt
     assert "AttributeError" in feedback and "OrderedList" in feedback and "Please fix it" in feedback
@@ -74,7 +74,7 @@ def test_failing_tests_lead_to_a_fixed_function(scripted_llm, workspace, llm):
              + WORD_SORTING.tests(VALIDATION).split("\n\n", 1)[1])
     scripted_llm.push(wrong, WORD_SORTING.tests(VALIDATION), fixed, WORD_SORTING.wrap(VALIDATION),
                       WORD_SORTING.parser_reply())
-    result = make_tool(workspace, EXAMPLES, "word_sorting", llm=llm)
+    result = make_tool(workspace, EXAMPLES, "word_sorting")
     assert result.attempts == {"propose": 1, "verify": 2, "wrap": 1, "parser": 1}
     feedback = scripted_llm.chat_requests()[2].prompt
     assert feedback.startswith("The tests failed:") and "AssertionError" in feedback
@@ -91,7 +91,7 @@ def test_failing_tests_lead_to_a_fixed_function(scripted_llm, workspace, llm):
 def test_unusable_proposals_are_retried(scripted_llm, workspace, llm, bad_reply, told):
     scripted_llm.push(bad_reply, WORD_SORTING.proposal(), WORD_SORTING.tests(VALIDATION), WORD_SORTING.wrap(VALIDATION),
                       WORD_SORTING.parser_reply())
-    result = make_tool(workspace, EXAMPLES, "word_sorting", llm=llm)
+    result = make_tool(workspace, EXAMPLES, "word_sorting")
     assert result.attempts["propose"] == 2
     assert told in scripted_llm.chat_requests()[1].prompt
 
@@ -104,7 +104,7 @@ def test_unusable_proposals_are_retried(scripted_llm, workspace, llm, bad_reply,
 def test_tests_that_do_not_assert_every_answer_do_not_count(scripted_llm, workspace, llm, tests, told):
     scripted_llm.push(WORD_SORTING.proposal(), tests, WORD_SORTING.tests(VALIDATION), WORD_SORTING.wrap(VALIDATION),
                       WORD_SORTING.parser_reply())
-    result = make_tool(workspace, EXAMPLES, "word_sorting", llm=llm)
+    result = make_tool(workspace, EXAMPLES, "word_sorting")
     assert result.attempts["verify"] == 2
     assert told in scripted_llm.chat_requests()[2].prompt
 
@@ -113,7 +113,7 @@ def test_tests_that_skip_an_example_do_not_count(scripted_llm, workspace, llm):
     two_of_three = WORD_SORTING.tests(VALIDATION[:2])
     scripted_llm.push(WORD_SORTING.proposal(), two_of_three, WORD_SORTING.tests(VALIDATION), WORD_SORTING.wrap(VALIDATION),
                       WORD_SORTING.parser_reply())
-    make_tool(workspace, EXAMPLES, "word_sorting", llm=llm)
+    make_tool(workspace, EXAMPLES, "word_sorting")
     feedback = scripted_llm.chat_requests()[2].prompt
     assert "question 3" in feedback and VALIDATION[2].answer in feedback and "question 1" not in feedback
 
@@ -122,7 +122,7 @@ def test_unusable_wrap_falls_back_to_use_cases_from_the_tests(scripted_llm, work
     scripted_llm.push(CHINESE_REMAINDER.proposal(), CHINESE_REMAINDER.tests(split("chinese_remainder_theorem")[1]),
                       "Sure! The function is above; it finds the number.", CHINESE_REMAINDER.parser_reply())
     train, validation, _ = split("chinese_remainder_theorem")
-    result = make_tool(workspace, train + validation, "crt", llm=llm)
+    result = make_tool(workspace, train + validation, "crt")
     assert [u.question for u in result.manifest.use_cases] == [e.question for e in validation]
     assert any("built from the verified tests" in n for n in result.notes)
     assert run_tool_tests(result.path).returncode == 0
@@ -132,7 +132,7 @@ def test_parser_stage_failure_saves_the_tool_without_a_parser(scripted_llm, work
     wrong_parser = WORD_SORTING.parser_reply().replace('" ".join(result)', '",".join(result)')
     scripted_llm.push(WORD_SORTING.proposal(), WORD_SORTING.tests(VALIDATION), WORD_SORTING.wrap(VALIDATION),
                       wrong_parser, wrong_parser, "I cannot do better than that.")
-    result = make_tool(workspace, EXAMPLES, "word_sorting", llm=llm)
+    result = make_tool(workspace, EXAMPLES, "word_sorting")
     assert result.manifest.parser is None and result.manifest.verification.ok
     assert result.manifest.verification.total == 3
     assert any(n.startswith("saved without a question parser") for n in result.notes)
@@ -145,7 +145,7 @@ def test_every_stage_failing_writes_nothing_and_keeps_the_conversation(scripted_
     junk = "```python\ndef sort_words(words:\n    return sorted(words\n```"
     scripted_llm.push(junk, junk, junk)
     with pytest.raises(VerificationFailed) as caught:
-        make_tool(workspace, EXAMPLES, "word_sorting", llm=llm)
+        make_tool(workspace, EXAMPLES, "word_sorting")
     message = str(caught.value)
     assert "the propose stage failed after 3 attempt(s)" in message and "SyntaxError" in message
     assert "Nothing was written" in message
@@ -162,25 +162,25 @@ def test_replies_holding_lone_surrogates_are_read_as_text(scripted_llm, workspac
     as U+FFFD, so the tool, or a failed make's saved conversation, is still written."""
     lone = WORD_SORTING.proposal().replace("def ", "# sorts \ud800 words\ndef ", 1) + " \udfff"
     scripted_llm.push(lone, WORD_SORTING.tests(VALIDATION), WORD_SORTING.wrap(VALIDATION), WORD_SORTING.parser_reply())
-    made = make_tool(workspace, EXAMPLES, "word_sorting", llm=llm)
+    made = make_tool(workspace, EXAMPLES, "word_sorting")
     assert made.manifest.verification.ok
     assert "# sorts \ufffd words" in (made.path / "tool.py").read_text(encoding="utf-8")
 
     scripted_llm.push(*["No \ud800 code from me."] * 3)
     with pytest.raises(VerificationFailed, match="conversation so far is in"):
-        make_tool(workspace, EXAMPLES, "word_lister", llm=llm)
+        make_tool(workspace, EXAMPLES, "word_lister")
     (saved,) = (workspace.state_dir / "failed").glob("word_lister-*.json")
     assert json.loads(saved.read_text(encoding="utf-8"))["messages"][1]["content"] == "No \ufffd code from me."
 
 
 def test_failed_make_leaves_an_existing_tool_byte_identical(scripted_llm, workspace, llm):
     script_happy(scripted_llm, WORD_SORTING, VALIDATION)
-    folder = make_tool(workspace, EXAMPLES, "word_sorting", llm=llm).path
+    folder = make_tool(workspace, EXAMPLES, "word_sorting").path
     before = tree_bytes(folder)
     wrong = WORD_SORTING.proposal().replace("return sorted(words)", "return words")
     scripted_llm.push(wrong, *[WORD_SORTING.tests(VALIDATION)] * 3)
     with pytest.raises(VerificationFailed, match="the verify stage failed after 3 attempt"):
-        make_tool(workspace, EXAMPLES, "word_sorting", llm=llm)
+        make_tool(workspace, EXAMPLES, "word_sorting")
     assert tree_bytes(folder) == before
 
 
@@ -205,7 +205,7 @@ raise RuntimeError("exfiltrated: " + repr(leaked))
 ''')
     scripted_llm.push(hostile, WORD_SORTING.proposal(), WORD_SORTING.tests(VALIDATION), WORD_SORTING.wrap(VALIDATION),
                       WORD_SORTING.parser_reply())
-    result = make_tool(workspace, EXAMPLES, "word_sorting", llm=llm)
+    result = make_tool(workspace, EXAMPLES, "word_sorting")
     assert result.attempts["propose"] == 2
     feedback = scripted_llm.chat_requests()[1].prompt
     assert "exfiltrated" in feedback and TEST_KEY not in feedback and TEST_KEY_ENV not in feedback
@@ -219,7 +219,7 @@ def test_endless_proposal_times_out_in_the_sandbox(scripted_llm, workspace, llm)
     endless = block("def sort_words_alphabetically(words):\n    return sorted(words)\n\nwhile True:\n    pass")
     scripted_llm.push(endless, WORD_SORTING.proposal(), WORD_SORTING.tests(VALIDATION), WORD_SORTING.wrap(VALIDATION),
                       WORD_SORTING.parser_reply())
-    result = make_tool(workspace, EXAMPLES, "word_sorting", llm=llm)
+    result = make_tool(workspace, EXAMPLES, "word_sorting")
     assert result.attempts["propose"] == 2
     assert "timeout" in scripted_llm.chat_requests()[1].prompt
 
@@ -232,7 +232,7 @@ def test_endpoint_down_fails_cleanly(workspace, llm):
         url = f"http://127.0.0.1:{sock.getsockname()[1]}/v1"
     llm.settings = dataclasses.replace(llm.settings, base_url=url)
     with pytest.raises(LLMUnavailable, match="Cannot reach the model endpoint.*Nothing was written for 'word_sorting'"):
-        make_tool(workspace, EXAMPLES, "word_sorting", llm=llm)
+        make_tool(workspace, EXAMPLES, "word_sorting")
     assert not (workspace.toolbox_dir / "word_sorting").exists()
     assert list((workspace.state_dir / "failed").glob("word_sorting-*.json"))
 
@@ -242,7 +242,7 @@ def test_rate_limit_server_error_and_timeout_are_ridden_out(scripted_llm, worksp
     scripted_llm.push(rate_limited(retry_after=0.5), WORD_SORTING.proposal(), server_error(503),
                       WORD_SORTING.tests(VALIDATION), Delay(1.5, "late"), WORD_SORTING.wrap(VALIDATION),
                       WORD_SORTING.parser_reply())
-    result = make_tool(workspace, EXAMPLES, "word_sorting", llm=llm)
+    result = make_tool(workspace, EXAMPLES, "word_sorting")
     assert result.manifest.verification.ok
     outcomes = [json.loads(line)["outcome"] for line in (workspace.state_dir / "ledger.jsonl").read_text().splitlines()]
     assert outcomes == ["rate_limited", "ok", "server_error", "ok", "timeout", "ok", "ok"]
@@ -257,7 +257,7 @@ def test_cancel_during_making_writes_nothing(scripted_llm, workspace, llm):
 
     scripted_llm.push(WORD_SORTING.proposal(), Delay(3.0, WORD_SORTING.tests(VALIDATION)))
     with pytest.raises(Cancelled, match="Cancelled making 'word_sorting'; nothing was written"):
-        make_tool(workspace, EXAMPLES, "word_sorting", progress=progress, cancel=cancel, llm=llm)
+        make_tool(workspace, EXAMPLES, "word_sorting", progress=progress, cancel=cancel)
     assert not (workspace.toolbox_dir / "word_sorting").exists()
     (saved,) = (workspace.state_dir / "failed").glob("word_sorting-*.json")
     assert json.loads(saved.read_text())["stage"] == "verify"
@@ -267,9 +267,9 @@ def test_bad_name_and_too_few_examples_are_refused_before_any_call(scripted_llm,
     from latm.errors import InvalidToolName, NotEnoughExamples
 
     with pytest.raises(InvalidToolName):
-        make_tool(workspace, EXAMPLES, "../evil", llm=llm)
+        make_tool(workspace, EXAMPLES, "../evil")
     with pytest.raises(NotEnoughExamples, match=r"6 examples needed \(3 train \+ 3 validation\), 4 found"):
-        make_tool(workspace, EXAMPLES[:4], "word_sorting", llm=llm)
+        make_tool(workspace, EXAMPLES[:4], "word_sorting")
     assert scripted_llm.requests == []
 
 
@@ -281,7 +281,7 @@ def test_a_reference_transcript_replays_unchanged(scripted_llm, workspace, llm):
     transcript = reference_transcript(WORD_SORTING, TRAIN, VALIDATION)
     replies = [m["content"] for i, m in enumerate(transcript) if m["role"] == "assistant" and m != transcript[i - 1]]
     scripted_llm.push(*replies, *["I'm sorry, but I can only help with the function above."] * 3)
-    result = make_tool(workspace, EXAMPLES, "word_sorting", llm=llm)
+    result = make_tool(workspace, EXAMPLES, "word_sorting")
     assert result.attempts == {"propose": 1, "verify": 1, "wrap": 1, "parser": 3}
     assert result.manifest.parser is None and result.manifest.verification.ok
     assert all(u.code.rstrip().endswith(f"ans = ans{i}") for i, u in enumerate(result.manifest.use_cases, 1))
@@ -291,7 +291,7 @@ def test_a_reference_transcript_replays_unchanged(scripted_llm, workspace, llm):
 def test_happy_path_on_the_process_backend(scripted_llm, workspace, llm):
     workspace.settings = dataclasses.replace(workspace.settings, sandbox="process")
     script_happy(scripted_llm, WORD_SORTING, VALIDATION)
-    result = make_tool(workspace, EXAMPLES, "word_sorting", llm=llm)
+    result = make_tool(workspace, EXAMPLES, "word_sorting")
     assert result.manifest.verification.sandbox == "process" and result.manifest.verification.ok
 
 
@@ -300,7 +300,7 @@ def test_a_cut_off_reply_is_a_failed_try_fed_back_to_the_maker(scripted_llm, wor
     rambling = WORD_SORTING.proposal() + "\n\nNow let me explain every line. " + "This line sorts. " * 200
     scripted_llm.push(rambling, WORD_SORTING.proposal(), WORD_SORTING.tests(VALIDATION), WORD_SORTING.wrap(VALIDATION),
                       WORD_SORTING.parser_reply())
-    result = make_tool(workspace, EXAMPLES, "word_sorting", llm=llm)
+    result = make_tool(workspace, EXAMPLES, "word_sorting")
     assert result.attempts["propose"] == 2 and result.manifest.verification.ok
     second = scripted_llm.chat_requests()[1]
     assert second.messages[-2]["role"] == "assistant" and second.messages[-2]["content"].startswith("Here's a generic")
@@ -313,7 +313,7 @@ def test_a_context_overflow_ends_making_with_what_to_do_and_writes_nothing(scrip
     scripted_llm.context_tokens = 300  # the propose prompt fits; the conversation outgrows it at verify
     scripted_llm.push(WORD_SORTING.proposal())
     with pytest.raises(LLMReplyError) as caught:
-        make_tool(workspace, EXAMPLES, "word_sorting", llm=llm)
+        make_tool(workspace, EXAMPLES, "word_sorting")
     message = str(caught.value)
     assert "no longer fits" in message and "larger context" in message and "Nothing was written" in message
     assert not (workspace.toolbox_dir / "word_sorting").exists()

@@ -38,7 +38,7 @@ def once(action):
 def test_a_tool_created_by_another_writer_during_a_make_is_kept(scripted_llm, process_workspace, llm):
     ws = process_workspace
     script_make(scripted_llm)
-    other = make_tool(ws, TRAIN + VALIDATION, "word_sorting", llm=llm)  # the other writer's version
+    other = make_tool(ws, TRAIN + VALIDATION, "word_sorting")  # the other writer's version
     other_code = (other.path / "tool.py").read_text() + "# the other writer's version\n"
     store.delete_tool(ws.toolbox_dir, "word_sorting")
     written = []
@@ -48,7 +48,7 @@ def test_a_tool_created_by_another_writer_during_a_make_is_kept(scripted_llm, pr
 
     script_make(scripted_llm)
     with pytest.raises(ToolChanged, match="'word_sorting' was created by another writer while latm was making it"):
-        make_tool(ws, TRAIN + VALIDATION, "word_sorting", llm=llm, progress=once(other_writer))
+        make_tool(ws, TRAIN + VALIDATION, "word_sorting", progress=once(other_writer))
     assert tree_bytes(ws.toolbox_dir / "word_sorting") == written[0]
 
 
@@ -56,9 +56,9 @@ def test_a_tool_deleted_during_a_make_that_replaces_it_stays_deleted(scripted_ll
     ws = process_workspace
     script_make(scripted_llm)
     script_make(scripted_llm)
-    make_tool(ws, TRAIN + VALIDATION, "word_sorting", llm=llm)
+    make_tool(ws, TRAIN + VALIDATION, "word_sorting")
     with pytest.raises(ToolChanged, match="'word_sorting' was deleted while latm was making it") as caught:
-        make_tool(ws, TRAIN + VALIDATION, "word_sorting", llm=llm,
+        make_tool(ws, TRAIN + VALIDATION, "word_sorting",
                   progress=once(lambda: store.delete_tool(ws.toolbox_dir, "word_sorting")))
     assert str(caught.value).count("othing was written") == 1 and "conversation so far is in" in str(caught.value)
     assert not (ws.toolbox_dir / "word_sorting").exists()

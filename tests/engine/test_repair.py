@@ -23,7 +23,7 @@ pytestmark = pytest.mark.docker
 
 def regressed_dedup(scripted_llm, workspace, llm):
     made_dedup(scripted_llm, workspace, llm)
-    corrected = add_examples(workspace, "word_sorting", [REPEATED], llm=llm)
+    corrected = add_examples(workspace, "word_sorting", [REPEATED])
     assert corrected.state == "regressed" and corrected.added == 1
     (failure,) = corrected.failing_given()
     assert (failure.expected, failure.got) == ("alpha bravo echo echo", "alpha bravo echo")
@@ -49,7 +49,7 @@ def test_a_correction_regresses_the_tool_and_its_own_tests_say_so(scripted_llm, 
 def test_repair_right_the_first_time(scripted_llm, workspace, llm):
     before = regressed_dedup(scripted_llm, workspace, llm)
     scripted_llm.push(RIGHT_PATCH)
-    result = repair_tool(workspace, "word_sorting", llm=llm)
+    result = repair_tool(workspace, "word_sorting")
 
     assert (result.reason, result.version, result.attempts) == ("repaired", 2, 1)
     assert result.passed == result.total == 3 + 7
@@ -77,7 +77,7 @@ def test_a_repair_that_breaks_an_old_example_is_refused(scripted_llm, workspace,
     untouched = tree_bytes(folder)
     scripted_llm.push(FIRST_LETTER_PATCH, FIRST_LETTER_PATCH, FIRST_LETTER_PATCH)
     with pytest.raises(RepairFailed) as failed:
-        repair_tool(workspace, "word_sorting", llm=llm)
+        repair_tool(workspace, "word_sorting")
 
     said = str(failed.value)
     assert_words(said, "Could not repair 'word_sorting'", "after 3 attempt(s)", "Nothing changed",
@@ -94,7 +94,7 @@ def test_junk_replies_are_sent_back_until_a_patch_passes(scripted_llm, workspace
     renamed = "Here is a cleaner version:\n\n" + block("def sort_words(words):\n    return sorted(words)")
     scripted_llm.push("The bug is the call to set(); replace it with sorted(words) and it will keep duplicates.",
                       renamed, RIGHT_PATCH)
-    result = repair_tool(workspace, "word_sorting", llm=llm)
+    result = repair_tool(workspace, "word_sorting")
     assert result.attempts == 3 and workspace.registry.get("word_sorting").verified
     second, third = (r.prompt for r in scripted_llm.chat_requests()[-2:])
     assert "has no ```python code block" in second
@@ -106,12 +106,12 @@ def test_a_tool_too_slow_for_the_limit_is_repaired_from_the_time_out(scripted_ll
     train, validation = small_crt_examples()
     made(scripted_llm, workspace, llm, BRUTE_FORCE, train, validation, "remainders")
     large = crt_question([(997, 500), (991, 400), (983, 300)], 999_999_999)
-    corrected = add_examples(workspace, "remainders", [large], llm=llm)
+    corrected = add_examples(workspace, "remainders", [large])
     assert corrected.state == "regressed"
     assert [f.error for f in corrected.failing_given()] == ["timed out after 2 s"]
 
     scripted_llm.push(fast_crt_patch())
-    result = repair_tool(workspace, "remainders", llm=llm)
+    result = repair_tool(workspace, "remainders")
     assert_words(scripted_llm.chat_requests()[-1].prompt, large.question, f"Expected answer: {large.answer}",
                  "timed out after 2 s", "make it faster")
     assert result.version == 2 and workspace.registry.get("remainders").verified
@@ -123,7 +123,7 @@ def test_after_failed_repairs_a_remake_from_all_stored_examples(scripted_llm, wo
     train = [e for e in examples if e.split == "train"]
     scripted_llm.push(WORD_SORTING.proposal(), WORD_SORTING.tests(examples), WORD_SORTING.wrap(examples),
                       WORD_SORTING.parser_reply())
-    result = remake_tool(workspace, "word_sorting", llm=llm)
+    result = remake_tool(workspace, "word_sorting")
     assert (result.reason, result.version, result.attempts) == ("remade", 2, 4)
     tool = workspace.registry.get("word_sorting")
     assert tool.verified and len(tool.manifest.examples) == 7 and tool.manifest.examples[-1].split == "reported"

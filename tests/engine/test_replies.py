@@ -130,7 +130,7 @@ def test_an_oversized_reply_is_a_failed_attempt_fed_back_to_the_maker(scripted_l
     train, validation, _ = split("word_sorting")
     scripted_llm.push(padded(WORD_SORTING.proposal()), WORD_SORTING.proposal(), WORD_SORTING.tests(validation),
                       WORD_SORTING.wrap(validation), WORD_SORTING.parser_reply())
-    result = make_tool(workspace, train + validation, "word_sorting", llm=llm)
+    result = make_tool(workspace, train + validation, "word_sorting")
     assert result.attempts["propose"] == 2
     second = scripted_llm.chat_requests()[1]
     assert f"{MAX_REPLY_CHARS:,}" in second.prompt and "shorter" in second.prompt
@@ -147,7 +147,7 @@ def test_an_oversized_wrap_reply_is_refused_and_the_tests_give_the_use_cases(scr
     train, validation, _ = split("word_sorting")
     scripted_llm.push(WORD_SORTING.proposal(), WORD_SORTING.tests(validation), padded(WORD_SORTING.wrap(validation)),
                       WORD_SORTING.parser_reply())
-    result = make_tool(workspace, train + validation, "word_sorting", llm=llm)
+    result = make_tool(workspace, train + validation, "word_sorting")
     assert [u.question for u in result.manifest.use_cases] == [e.question for e in validation]
     assert any("wrap reply was refused" in n and f"{MAX_REPLY_CHARS:,}" in n for n in result.notes), result.notes
     assert len(scripted_llm.chat_requests()[3].messages[-2]["content"]) < 5_000  # not sent back whole
@@ -179,7 +179,7 @@ def test_cancel_while_a_huge_wrap_reply_arrives_ends_the_make_in_its_stage(scrip
     scripted_llm.push(WORD_SORTING.proposal(), WORD_SORTING.tests(validation))
     scripted_llm.respond = respond
     with pytest.raises(Cancelled, match="nothing was written"):
-        make_tool(workspace, train + validation, "word_sorting", progress=events.append, cancel=cancel, llm=llm)
+        make_tool(workspace, train + validation, "word_sorting", progress=events.append, cancel=cancel)
     print(f"\nthe make ended {time.monotonic() - cancelled_at[0]:.3f} s after the cancel")
     assert [e.stage for e in events][-1] == "wrap" and len(scripted_llm.chat_requests()) == 3
     assert not (workspace.toolbox_dir / "word_sorting").exists()

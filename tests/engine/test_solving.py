@@ -26,7 +26,7 @@ def make_family_tool(server, ws, llm, task, name=None):
     family = FAMILIES[task]
     train, validation, _ = split(task)
     server.push(family.proposal(), family.tests(validation), family.wrap(validation), family.parser_reply())
-    return make_tool(ws, train + validation, name or task, llm=llm)
+    return make_tool(ws, train + validation, name or task)
 
 
 def drop_parser(ws, name):
@@ -67,7 +67,7 @@ def read_answers(path):
 def test_zero_model_path_uses_no_model(scripted_llm, workspace, llm):
     make_family_tool(scripted_llm, workspace, llm, "word_sorting")
     calls_after_making = len(scripted_llm.requests)
-    answer = solve(workspace, "Sort the following words alphabetically: List: pear apple fig", "word_sorting", llm=llm)
+    answer = solve(workspace, "Sort the following words alphabetically: List: pear apple fig", "word_sorting")
     assert (answer.answer, answer.path, answer.tokens, answer.error) == ("apple fig pear", "parser", 0, "")
     assert len(scripted_llm.requests) == calls_after_making
 
@@ -75,7 +75,7 @@ def test_zero_model_path_uses_no_model(scripted_llm, workspace, llm):
 def test_parser_failure_falls_back_to_the_user_model(scripted_llm, workspace, llm):
     make_family_tool(scripted_llm, workspace, llm, "word_sorting")
     scripted_llm.push("```python\nwords = ['pear', 'apple']\nret = sort_words_alphabetically(words)\nans = ' '.join(ret)\n```")
-    answer = solve(workspace, "Please put pear and apple in alphabetical order.", "word_sorting", llm=llm)
+    answer = solve(workspace, "Please put pear and apple in alphabetical order.", "word_sorting")
     assert (answer.answer, answer.path) == ("apple pear", "user_model")
     assert answer.tokens > 0 and "question parser failed" in answer.fallback and "IndexError" in answer.fallback
     shown = scripted_llm.chat_requests()[-1].prompt
@@ -89,7 +89,7 @@ def test_an_answer_that_is_not_an_option_is_rejected(scripted_llm, workspace, ll
     make_family_tool(scripted_llm, workspace, llm, "temporal_sequences")
     question = split("temporal_sequences")[2][0].question.split("Options:")[0] + "Options:\n(A) 1am to 2am\n(B) 3am to 4am"
     scripted_llm.respond = user_model("temporal_sequences")
-    answer = solve(workspace, question, "temporal_sequences", llm=llm)
+    answer = solve(workspace, question, "temporal_sequences")
     assert answer.path == "user_model" and "is not one of the options" in answer.fallback
 
 
@@ -98,7 +98,7 @@ def test_option_text_from_the_user_model_maps_to_its_letter(scripted_llm, worksp
     drop_parser(workspace, "temporal_sequences")
     example = split("temporal_sequences")[2][0]
     scripted_llm.respond = user_model("temporal_sequences")
-    answer = solve(workspace, example.question, "temporal_sequences", llm=llm)
+    answer = solve(workspace, example.question, "temporal_sequences")
     assert answer.path == "user_model" and answer.answer == example.answer
     assert "ans = f'" in FAMILIES["temporal_sequences"].call(example.question)  # the model returned the text
 
@@ -112,7 +112,7 @@ def test_unusable_user_model_replies_become_errors(scripted_llm, workspace, llm,
     make_family_tool(scripted_llm, workspace, llm, "word_sorting")
     drop_parser(workspace, "word_sorting")
     scripted_llm.push(reply)
-    answer = solve(workspace, "Sort the following words alphabetically: List: pear apple", "word_sorting", llm=llm)
+    answer = solve(workspace, "Sort the following words alphabetically: List: pear apple", "word_sorting")
     assert answer.answer is None and answer.path == "user_model" and error in answer.error and answer.tokens > 0
 
 
@@ -136,7 +136,7 @@ def test_whole_test_split_through_both_paths(scripted_llm, workspace, llm, tmp_p
     test = split(task)[2]
     questions = write_questions(tmp_path / "in.jsonl", [e.question for e in test])
 
-    summary = solve_batch(workspace, questions, tmp_path / "parser.jsonl", task, llm=llm)
+    summary = solve_batch(workspace, questions, tmp_path / "parser.jsonl", task)
     rows = read_answers(tmp_path / "parser.jsonl")
     parser_accuracy = sum(r["answer"] == e.answer for r, e in zip(rows, test)) / len(test)
     odd = [r for r, e in zip(rows, test) if r["answer"] != e.answer or r["path"] != "parser"][:3]
@@ -147,7 +147,7 @@ def test_whole_test_split_through_both_paths(scripted_llm, workspace, llm, tmp_p
     junk = {e.question for e in test[7::40]}
     broken = {e.question for e in test[27::40]}
     scripted_llm.respond = user_model(task, junk, broken)
-    summary = solve_batch(workspace, questions, tmp_path / "user.jsonl", task, llm=llm)
+    summary = solve_batch(workspace, questions, tmp_path / "user.jsonl", task)
     rows = read_answers(tmp_path / "user.jsonl")
     user_accuracy = sum(r["answer"] == e.answer for r, e in zip(rows, test)) / len(test)
     sabotaged = [e.question in junk | broken for e in test]
@@ -165,7 +165,7 @@ def test_batch_keeps_order_and_reports_bad_lines(scripted_llm, workspace, llm, t
     source.write_text('{"question": "Sort the following words alphabetically: List: b a"}\nnot json\n\n'
                       '{"q": "wrong key"}\n{"question": "Sort the following words alphabetically: List: d c"}\n')
     events = []
-    summary = solve_batch(workspace, source, tmp_path / "out.jsonl", "word_sorting", progress=events.append, llm=llm)
+    summary = solve_batch(workspace, source, tmp_path / "out.jsonl", "word_sorting", progress=events.append)
     rows = read_answers(tmp_path / "out.jsonl")
     assert [r["answer"] for r in rows] == ["a b", None, None, "c d"]
     assert rows[1]["error"].startswith("line 2: not valid JSON") and rows[2]["error"].startswith("line 4: expected")
@@ -180,7 +180,7 @@ def test_user_model_down_fails_the_batch_fast(scripted_llm, workspace, llm, tmp_
     drop_parser(workspace, "word_sorting")
     llm.settings = dataclasses.replace(llm.settings, user_model="gpt-9")
     questions = write_questions(tmp_path / "in.jsonl", [e.question for e in split("word_sorting")[2][:5]])
-    summary = solve_batch(workspace, questions, tmp_path / "out.jsonl", "word_sorting", llm=llm)
+    summary = solve_batch(workspace, questions, tmp_path / "out.jsonl", "word_sorting")
     rows = read_answers(tmp_path / "out.jsonl")
     assert summary.errors == 5 and all("does not know the model 'gpt-9'" in r["error"] for r in rows)
     assert sum(r.model == "gpt-9" for r in scripted_llm.chat_requests()) == 1
@@ -196,7 +196,7 @@ def test_verify_refuses_a_failing_hand_edit_and_solving_refuses_the_edited_tool(
     manifest, _ = read_tool(made.path)
     assert manifest.verification.passed == 9 and manifest.version == 1  # nothing was written
     with pytest.raises(VerificationFailed, match=r"edited by hand and the edit is not verified.*latm verify word_sorting"):
-        solve(workspace, "Sort the following words alphabetically: List: b a", "word_sorting", llm=llm)
+        solve(workspace, "Sort the following words alphabetically: List: b a", "word_sorting")
     assert run_tool_tests(made.path).returncode != 0
 
 
@@ -207,7 +207,7 @@ def test_committed_example_tools_verify_and_solve_their_test_splits(workspace, l
         assert result.ok, result.failures
         test = split(name)[2]
         questions = write_questions(tmp_path / f"{name}.jsonl", [e.question for e in test])
-        summary = solve_batch(workspace, questions, tmp_path / f"{name}.out.jsonl", name, llm=llm)
+        summary = solve_batch(workspace, questions, tmp_path / f"{name}.out.jsonl", name)
         rows = read_answers(tmp_path / f"{name}.out.jsonl")
         accuracy = sum(r["answer"] == e.answer for r, e in zip(rows, test)) / len(test)
         assert summary.by_path == {"parser": len(test)} and summary.tokens == 0 and accuracy >= 0.99
@@ -229,7 +229,7 @@ def test_import_a_reference_transcript(scripted_llm, workspace, llm, tmp_path):
     assert all(u.code.rstrip().endswith(f"ans = ans{i}") for i, u in enumerate(manifest.use_cases, 1))
     assert run_tool_tests(result.path).returncode == 0
     scripted_llm.respond = user_model("chinese_remainder_theorem")
-    answer = solve(workspace, test[0].question, "crt", llm=llm)
+    answer = solve(workspace, test[0].question, "crt")
     assert (answer.answer, answer.path) == (test[0].answer, "user_model")
 
 
@@ -281,7 +281,7 @@ def test_batch_routes_each_question_and_hands_unknown_ones_over(scripted_llm, wo
     questions = write_questions(tmp_path / "in.jsonl", ["Sort the following words alphabetically: List: b a",
                                                         "What is 2 + 2?"])
     summary = solve_batch(workspace, questions, None, route=lambda q: "word_sorting" if "Sort" in q else None,
-                          unknown=unknown, llm=llm)
+                          unknown=unknown)
     assert [(a.tool, a.answer, a.path) for a in summary.answers] == [("word_sorting", "a b", "parser"), ("", None, "refused")]
     assert kept == ["What is 2 + 2?"] and summary.out_path is None
 
@@ -320,7 +320,7 @@ def test_the_user_model_gets_max_tokens_and_a_stop_at_the_next_question(scripted
     user_path_tool(scripted_llm, workspace, llm)
     scripted_llm.push(WORD_SORTING.user_reply(ASKED) + "\n\nQuestion: Sort these: List: b a\nSolution:\n"
                       + block("ans = 'a b'"))
-    answer = solve(workspace, ASKED, "word_sorting", llm=llm)
+    answer = solve(workspace, ASKED, "word_sorting")
     request = scripted_llm.chat_requests()[-1]
     assert request.body["max_tokens"] == 512 and request.body["stop"] == ["\nQuestion:"]
     assert (answer.answer, answer.error) == ("apple pear", "")
@@ -330,7 +330,7 @@ def test_an_invented_follow_on_question_does_not_overwrite_the_answer(scripted_l
     user_path_tool(scripted_llm, workspace, llm)
     invented = "Sort the following words alphabetically: List: zeta alpha"
     scripted_llm.push(f"{block(WORD_SORTING.call(ASKED))}\n\n**Question:** {invented}\n**Solution:**\n{block(WORD_SORTING.call(invented))}\n")
-    answer = solve(workspace, ASKED, "word_sorting", llm=llm)
+    answer = solve(workspace, ASKED, "word_sorting")
     assert (answer.answer, answer.error) == ("apple pear", "")
 
 
@@ -339,7 +339,7 @@ def test_a_reply_that_answers_only_an_invented_question_gives_no_answer(scripted
     invented = "Sort the following words alphabetically: List: zeta alpha"
     reply = f"Question: {invented}\nSolution:\n{block(WORD_SORTING.call(invented))}\n"
     scripted_llm.push(reply)
-    answer = solve(workspace, ASKED, "word_sorting", llm=llm)
+    answer = solve(workspace, ASKED, "word_sorting")
     assert answer.answer is None and "another question" in answer.error
     assert answer.to_json()["reply"] == reply
 
@@ -349,7 +349,7 @@ def test_a_copied_use_case_is_never_taken_as_the_answer(scripted_llm, workspace,
     copied = tool.manifest.use_cases[0].code
     parsed_only = "words = ['pear', 'apple']\nret = sort_words_alphabetically(words)"
     scripted_llm.push(f"{block(parsed_only)}\n\nFor example:\n{block(copied)}")
-    answer = solve(workspace, ASKED, "word_sorting", llm=llm)
+    answer = solve(workspace, ASKED, "word_sorting")
     assert answer.answer is None and "does not set the variable `ans`" in answer.error
 
 
@@ -357,7 +357,7 @@ def test_a_cut_off_reply_is_a_failed_answer_that_keeps_the_reply(scripted_llm, w
     user_path_tool(scripted_llm, workspace, llm)
     llm.settings = dataclasses.replace(llm.settings, user_max_tokens=60)
     scripted_llm.push(WORD_SORTING.user_reply(ASKED) + "\n\nThen the next one is " + "more words " * 100)
-    answer = solve(workspace, ASKED, "word_sorting", llm=llm)
+    answer = solve(workspace, ASKED, "word_sorting")
     assert answer.answer is None and "cut off" in answer.error and "user_max_tokens" in answer.error
     record = answer.to_json()
     assert record["reply"].startswith("To answer this") and record["tokens"] > 60
@@ -371,7 +371,7 @@ def test_a_failed_answer_keeps_a_size_capped_reply(scripted_llm, workspace, llm)
     user_path_tool(scripted_llm, workspace, llm)
     llm.settings = dataclasses.replace(llm.settings, user_max_tokens=100_000)
     scripted_llm.push("I think the words are sorted like this. " * 2000)
-    answer = solve(workspace, ASKED, "word_sorting", llm=llm)
+    answer = solve(workspace, ASKED, "word_sorting")
     kept = answer.to_json()["reply"]
     assert answer.answer is None and "no ```python block" in answer.error
     assert kept.startswith("I think the words") and len(kept) <= REPLY_KEPT + 40 and "characters not kept" in kept
@@ -382,7 +382,7 @@ def test_a_context_overflow_is_a_clear_error_for_each_question(scripted_llm, wor
     asked_before = len(scripted_llm.chat_requests())
     scripted_llm.context_tokens = 50
     questions = write_questions(tmp_path / "in.jsonl", [ASKED, "Sort the following words alphabetically: List: d c"])
-    summary = solve_batch(workspace, questions, None, "word_sorting", llm=llm)
+    summary = solve_batch(workspace, questions, None, "word_sorting")
     assert [a.answer for a in summary.answers] == [None, None]
     assert all("no longer fits" in a.error and "larger context" in a.error for a in summary.answers)
     assert len(scripted_llm.chat_requests()) - asked_before == 2  # each question was asked: one long question fails alone

@@ -47,7 +47,7 @@ def test_a_broken_tool_verified_only_by_written_in_answers_is_never_saved(script
                         for e in validation for q in [e.question])
     scripted_llm.push(block(BROKEN_ADD), *[f"Here are the tests:\n{block(tests)}"] * 3)
     with pytest.raises(VerificationFailed, match="the verify stage failed after 3 attempt") as caught:
-        make_tool(workspace, ADD, "adder", llm=llm)
+        make_tool(workspace, ADD, "adder")
     assert "does not depend on `add`" in str(caught.value) and "Nothing was written" in str(caught.value)
     assert not (workspace.toolbox_dir / "adder").exists()
     feedback = scripted_llm.chat_requests()[2].prompt
@@ -57,7 +57,7 @@ def test_a_broken_tool_verified_only_by_written_in_answers_is_never_saved(script
 def test_tests_with_written_in_answers_are_refused_precisely_and_fixed(scripted_llm, workspace, llm):
     scripted_llm.push(WORD_SORTING.proposal(), hardcoded_tests(VALIDATION), WORD_SORTING.tests(VALIDATION),
                       WORD_SORTING.wrap(VALIDATION), WORD_SORTING.parser_reply())
-    result = make_tool(workspace, EXAMPLES, "word_sorting", llm=llm)
+    result = make_tool(workspace, EXAMPLES, "word_sorting")
     assert result.attempts["verify"] == 2 and result.manifest.verification.ok
     feedback = scripted_llm.chat_requests()[2].prompt
     assert feedback.startswith("The tests failed:")
@@ -72,7 +72,7 @@ def test_one_written_in_answer_among_honest_ones_is_named(scripted_llm, workspac
     cheat = python_code(hardcoded_tests(VALIDATION[2:]))
     scripted_llm.push(WORD_SORTING.proposal(), block(honest + "\n\n" + cheat), WORD_SORTING.tests(VALIDATION),
                       WORD_SORTING.wrap(VALIDATION), WORD_SORTING.parser_reply())
-    make_tool(workspace, EXAMPLES, "word_sorting", llm=llm)
+    make_tool(workspace, EXAMPLES, "word_sorting")
     feedback = scripted_llm.chat_requests()[2].prompt
     assert "question 3" in feedback and "question 1" not in feedback and "question 2" not in feedback
 
@@ -81,7 +81,7 @@ def test_use_cases_with_written_in_answers_are_not_kept(scripted_llm, workspace,
     function = WORD_SORTING.function.split("# Example usage")[0]
     scripted_llm.push(WORD_SORTING.proposal(), WORD_SORTING.tests(VALIDATION), hardcoded_wrap(VALIDATION, function),
                       WORD_SORTING.parser_reply())
-    result = make_tool(workspace, EXAMPLES, "word_sorting", llm=llm)
+    result = make_tool(workspace, EXAMPLES, "word_sorting")
     assert [u.question for u in result.manifest.use_cases] == [e.question for e in VALIDATION]
     assert all(f"{ENTRY}(" in u.code for u in result.manifest.use_cases)
     assert any("built from the verified tests" in n and f"does not depend on `{ENTRY}`" in n for n in result.notes)
@@ -106,7 +106,7 @@ def format_answer(result, question):
 def test_a_question_parser_that_ignores_the_function_is_refused(scripted_llm, workspace, llm, parser):
     reply = f"These read the question:\n{block(PARSERS_THAT_IGNORE_THE_FUNCTION[parser])}"
     scripted_llm.push(WORD_SORTING.proposal(), WORD_SORTING.tests(VALIDATION), WORD_SORTING.wrap(VALIDATION), *[reply] * 3)
-    result = make_tool(workspace, EXAMPLES, "word_sorting", llm=llm)
+    result = make_tool(workspace, EXAMPLES, "word_sorting")
     assert result.manifest.parser is None and result.manifest.verification.ok
     assert "def format_answer" not in (result.path / "tool.py").read_text()
     feedback = scripted_llm.chat_requests()[4].prompt
@@ -181,7 +181,7 @@ def test_a_forged_record_is_a_clear_error_for_the_maker(scripted_llm, workspace,
     assert FORGED[forgery] in tests
     scripted_llm.push(WORD_SORTING.proposal(), tests, WORD_SORTING.tests(VALIDATION), WORD_SORTING.wrap(VALIDATION),
                       WORD_SORTING.parser_reply())
-    result = make_tool(workspace, EXAMPLES, "word_sorting", llm=llm)
+    result = make_tool(workspace, EXAMPLES, "word_sorting")
     assert result.attempts["verify"] == 2 and result.manifest.verification.ok
     assert TOLD[forgery] in scripted_llm.chat_requests()[2].prompt
 
@@ -190,7 +190,7 @@ def test_a_forged_record_that_is_never_fixed_fails_the_make_cleanly(scripted_llm
     tests = WORD_SORTING.tests(VALIDATION).replace("\n```\n\nAll three", "\n_latm_record.append([1, 2, True])\n```\n\n")
     scripted_llm.push(WORD_SORTING.proposal(), *[tests] * 3)
     with pytest.raises(VerificationFailed, match="the verify stage failed after 3 attempt.*_latm_record"):
-        make_tool(workspace, EXAMPLES, "word_sorting", llm=llm)
+        make_tool(workspace, EXAMPLES, "word_sorting")
     assert not (workspace.toolbox_dir / "word_sorting").exists()
     (saved,) = (workspace.state_dir / "failed").glob("word_sorting-*.json")
     assert json.loads(saved.read_text())["stage"] == "verify"

@@ -17,8 +17,6 @@ from typing import Callable, Optional
 from latm import __version__
 from latm.make import checks
 from latm.llm.ledger import utc_now
-from latm.llm.client import LLMClient
-from latm.make.new_tool import llm_client
 from latm.errors import BadEvalInput, Cancelled
 from latm.eval import economics, methods as method_plans
 from latm.eval.arguments import DEFAULT_CONCURRENCY, METHODS
@@ -60,21 +58,21 @@ class Evaluation:
         return self.summary["status"]
 
 
-def evaluate(ws, request: Request, *, progress: ProgressCallback = no_progress, cancel: Optional[CancelToken] = None,
-             llm: Optional[LLMClient] = None) -> Evaluation:
+def evaluate(ws, request: Request, *, progress: ProgressCallback = no_progress,
+             cancel: Optional[CancelToken] = None) -> Evaluation:
     if bool(request.tool) == bool(request.make):
         raise BadEvalInput("Name the tool to evaluate: --tool NAME (from the toolbox) or --make NAME (made from the data).")
-    settings, cancel, llm = ws.settings, cancel or CancelToken(), llm or llm_client(ws)
+    settings, cancel = ws.settings, cancel or CancelToken()
     train = request.train or settings.train_examples
     validation = request.validation or settings.validation_examples
     data = open_data(request.data, train=train, validation=validation, make=bool(request.make), skip=request.skip,
                      limit=request.limit)
     few_shot = _cot_prompt(request.cot_prompt)
     if request.make:
-        tool, making = made_tool(ws, request.make, data, train, validation, llm=llm, progress=progress, cancel=cancel)
+        tool, making = made_tool(ws, request.make, data, train, validation, progress=progress, cancel=cancel)
     else:
         tool, making = committed_tool(ws, request.tool)
-    plans = method_plans.plan(request.methods, method_plans.Context(settings, llm, ws.sandbox, tool, few_shot))
+    plans = method_plans.plan(request.methods, method_plans.Context(settings, ws.llm(), ws.sandbox, tool, few_shot))
     out = _out_dir(ws, request.out, tool.name)
     tallies = [Tally(plan, settings, data.count) for plan in plans]
     status = "complete"

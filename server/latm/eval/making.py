@@ -14,7 +14,6 @@ from typing import Optional
 
 from latm.bookkeeping import append_record, read_records
 from latm.llm.ledger import Ledger
-from latm.llm.client import LLMClient
 from latm.make.new_tool import make_tool
 from latm.errors import BadEvalInput
 from latm.eval.cache import CACHE_DIR
@@ -40,7 +39,7 @@ class Making:
         return dataclasses.asdict(self) | {"notes": list(self.notes)}
 
 
-def made_tool(ws, name: str, data: DataSet, train: int, validation: int, *, llm: LLMClient,
+def made_tool(ws, name: str, data: DataSet, train: int, validation: int, *,
               progress: ProgressCallback, cancel: CancelToken) -> tuple[Tool, Making]:
     """``--make``: the tool made from ``data.making``, or the one an earlier run made from them."""
     key = digest(name, ws.settings.maker_model, ws.settings.maker_temperature, train, validation,
@@ -53,7 +52,7 @@ def made_tool(ws, name: str, data: DataSet, train: int, validation: int, *, llm:
             raise BadEvalInput(f"A tool named {name} is already in the toolbox: evaluate it with --tool {name}, "
                                "or give --make a new name.")
         return existing, earlier
-    made = make_tool(_counting(ws, train, validation), list(data.making), name, progress=progress, cancel=cancel, llm=llm)
+    made = make_tool(_counting(ws, train, validation), list(data.making), name, progress=progress, cancel=cancel)
     making = Making(name, "made", made.cost_usd, made.tokens_in, made.tokens_out, dict(made.attempts), made.notes)
     append_record(log, {"key": key, "tool_hash": made.manifest.provenance.tool_hash} | making.record())
     return ws.registry.get(name), making

@@ -14,8 +14,6 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from latm.make import history
-from latm.llm.client import LLMClient
-from latm.make.new_tool import llm_client
 from latm.solve.solver import Solver
 from latm.make.stored import Checked, check_stored, recorded
 from latm.make.verify import read_tool_contents
@@ -61,7 +59,7 @@ class FeedbackResult:
 
 
 def add_examples(ws, name: str, examples: Sequence[mf.Example], *, progress: ProgressCallback = no_progress,
-                 cancel: Optional[CancelToken] = None, llm: Optional[LLMClient] = None) -> FeedbackResult:
+                 cancel: Optional[CancelToken] = None) -> FeedbackResult:
     """Store ``examples`` (question, right answer) in the tool ``name`` and re-run it on every stored example."""
     if not examples:
         raise NotEnoughExamples("No example given: give a question and its right answer.")
@@ -71,7 +69,7 @@ def add_examples(ws, name: str, examples: Sequence[mf.Example], *, progress: Pro
     base = history.ensure_first(manifest)  # the version as it was: the examples added now count for the next
     merged, counts = _merged(base.examples, examples)
     progress(ProgressEvent("feedback", f"adding {len(examples)} example(s) to {name}", 0.1))
-    use_cases, tokens = _calls(ws, name, base, merged, cancel, llm)
+    use_cases, tokens = _calls(ws, name, base, merged, cancel)
     updated = replace(base, examples=merged, use_cases=use_cases)
     sandbox = ws.sandbox()
     progress(ProgressEvent("verify", f"re-running {name} on every stored example", 0.5))
@@ -118,15 +116,15 @@ def _merged(stored: Sequence[mf.Example], given: Sequence[mf.Example]) -> tuple[
     return tuple(out), (added, corrected, known)
 
 
-def _calls(ws, name: str, manifest: mf.Manifest, examples: Sequence[mf.Example], cancel: Optional[CancelToken],
-           llm: Optional[LLMClient]) -> tuple[tuple[mf.UseCase, ...], int]:
+def _calls(ws, name: str, manifest: mf.Manifest, examples: Sequence[mf.Example],
+           cancel: Optional[CancelToken]) -> tuple[tuple[mf.UseCase, ...], int]:
     """Use cases for reported examples that no check could run (only a tool without a parser has
     any): the call the user model writes for the question, as when it answers it."""
     have = {_plain(u.question) for u in manifest.use_cases}
     needed = [e for e in examples if e.split == REPORTED and manifest.parser is None and _plain(e.question) not in have]
     if not needed:
         return manifest.use_cases, 0
-    solver = Solver(ws.settings, ws.sandbox(), llm or llm_client(ws))
+    solver = Solver(ws.settings, ws.sandbox(), ws.llm())
     tool = ws.registry.get(name)
     found, tokens = list(manifest.use_cases), 0
     for example in needed:

@@ -9,8 +9,6 @@ from typing import Optional, Sequence, Union
 from latm.examples import ExampleScan, split_examples
 from latm.make import history
 from latm.make.failures import save_failed
-from latm.llm.ledger import Ledger
-from latm.llm.client import LLMClient
 from latm.make.conversation import Maker, StageFailed
 from latm.make.manifests import proven_manifest
 from latm.errors import Cancelled, LatmError, ToolChanged, VerificationFailed
@@ -32,14 +30,8 @@ class MakeResult:
     notes: tuple[str, ...]  # e.g. "saved without a question parser: ..."
 
 
-def llm_client(ws) -> LLMClient:
-    """The workspace's client: its settings, its ledger."""
-    return LLMClient(ws.settings, Ledger.in_state_dir(ws.state_dir))
-
-
 def make_tool(ws, examples: Union[ExampleScan, Sequence[Example]], name: str, *,
-              progress: ProgressCallback = no_progress, cancel: Optional[CancelToken] = None,
-              llm: Optional[LLMClient] = None) -> MakeResult:
+              progress: ProgressCallback = no_progress, cancel: Optional[CancelToken] = None) -> MakeResult:
     """Make, verify and write the tool ``name``; on any failure write nothing and raise."""
     validate_name(name)
     scan = examples if isinstance(examples, ExampleScan) else ExampleScan(examples=list(examples))
@@ -49,7 +41,7 @@ def make_tool(ws, examples: Union[ExampleScan, Sequence[Example]], name: str, *,
     cancel = cancel or CancelToken()
     based_on = basis(ws.toolbox_dir / name, "making")  # replaced only if still as it is now
     sandbox = ws.sandbox()
-    maker = Maker(settings, llm or llm_client(ws), sandbox, name=name, progress=progress, cancel=cancel)
+    maker = Maker(settings, ws.llm(), sandbox, name=name, progress=progress, cancel=cancel)
     try:
         made = maker.make(train, validation)
         manifest = proven_manifest(

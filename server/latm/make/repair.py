@@ -15,9 +15,7 @@ from typing import Optional
 
 from latm.make import checks, history, usecases
 from latm.make.failures import save_failed
-from latm.llm.client import LLMClient
 from latm.make.conversation import Maker, StageFailed
-from latm.make.new_tool import llm_client
 from latm.llm.replies import python_code, wrapped_tool
 from latm.source import (
     CodeProblem, clean_tool, functions, merge_definitions, parse, signature, without_functions,
@@ -119,8 +117,8 @@ class _Repairer(Maker):
         return self._stage("repair", _prompt(manifest, code, before), attempt)
 
 
-def repair_tool(ws, name: str, *, progress: ProgressCallback = no_progress, cancel: Optional[CancelToken] = None,
-                llm: Optional[LLMClient] = None) -> RepairResult:
+def repair_tool(ws, name: str, *, progress: ProgressCallback = no_progress,
+                cancel: Optional[CancelToken] = None) -> RepairResult:
     """Patch the tool ``name`` so that it passes every stored example, or change nothing and raise."""
     contents = _accepted(ws, name)
     sandbox = ws.sandbox()
@@ -128,7 +126,7 @@ def repair_tool(ws, name: str, *, progress: ProgressCallback = no_progress, canc
     if before.ok and not before.unchecked:
         raise NothingToRepair(f"Tool '{name}' passes every stored example ({before.passed}/{before.total}); nothing "
                               f"to repair. `latm verify {name}` records that.")
-    repairer = _Repairer(ws.settings, llm or llm_client(ws), sandbox, name=name, progress=progress, cancel=cancel)
+    repairer = _Repairer(ws.settings, ws.llm(), sandbox, name=name, progress=progress, cancel=cancel)
     try:
         code, candidate, checked = repairer.repair(contents.manifest, contents.code, before)
         updated = replace(candidate, signature=signature(code, candidate.entry))
@@ -140,14 +138,14 @@ def repair_tool(ws, name: str, *, progress: ProgressCallback = no_progress, canc
         raise explained from err
 
 
-def remake_tool(ws, name: str, *, progress: ProgressCallback = no_progress, cancel: Optional[CancelToken] = None,
-                llm: Optional[LLMClient] = None) -> RepairResult:
+def remake_tool(ws, name: str, *, progress: ProgressCallback = no_progress,
+                cancel: Optional[CancelToken] = None) -> RepairResult:
     """Make the tool anew from all its stored examples (each one verified, as in a make); kept, as
     its next version, only when it then passes every stored example."""
     contents = _accepted(ws, name)
     manifest = contents.manifest
     train = [e for e in manifest.examples if e.split == "train"] or list(manifest.examples[:1])
-    maker = Maker(ws.settings, llm or llm_client(ws), ws.sandbox(), name=name, progress=progress, cancel=cancel)
+    maker = Maker(ws.settings, ws.llm(), ws.sandbox(), name=name, progress=progress, cancel=cancel)
     try:
         made = maker.make(train, list(manifest.examples))
         parser = mf.ParserEntry() if made.parser_verified_on else None

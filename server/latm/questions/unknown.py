@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Optional
 
 from latm.questions.answer_log import MAKER, record_answer
-from latm.route.client import client_for
 from latm.questions.pending import add_answer, add_question, pending_path, question_id
 from latm.bookkeeping import keep
 from latm.progress import CancelToken
@@ -50,7 +49,7 @@ def handle_unknown(ws: Workspace, question: str, *, cancel: Optional[CancelToken
             "No tool fits this question. It is kept in .latm/pending.jsonl; confirm its answer "
             "(`latm pending --answer QUESTION ANSWER`) and once enough similar questions have answers, "
             "`latm pending` offers to make a tool from them."))
-    reply = client_for(ws).chat("maker", [{"role": "user", "content": ANSWER_PROMPT.format(question=question.strip())}],
+    reply = ws.llm().chat("maker", [{"role": "user", "content": ANSWER_PROMPT.format(question=question.strip())}],
                                 cancel=cancel)
     answer = final_answer(reply.text)
     if answer is None:

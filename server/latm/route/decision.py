@@ -17,7 +17,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Optional
 
-from latm.route.client import client_for
 from latm.route.index import Match, index_for
 from latm.route.dispatcher_prompt import dispatcher_messages, read_answer
 from latm.errors import EmptyQuestion, LLMReplyError, LLMUnavailable
@@ -91,7 +90,7 @@ def _ask_model(ws: Workspace, question: str, matches: tuple[Match, ...], cancel:
     index = index_for(ws)
     shown = [p for m in matches if m.fit >= ws.settings.route_ask_fit and (p := index.profile(m.name)) is not None]
     try:
-        reply = client_for(ws).chat("dispatcher", dispatcher_messages(question, shown), cancel=cancel)
+        reply = ws.llm().chat("dispatcher", dispatcher_messages(question, shown), cancel=cancel)
     except (LLMUnavailable, LLMReplyError) as err:
         return _by_retrieval(ws, matches, f"The dispatcher model could not be asked ({err}); decided by retrieval alone")
     understood, tool = read_answer(reply.text, [p.name for p in shown])

@@ -1,9 +1,9 @@
 """Answering questions with a tool: its verified question parser (no model), or the user model
 writing the call; the tool runs only in the sandbox.
 
-- ``solve(ws, question, tool, *, cancel, llm=None) -> Answer``
-- ``solve_batch(ws, in_path, out_path=None, tool=None, *, route=None, unknown=None, progress, cancel,
-  llm=None) -> BatchSummary`` (``route(question) -> tool name | None``; ``unknown(question) -> Answer``)
+- ``solve(ws, question, tool, *, cancel) -> Answer``
+- ``solve_batch(ws, in_path, out_path=None, tool=None, *, route=None, unknown=None, progress,
+  cancel) -> BatchSummary`` (``route(question) -> tool name | None``; ``unknown(question) -> Answer``)
 - ``Solver``: the two paths for one tool (``solver``); ``calls``: an answer's code to write into a file
 """
 

@@ -10,8 +10,6 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from latm.input_files import load_json, read_input
-from latm.llm.client import LLMClient
-from latm.make.new_tool import llm_client
 from latm.solve.solver import Answer, Solver
 from latm.errors import Cancelled, LatmError, SandboxUnavailable
 from latm.progress import CancelToken, ProgressCallback, ProgressEvent, no_progress
@@ -38,12 +36,11 @@ class BatchSummary:
     sandbox_error: str = ""  # why, the first time
 
 
-def solve(ws, question: str, tool: str, *, cancel: Optional[CancelToken] = None,
-          llm: Optional[LLMClient] = None) -> Answer:
+def solve(ws, question: str, tool: str, *, cancel: Optional[CancelToken] = None) -> Answer:
     """Answer one question with ``tool`` (choosing one is the dispatcher's job, ``latm.route``);
     raises ToolNotFound / VerificationFailed when that tool is missing or not verified."""
     chosen = ws.registry.get(tool)
-    return Solver(ws.settings, ws.sandbox(), llm or llm_client(ws)).solve(chosen, question, cancel)
+    return Solver(ws.settings, ws.sandbox(), ws.llm()).solve(chosen, question, cancel)
 
 
 def read_questions(path: Path) -> list[tuple[str, str]]:
@@ -65,8 +62,7 @@ def read_questions(path: Path) -> list[tuple[str, str]]:
 
 def solve_batch(ws, in_path: Path, out_path: Optional[Path] = None, tool: Optional[str] = None, *,
                 route: Optional[Route] = None, unknown: Optional[Unknown] = None,
-                progress: ProgressCallback = no_progress, cancel: Optional[CancelToken] = None,
-                llm: Optional[LLMClient] = None) -> BatchSummary:
+                progress: ProgressCallback = no_progress, cancel: Optional[CancelToken] = None) -> BatchSummary:
     """Answer every line of ``in_path`` with ``tool``, else as ``route`` says (one of the two is
     needed), reusing one sandbox; write one answer line per question, in order, to ``out_path``."""
     if not tool and route is None:
@@ -74,7 +70,7 @@ def solve_batch(ws, in_path: Path, out_path: Optional[Path] = None, tool: Option
     started = time.monotonic()
     rows = read_questions(in_path)
     answers, groups = _assign(ws, rows, tool, route, unknown)
-    solver = Solver(ws.settings, ws.sandbox(), llm or llm_client(ws))
+    solver = Solver(ws.settings, ws.sandbox(), ws.llm())
     finished = len(rows) - sum(len(indices) for _, indices in groups.values())
     sandbox_errors, sandbox_error = 0, ""
     for chosen, indices in groups.values():
