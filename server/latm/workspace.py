@@ -11,7 +11,6 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional
 
-from latm.sandbox.types import Sandbox
 from latm.settings import Settings, SettingProblem, load_settings
 from latm.state_folder import keep_out_of_git
 from latm.toolbox.registry import Registry
@@ -20,6 +19,7 @@ from latm.toolbox.store import remove_leftovers
 
 if TYPE_CHECKING:
     from latm.llm import LLMClient
+    from latm.sandbox import Sandbox  # the sandbox package imports its backends: only when one is opened
 
 log = logging.getLogger(__name__)
 

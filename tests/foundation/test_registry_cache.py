@@ -6,8 +6,6 @@ count as too recent to cache (files written by the test are seconds old)."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import subprocess
 import sys
@@ -17,6 +15,7 @@ import pytest
 from latm.toolbox import cache_file, registry_cache, store
 from latm.toolbox.registry import Registry, load_folder
 from latm.toolbox.registry_cache import RegistryCache
+from cache_support import rewrite_body
 from test_toolbox import break_tools
 from toolbox_support import python_with_latm
 
@@ -99,16 +98,6 @@ def test_a_just_changed_tool_is_not_cached(tmp_path, tool_files, parsed):
         load(toolbox, tmp_path / ".latm")
         assert parsed() == {"adder"}  # read each time
     assert not (tmp_path / ".latm" / "cache" / "registry.json").exists()
-
-
-def rewrite_body(path, change):
-    """The cache with its body changed by ``change`` and the header's hash made to match again."""
-    header, body = path.read_text().split("\n", 1)
-    data = json.loads(body)
-    change(data)
-    text = json.dumps(data)
-    meta = json.loads(header) | {"sha256": hashlib.sha256(text.encode()).hexdigest()}
-    path.write_text(json.dumps(meta) + "\n" + text)
 
 
 def set_summary(value):

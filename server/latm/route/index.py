@@ -19,16 +19,19 @@ pile up to rebuild the matrix, which happens off the lock while routing goes on.
 kept in ``.latm/cache/`` (``index_cache``) between processes, so a one-shot command starts from
 it and takes in only the tools that changed.
 
-bm25s (with scipy) and numpy are imported when an index is built or searched, not with latm.
+bm25s (with scipy and numpy) is imported when an index is built, not with latm nor to search.
 """
 
 from __future__ import annotations
 
+import heapq
 import logging
 import threading
 import weakref
+from array import array
 from collections import Counter
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Optional
 
@@ -52,13 +55,17 @@ class Match:
     precision: float
 
 
+# The score matrix's arrays (array module type codes): scores, row numbers, column starts.
+ARRAYS = {"data": "f", "indices": "i", "indptr": "q"}
+
+
 class Lexical:
     """An immutable BM25 index over a snapshot of profiles; row i is ``names[i]``, column j the
     token ``vocab`` numbers j: its rows are ``indices[indptr[j]:indptr[j + 1]]``, with the
-    scores ``data[...]`` (bm25s's eager score matrix, compressed by column)."""
+    scores ``data[...]`` (bm25s's eager score matrix, compressed by column, as plain arrays)."""
 
     def __init__(self, profiles: Mapping[str, Optional[ToolProfile]], names: tuple[str, ...],
-                 vocab: Mapping[str, int], data: Any, indices: Any, indptr: Any) -> None:
+                 vocab: Mapping[str, int], data: array, indices: array, indptr: array) -> None:
         self.profiles = dict(profiles)  # None: a row whose tool has changed since (restored from a cache)
         self.names = names
         self.rows = {name: row for row, name in enumerate(names)}
@@ -70,31 +77,32 @@ class Lexical:
     def build(cls, profiles: Mapping[str, ToolProfile]) -> "Lexical":
         names = tuple(sorted(profiles))
         if not names:
-            return cls({}, (), {}, (), (), ())
-        import bm25s  # with scipy, ~0.2 s to import: only when an index is built
+            return cls({}, (), {}, *(array(code) for code in ARRAYS.values()))
+        import bm25s  # with scipy and numpy, ~0.2 s to import: only when an index is built
 
         logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs each build at INFO (set as it is imported)
         retriever = bm25s.BM25()
         retriever.index([list(profiles[n].document) for n in names], show_progress=False)
-        scores = retriever.scores
-        return cls(profiles, names, retriever.vocab_dict, scores["data"], scores["indices"], scores["indptr"])
+        arrays = [array(code, retriever.scores[key].astype(code).tobytes()) for key, code in ARRAYS.items()]
+        return cls(profiles, names, retriever.vocab_dict, *arrays)
+
+    def scores(self, tokens: frozenset[str]) -> dict[int, float]:
+        """Each row's BM25 score for ``tokens`` (rows that hold none of them left out): bm25s's
+        scores, summed column by column as bm25s sums them, in double precision and without numpy."""
+        scores: dict[int, float] = {}
+        get = scores.get
+        for column in sorted({self.vocab[t] for t in tokens if t in self.vocab}):
+            start, end = self.indptr[column], self.indptr[column + 1]
+            for row, score in zip(self.indices[start:end], self.data[start:end]):
+                scores[row] = get(row, 0.0) + score
+        return scores
 
     def top(self, tokens: frozenset[str], masked: set[int], k: int) -> list[str]:
-        """The ``k`` rows (not ``masked``) that score best for ``tokens``, as bm25s would rank them."""
-        columns = sorted({self.vocab[t] for t in tokens if t in self.vocab})
-        if not columns:
-            return []
-        import numpy as np
-
-        scores = np.zeros(len(self.names), dtype=np.float32)
-        for column in columns:  # bm25s's own summation, column by column
-            start, end = self.indptr[column], self.indptr[column + 1]
-            np.add.at(scores, self.indices[start:end], self.data[start:end])
-        if masked:
-            scores[list(masked)] = 0.0
-        k = min(k, len(scores))
-        best = np.argpartition(-scores, k - 1)[:k]
-        return [self.names[row] for row in best if scores[row] > 0]
+        """The ``k`` rows (not ``masked``) that score best for ``tokens``."""
+        scores = self.scores(tokens)
+        for row in masked:
+            scores.pop(row, None)
+        return [self.names[row] for row, score in heapq.nlargest(k, scores.items(), key=itemgetter(1)) if score > 0]
 
 
 class ToolIndex:

@@ -1,14 +1,17 @@
 """The routing index kept in ``.latm/cache/route-index.json``: each usable tool's profile with the
 key of the tool it was made from, and the lexical index (its score matrix as little-endian
-arrays in base64, no pickle). Loading checks every value's type and the matrix's shape; a profile
-whose tool changed is dropped (the index takes in the tool anew), a lexical row whose tool
-changed is masked. Anything wrong and there is no cache: the index is built anew.
+arrays in base64: no pickle, and no numpy needed to read it). Loading checks every value's type
+and the matrix's shape; a profile whose tool changed is dropped (the index takes in the tool
+anew), a lexical row whose tool changed is masked. Anything wrong and there is no cache: the
+index is built anew.
 """
 
 from __future__ import annotations
 
 import base64
 import logging
+import sys
+from array import array
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
@@ -23,8 +26,6 @@ log = logging.getLogger(__name__)
 
 NAME, KIND = "route-index", "latm-route-index"
 CODE = cache_file.code_key(index, profile, features, manifest)
-# The arrays as bm25s makes them, stored little-endian: scores, row numbers, column starts.
-DTYPES = {"data": "<f4", "indices": "<i4", "indptr": "<i8"}
 
 
 class BadCache(ValueError):
@@ -32,16 +33,13 @@ class BadCache(ValueError):
 
 
 def save(state_dir: Path, toolbox_dir: Path, profiles: dict[str, ToolProfile], lexical: Lexical) -> bool:
-    import numpy as np
-
     body = {
         "profiles": {name: [p.key, p.summary, p.template, p.self_cover, list(p.document), p.example]
                      for name, p in profiles.items()},
         "lexical": {
             "rows": [[name, p.key if (p := lexical.profiles.get(name)) is not None else ""] for name in lexical.names],
             "vocab": lexical.vocab,
-            **{key: base64.b64encode(np.asarray(getattr(lexical, key), dtype=dtype).tobytes()).decode()
-               for key, dtype in DTYPES.items()},
+            **{key: base64.b64encode(_little_endian(getattr(lexical, key))).decode() for key in index.ARRAYS},
         },
     }
     return cache_file.write(state_dir, NAME, KIND, f"{CODE}:{toolbox_dir}", body)
@@ -72,7 +70,7 @@ def _restore(body: dict) -> ToolIndex:
         raise BadCache("a tool has two lexical rows")
     # A row counts only while its tool's profile is the one it was built from.
     held = {name: p for name, key in rows if (p := profiles.get(name)) is not None and p.key == key}
-    arrays = {key: _array(data.get(key), dtype) for key, dtype in DTYPES.items()}
+    arrays = {key: _array(data.get(key), code) for key, code in index.ARRAYS.items()}
     vocab = _typed(data.get("vocab"), dict)
     _check_matrix(vocab, len(names), **arrays)
     return ToolIndex(profiles=profiles, lexical=Lexical(held, names, vocab, **arrays))
@@ -95,25 +93,32 @@ def _profile(name: str, data: Any) -> ToolProfile:
                        tuple(document), _typed(example, str), _typed(key, str))
 
 
-def _array(text: Any, dtype: str) -> Any:
-    import numpy as np
+def _little_endian(values: array) -> bytes:
+    if sys.byteorder == "big":
+        values = array(values.typecode, values)
+        values.byteswap()
+    return values.tobytes()
 
+
+def _array(text: Any, code: str) -> array:
     raw = base64.b64decode(_typed(text, str), validate=True)
-    if len(raw) % np.dtype(dtype).itemsize:
-        raise BadCache(f"an array of {dtype} has {len(raw)} bytes")
-    return np.frombuffer(raw, dtype=dtype)
+    values = array(code)
+    if len(raw) % values.itemsize:
+        raise BadCache(f"an array of {code!r} has {len(raw)} bytes")
+    values.frombytes(raw)
+    if sys.byteorder == "big":
+        values.byteswap()
+    return values
 
 
-def _check_matrix(vocab: dict, rows: int, data: Any, indices: Any, indptr: Any) -> None:
+def _check_matrix(vocab: dict, rows: int, data: array, indices: array, indptr: array) -> None:
     """A compressed-column matrix with ``rows`` rows whose columns ``vocab`` numbers."""
-    import numpy as np
-
     columns = len(indptr) - 1
-    if columns < 0 and rows == 0 and not len(data) and not len(indices):
+    if columns < 0 and rows == 0 and not data and not indices:
         return  # the empty index
     if columns < 0 or indptr[0] != 0 or indptr[-1] != len(data) or len(data) != len(indices):
         raise BadCache("the score matrix's arrays do not fit together")
-    if np.any(np.diff(indptr) < 0) or (len(indices) and (indices.min() < 0 or indices.max() >= rows)):
+    if any(a > b for a, b in zip(indptr, indptr[1:])) or (indices and (min(indices) < 0 or max(indices) >= rows)):
         raise BadCache("the score matrix points outside itself")
     if not all(isinstance(t, str) and isinstance(c, int) and not isinstance(c, bool) and 0 <= c for t, c in vocab.items()):
         raise BadCache("the vocabulary is not text -> column")
