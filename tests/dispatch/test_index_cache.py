@@ -11,7 +11,7 @@ import random
 import bm25s
 import pytest
 
-from cache_support import rewrite_body
+from cache_support import recorded, rewrite_body
 from dispatch_support import KNOWN_BBH, NEAR_MISS, NOUNS, bbh, near_miss_question, write_stand_in
 from latm.route import index as route_index
 from latm.route import index_cache, route
@@ -72,21 +72,7 @@ def builds(monkeypatch):
 @pytest.fixture
 def profiled(monkeypatch):
     """The names of the tools whose routing profile was computed since the last call."""
-    seen: list[str] = []
-    real = route_index.profile_of
-
-    def counting(tool):
-        seen.append(tool.name)
-        return real(tool)
-
-    monkeypatch.setattr(route_index, "profile_of", counting)
-
-    def taken() -> set[str]:
-        names = set(seen)
-        seen.clear()
-        return names
-
-    return taken
+    return recorded(monkeypatch, route_index, "profile_of", lambda tool: tool.name)
 
 
 def cache_of(ws):

@@ -13,9 +13,9 @@ import sys
 import pytest
 
 from latm.toolbox import cache_file, registry_cache, store
-from latm.toolbox.registry import Registry, load_folder
+from latm.toolbox.registry import Registry
 from latm.toolbox.registry_cache import RegistryCache
-from cache_support import rewrite_body
+from cache_support import recorded, rewrite_body
 from test_toolbox import break_tools
 from toolbox_support import python_with_latm
 
@@ -29,20 +29,7 @@ def settled(monkeypatch):
 @pytest.fixture
 def parsed(monkeypatch):
     """The names of the folders read and parsed (not taken from the cache) since the last call."""
-    seen: list[str] = []
-
-    def counting(folder):
-        seen.append(folder.name)
-        return load_folder(folder)
-
-    monkeypatch.setattr(registry_cache, "load_folder", counting)
-
-    def taken() -> set[str]:
-        names = set(seen)
-        seen.clear()
-        return names
-
-    return taken
+    return recorded(monkeypatch, registry_cache, "load_folder", lambda folder: folder.name)
 
 
 def project(tmp_path, tool_files):
