@@ -158,7 +158,8 @@ class Session:
     # Settings and workspace.
 
     async def open_workspace(self) -> None:
-        """Open the workspace (off the loop); ``ready`` is set either way."""
+        """Open the workspace (off the loop). ``ready`` is set once requests can be answered (or opening
+        failed); the toolbox's list and diagnostics go to the editor after that."""
         try:
             settings, problems = await self.quickly(self.editor.resolve, self.root)
             _set_log_level(settings.log_level)
@@ -168,9 +169,11 @@ class Session:
         except Exception as err:  # requests then fail with "not initialized" instead of waiting forever
             log.exception("opening the workspace %s failed", self.root)
             self.show(f"latm: cannot open the workspace {self.root}: {err}", types.MessageType.Error)
+            return
         finally:
             if self.ready is not None:
                 self.ready.set()
+        await self.quickly(self._on_registry_change, None)
 
     async def apply_settings(self) -> None:
         """Re-resolve settings after the editor's changed; swap what depends on them."""
@@ -200,18 +203,18 @@ class Session:
         self._stop_watcher()
         self.ws = await self.quickly(Workspace, self.root, settings, problems)
         await self._serve_workspace()
+        await self.quickly(self._on_registry_change, None)
         if old is not None:
             self._retired.append(old)
             if self._running == 0:
                 await self.quickly(self._tidy_when_idle)
 
     async def _serve_workspace(self) -> None:
-        """Watch the new workspace's toolbox, build its routing index, tell the editor what it holds."""
+        """Watch the new workspace's toolbox and load (or build) its routing index."""
         ws = self.ws
         ws.registry.subscribe(self._on_registry_change)
         self._start_watcher()
-        await self.quickly(index_for, ws)  # loaded or built now, not by the first code action
-        await self.quickly(self._on_registry_change, None)
+        await self.quickly(index_for, ws)  # now, not by the first code action
 
     def _tidy_when_idle(self) -> None:
         """With no job running: close replaced workspaces, restart the sandbox if its settings changed."""
