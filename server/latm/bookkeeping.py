@@ -18,6 +18,7 @@ import logging
 import os
 import stat
 import threading
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
@@ -28,6 +29,11 @@ log = logging.getLogger(__name__)
 
 _lock = threading.Lock()
 _failing: set[str] = set()  # files whose last write or read failed (warned about already)
+
+
+def utc_now() -> str:
+    """The time a record is written: UTC, in milliseconds, ISO 8601 with a ``Z``."""
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def append_record(path: Path, record: dict[str, Any]) -> None:

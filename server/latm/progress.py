@@ -1,6 +1,6 @@
-"""Progress reporting and cancellation shared by the engine's slow operations.
+"""Progress reporting and cancellation shared by latm's slow operations (make, verify, solve, eval).
 
-The engine calls ``report(stage, message, fraction)``; the CLI prints it, the language server
+The operation calls ``report(stage, message, fraction)``; the CLI prints it, the language server
 turns it into ``$/progress``. A ``CancelToken`` is checked between steps (and handed to the
 LLM client so a request in flight is abandoned).
 """

@@ -1,7 +1,9 @@
-"""A workspace: a project folder with its settings, toolbox registry, state folder and sandbox.
+"""A workspace: a project folder with its settings, toolbox registry, state folder, sandbox and
+model client.
 
-The CLI and the language server each hold one; the engine functions take it. Expensive parts
-(the sandbox containers) start on first use and stop with ``close()``.
+The CLI, the language server and the MCP server each hold one; the feature packages' functions
+take it. Expensive parts (the sandbox containers, the model client) start on first use; the
+sandbox stops with ``close()``.
 """
 
 from __future__ import annotations

@@ -30,10 +30,10 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve()
 TESTS = HERE.parents[1]
-sys.path[:0] = [str(TESTS), str(TESTS / "lsp"), str(TESTS / "engine"), str(TESTS / "dispatch"), str(HERE.parent)]
+sys.path[:0] = [str(TESTS), str(TESTS / "lsp"), str(HERE.parent)]
 
 from benchlib import machine, machine_line, package_versions, percentile, write_report  # noqa: E402
-from dispatch_support import bbh, write_stand_in  # noqa: E402
+from stand_ins import bbh, write_stand_in  # noqa: E402
 from families import WORD_SORTING  # noqa: E402
 from lsp_support import (  # noqa: E402
     bbh_family, examples_markdown, initialize, launch_editor, llm_env, maker_responder, server_env, stop_editor,

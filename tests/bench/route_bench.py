@@ -29,14 +29,14 @@ import tracemalloc
 from pathlib import Path
 
 HERE = Path(__file__).resolve()
-sys.path[:0] = [str(HERE.parents[1]), str(HERE.parents[1] / "dispatch"), str(HERE.parents[1] / "engine")]
+sys.path[:0] = [str(HERE.parents[1])]
 
 import bm25s  # noqa: E402
 import numpy as np  # noqa: E402
 
 from benchlib import machine, machine_line, package_versions, percentile, write_report  # noqa: E402
-from dispatch_support import bbh, bbh_tasks, stand_in, write_stand_in  # noqa: E402
-from engine_support import TEST_KEY, TEST_KEY_ENV  # noqa: E402
+from stand_ins import bbh, bbh_tasks, stand_in, write_stand_in  # noqa: E402
+from model_support import TEST_KEY, TEST_KEY_ENV  # noqa: E402
 from scripted_llm import ScriptedLLM  # noqa: E402
 
 from latm.route import route  # noqa: E402

@@ -43,7 +43,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve()
 REPO = HERE.parents[2]
 TESTS = HERE.parents[1]
-sys.path[:0] = [str(TESTS), str(TESTS / "dispatch"), str(TESTS / "engine"), str(HERE.parent)]
+sys.path[:0] = [str(TESTS), str(HERE.parent)]
 
 from benchlib import load_average, machine, machine_line, write_report  # noqa: E402
 from route_bench import SYLLABLES, synthetic_examples, write_fast  # noqa: E402

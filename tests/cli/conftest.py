@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 
 TESTS = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(TESTS), str(TESTS / "engine")]  # the scripted server, the engine's test constants
+sys.path[:0] = [str(TESTS)]  # the scripted server, the test key
 
-from engine_support import TEST_KEY, TEST_KEY_ENV  # noqa: E402
-from sandbox_settings import clean_env
+from model_support import TEST_KEY, TEST_KEY_ENV  # noqa: E402
+from routing_fixtures import bbh_toolbox, toolbox  # noqa: F401,E402 (fixtures of test_route_pending_cli)
+from sandbox_settings import clean_env  # noqa: E402
 
 REPO_TOOLBOX = TESTS.parent / "toolbox"
 

@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # scripted_llm, bbh
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "engine"))  # families: the scripted maker and user
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # scripted_llm, bbh, families: the scripted maker and user
 
 from scripted_llm import ScriptedLLM  # noqa: E402
 

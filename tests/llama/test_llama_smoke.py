@@ -72,7 +72,7 @@ def test_answers_through_the_user_model_are_bounded_and_never_another_questions(
     assert_ledger_is_the_servers_usage(llama_ws, exchanges, "user")
     copies = {u.code.strip() for u in tool.manifest.use_cases}
     for answer, exchange in zip(answers, exchanges):
-        record = answer.to_json()
+        record = answer.record()
         if answer.answer is not None:  # right or wrong, computed by code the model wrote for this question
             assert answer.code.strip() not in copies
             assert not other_questions_before(exchange.text, answer.code.splitlines()[0], answer.question)

@@ -9,7 +9,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # scripted_llm
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "engine"))  # families: the scripted maker
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "make"))  # living_support: tools with a flaw found later
 
 from lsp_support import git, server_env, start_editor, stop_editor  # noqa: E402
 

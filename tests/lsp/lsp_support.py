@@ -82,7 +82,7 @@ QA = re.compile(r"^Question: (.+)\nAnswer: (.+)$", re.M)
 
 
 def bbh_family(family: Any) -> tuple[Any, Callable[[str], bool]]:
-    """A BIG-Bench family of ``tests/engine/families.py``, recognised by its first train question."""
+    """A BIG-Bench family of ``tests/families.py``, recognised by its first train question."""
     from families import split
 
     first = split(family.task)[0][0].question

@@ -36,7 +36,7 @@ async def test_make_from_the_menu_then_solve_the_question(root, open_editor, llm
 
     made = await editor.command(make.command.command, {**make.command.arguments[0], "name": "word_sorting"})
     assert made["name"] == "word_sorting" and made["verified"] is True and made["passed"] == made["total"] == 9
-    assert made["tool"]["sandbox"] == "docker" and made["parser"] is True
+    assert made["sandbox"] == "docker" and made["parser"] is True
     said = progress_messages(editor)
     for stage in ("propose 1/3", "verify 1/3", "wrap", "parser 1/3", "write", "done"):
         assert stage in said, said

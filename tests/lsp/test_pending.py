@@ -51,7 +51,7 @@ async def test_no_tool_fits_keeps_the_question(root, open_editor, llm):
     actions = await editor.actions(doc, (2, 4))
     assert [a.title for a in actions] == ["No tool fits this question: ask latm (keeps it as pending, offers to make a tool)"]
     solved = await editor.command(actions[0].command.command, *actions[0].command.arguments)
-    assert solved["unknown"] is True and solved["answer"] is None and solved["tool"] is None
+    assert solved["unknown"] is True and solved["answer"] is None and solved["tool"] == ""
     assert "kept in .latm/pending.jsonl" in solved["message"]
     assert editor.applied == []  # nothing to insert
     info = await editor.wait_for(lambda: [m for m in editor.client.messages if "No tool fits" in m.message])

@@ -44,7 +44,7 @@ _display: Optional[Display] = None
 
 
 def stderr_progress(event: ProgressEvent) -> None:
-    """The engine's progress on stderr, control characters escaped: a bar on a terminal, else plain
+    """A long job's progress on stderr, control characters escaped: a bar on a terminal, else plain
     lines (``display``)."""
     global _display
     if _display is None:

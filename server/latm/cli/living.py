@@ -11,19 +11,16 @@ from typing import Sequence
 
 from latm.cli.base import Result, command, stderr_progress
 from latm.errors import AlreadyAnswered, NotEnoughExamples
-from latm.make import history
 from latm.examples import read_examples_file, read_examples_stdin
-from latm.make.feedback import add_examples
-from latm.make.repair import remake_tool, repair_tool
-from latm.make.rollback import rollback_tool
-from latm.toolbox.manifest import Example
+from latm.make import (
+    add_examples, history_record, read_tool_contents, remake_tool, repair_tool, rollback_tool, tool_that_answers,
+)
+from latm.toolbox import Example
 from latm.workspace import Workspace
 
 
 def refuse_if_answered(ws: Workspace, examples: Sequence[Example], source: str) -> None:
     """Before a make (without --force): stop when a tool already answers every example."""
-    from latm.make.existing import tool_that_answers  # the routing index: only when making
-
     found = tool_that_answers(ws, examples)
     if found is not None:
         raise AlreadyAnswered(found.message(f"add them to it with `latm feedback {found.tool} --file {source}`, or make "
@@ -42,25 +39,20 @@ def feedback(ws: Workspace, args: argparse.Namespace) -> Result:
     else:
         raise NotEnoughExamples("Give the right answer: latm feedback NAME --question Q --answer A, or --file FILE.")
     result = add_examples(ws, args.name, examples, progress=stderr_progress)
-    data = {"name": result.name, "added": result.added, "corrected": result.corrected, "known": result.known,
-            "state": result.state, "passed": result.checked.passed, "total": result.checked.total,
-            "failures": [asdict(f) for f in result.checked.failures()], "tokens": result.tokens}
-    return Result(result.text(), data)
+    return Result(result.text(), result.record())
 
 
 @command("repair")
 def repair(ws: Workspace, args: argparse.Namespace) -> Result:
     run = remake_tool if args.remake else repair_tool
     result = run(ws, args.name, progress=stderr_progress)
-    return Result(result.text(), asdict(result) | {"path": str(result.path)})
+    return Result(result.text(), result.record())
 
 
 @command("history")
 def show_history(ws: Workspace, args: argparse.Namespace) -> Result:
-    from latm.make.verify import read_tool_contents  # a pending hand edit has a history too
-
     manifest = read_tool_contents(ws.toolbox_dir / args.name).manifest
-    data = history.history_record(ws, manifest)
+    data = history_record(ws, manifest)
     first_of: dict[str, int] = {}
     lines = [f"{manifest.name}: version {manifest.version}"]
     for h in data["history"]:
@@ -77,15 +69,12 @@ def show_history(ws: Workspace, args: argparse.Namespace) -> Result:
 @command("rollback")
 def rollback(ws: Workspace, args: argparse.Namespace) -> Result:
     result = rollback_tool(ws, args.name, args.version, progress=stderr_progress)
-    data = {"name": result.name, "restored": result.restored, "version": result.version, "state": result.state,
-            "passed": result.checked.passed, "total": result.checked.total,
-            "failures": [asdict(f) for f in result.checked.failures()]}
-    return Result(result.text(), data)
+    return Result(result.text(), result.record())
 
 
 @command("prune")
 def prune(ws: Workspace, args: argparse.Namespace) -> Result:
-    from latm.questions.prune import remove_tools, unused_tools
+    from latm.questions import remove_tools, unused_tools
 
     unused = unused_tools(ws, args.unused_days)
     rows = [f"  {u.name:<32} {u.uses:>5} uses  last used {u.last_used or 'never'}" for u in unused]

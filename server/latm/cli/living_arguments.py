@@ -1,5 +1,5 @@
 """The arguments of ``latm feedback``, ``repair``, ``history``, ``rollback`` and ``prune``; their
-commands are in ``latm.cli.living``, which loads the engine, and ``latm serve`` must not."""
+commands are in ``latm.cli.living``, which loads ``latm.make``, and ``latm serve`` must not."""
 
 from __future__ import annotations
 

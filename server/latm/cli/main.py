@@ -1,7 +1,8 @@
-"""The ``latm`` command line: the engine's second front end (the language server is the first).
+"""The ``latm`` command line: a front end of latm's packages, beside the language server and MCP.
 
 Each command (in the family module ``latm.cli.commands`` names) returns a ``Result``: text for
-people, data for ``--json``, and an exit code. Progress and warnings go to stderr, so stdout stays clean for ``--json``.
+people, data for ``--json``, and an exit code. Progress and warnings go to stderr, so stdout
+stays clean for ``--json``.
 """
 
 from __future__ import annotations
@@ -146,7 +147,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         from latm.mcp.serve import serve as serve_mcp
 
         return serve_mcp(args.root, {key: getattr(args, key) for key in SETTING_FLAGS}, args.http, args.host)
-    from latm.cli.commands import Result, command  # the engine: `latm serve` starts without it
+    from latm.cli.commands import Result, command  # the running command's packages: `latm serve` starts without them
 
     flags = {key: getattr(args, key) for key in SETTING_FLAGS}
     workspace = Workspace.open(args.root, flags=flags)

@@ -8,12 +8,10 @@ from pathlib import Path
 
 from latm.cli.base import Result, command, stderr_progress
 from latm.cli.living import refuse_if_answered
-from latm.make import MakeResult, import_latm, make_tool
-from latm.examples import read_examples_file
-from latm.examples import read_examples_stdin
-from latm.make.verify import verify_tool
 from latm.errors import ToolboxError, ToolNotFound
-from latm.toolbox.names import suggest_name
+from latm.examples import read_examples_file, read_examples_stdin
+from latm.make import MakeResult, VerifyResult, import_latm, make_tool, verify_tool
+from latm.toolbox import suggest_name
 from latm.workspace import Workspace
 
 
@@ -24,11 +22,7 @@ def _made(result: MakeResult, verb: str) -> Result:
              f"{m.verification.sandbox} sandbox; {'with a question parser (answers need no model)' if m.parser else 'no question parser'}",
              f"  maker tokens: {result.tokens_in} in, {result.tokens_out} out{cost}",
              f"  folder: {result.path}", *(f"  note: {n}" for n in result.notes)]
-    data = {"name": m.name, "path": str(result.path), "verification": {"passed": m.verification.passed,
-            "total": m.verification.total, "sandbox": m.verification.sandbox}, "parser": m.parser is not None,
-            "attempts": result.attempts, "tokens_in": result.tokens_in, "tokens_out": result.tokens_out,
-            "cost_usd": result.cost_usd, "notes": list(result.notes)}
-    return Result("\n".join(lines), data)
+    return Result("\n".join(lines), result.record())
 
 
 @command("make")
@@ -54,7 +48,7 @@ def verify(ws: Workspace, args: argparse.Namespace) -> Result:
         return Result(f"No tools in {ws.toolbox_dir} to verify.", {"tools": []})
     rows = [_verified(ws, name, alone=bool(args.name)) for name in names]
     tools = [data for _line, data in rows]
-    return Result("\n".join(line for line, _data in rows), {"tools": tools}, 0 if all(t["ok"] for t in tools) else 1)
+    return Result("\n".join(line for line, _data in rows), {"tools": tools}, 0 if all(t["verified"] for t in tools) else 1)
 
 
 def _verified(ws: Workspace, name: str, alone: bool) -> tuple[str, dict]:
@@ -64,8 +58,7 @@ def _verified(ws: Workspace, name: str, alone: bool) -> tuple[str, dict]:
     except (ToolboxError, ToolNotFound) as err:
         if alone:
             raise
-        return f"{name}: not verified: {err}", {"name": name, "passed": 0, "total": 0, "ok": False, "failures": [str(err)]}
+        return f"{name}: not verified: {err}", VerifyResult(name, 0, 0, (str(err),), ws.toolbox_dir / name, version=None).record()
     line = f"{r.name}: {r.passed}/{r.total} {'ok' if r.ok else 'FAILED'}" + (f"; {r.edit_note()}" if r.edit else "")
     line += "".join(f"\n  {f}" for f in r.failures)
-    return line, {"name": r.name, "passed": r.passed, "total": r.total, "ok": r.ok, "failures": list(r.failures),
-                  "edit": r.edit, "version": r.version}
+    return line, r.record()

@@ -7,10 +7,9 @@ import json
 from dataclasses import asdict
 
 from latm.cli.base import Result, command, money, stderr_progress
-from latm.questions import confirm_answer, group_examples, make_from_group, pending_groups, stats
-from latm.questions.groups import Group
-from latm.questions.pending import pending_questions
-from latm.questions.stats import Spend, Stats
+from latm.questions import (
+    Group, Spend, Stats, confirm_answer, group_examples, make_from_group, pending_groups, pending_questions, stats,
+)
 from latm.workspace import Workspace
 
 SHOWN_QUESTIONS = 2  # per group in the text listing
@@ -28,13 +27,13 @@ def pending(ws: Workspace, args: argparse.Namespace) -> Result:
     if args.make:
         made = make_from_group(ws, args.make, args.name, progress=stderr_progress)
         return Result(f"Made '{made.name}' in {made.path} from pending group {args.make}.",
-                      {"name": made.name, "path": str(made.path), "group": args.make})
+                      made.record() | {"group": args.make})
     groups = pending_groups(ws)
     skipped = pending_questions(ws)[1]
     text = "\n".join(_group_lines(groups)) if groups else "No pending questions: every question asked so far has a tool."
     if skipped:
         text += f"\n({skipped} unreadable lines in .latm/pending.jsonl skipped)"
-    return Result(text, {"groups": [_group_record(g) for g in groups], "skipped_lines": skipped})
+    return Result(text, {"groups": [g.record() for g in groups], "skipped_lines": skipped})
 
 
 def _group_lines(groups: list[Group]) -> list[str]:
@@ -45,10 +44,6 @@ def _group_lines(groups: list[Group]) -> list[str]:
         lines += [f"    {_short(q.question)}" + (f"  -> {q.answer} ({q.source})" if q.answer else "")
                   for q in g.questions[:SHOWN_QUESTIONS]]
     return lines
-
-
-def _group_record(group: Group) -> dict:
-    return asdict(group) | {"ready": group.ready}
 
 
 @command("stats")

@@ -22,13 +22,14 @@ def solve_command(ws: Workspace, args: argparse.Namespace) -> Result:
     question = (args.question or "").strip()
     if not question:
         raise EmptyQuestion('Give a question: latm solve "QUESTION" [--tool NAME], or --batch IN.jsonl.')
-    answer = answer_question(ws, question, args.tool).answer
+    asked = answer_question(ws, question, args.tool)
+    answer = asked.answer
     if answer.answer is None:
-        return Result(f"latm: {answer.error}", answer.to_json(), 1)
+        return Result(f"latm: {answer.error}", asked.record(), 1)
     how = "no model" if answer.path == "parser" else f"{answer.path}, {answer.tokens} tokens"
     how += "; control characters escaped" if has_controls(answer.answer) else ""
     warning = f"\n  warning: {answer.warning}" if answer.warning else ""
-    return Result(f"{answer.answer}\n  ({answer.tool}; {how}){warning}" if answer.tool else answer.answer, answer.to_json())
+    return Result(f"{answer.answer}\n  ({answer.tool}; {how}){warning}" if answer.tool else answer.answer, asked.record())
 
 
 def _solve_batch(ws: Workspace, in_path: Path, tool: Optional[str]) -> Result:
@@ -39,6 +40,6 @@ def _solve_batch(ws: Workspace, in_path: Path, tool: Optional[str]) -> Result:
     if summary.sandbox_errors:
         print(f"latm: {summary.sandbox_errors} of {summary.total} answers failed because of the sandbox: "
               f"{summary.sandbox_error}", file=sys.stderr)
-    lines = "".join(json.dumps(a.to_json(), ensure_ascii=False) + "\n" for a in summary.answers)
-    return Result(lines.rstrip("\n"), [a.to_json() for a in summary.answers], 1 if summary.sandbox_errors else 0)
+    lines = "".join(json.dumps(a.record(), ensure_ascii=False) + "\n" for a in summary.answers)
+    return Result(lines.rstrip("\n"), [a.record() for a in summary.answers], 1 if summary.sandbox_errors else 0)
 

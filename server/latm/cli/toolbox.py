@@ -6,8 +6,8 @@ import argparse
 from collections import Counter
 
 from latm.cli.base import Result, command
-from latm.questions.answer_log import usage_per_tool, uses_per_tool
-from latm.toolbox.report import problem_record, tool_details, tool_list, verification_text
+from latm.questions import usage_per_tool, uses_per_tool
+from latm.toolbox import problem_record, tool_details, tool_list, verification_text
 from latm.workspace import Workspace
 
 

@@ -1,5 +1,5 @@
 """The methods ``latm eval`` knows, and its command-line arguments (cheap: the CLI builds its
-parser before it imports the engine)."""
+parser before it imports what makes and answers)."""
 
 from __future__ import annotations
 

@@ -16,7 +16,7 @@ from typing import Callable, Optional
 
 from latm import __version__
 from latm.make import checks
-from latm.llm.ledger import utc_now
+from latm.bookkeeping import utc_now
 from latm.errors import BadEvalInput, Cancelled
 from latm.eval import economics, methods as method_plans
 from latm.eval.arguments import DEFAULT_CONCURRENCY, METHODS

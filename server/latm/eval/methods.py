@@ -11,15 +11,15 @@ import json
 from dataclasses import dataclass
 from typing import Callable, Optional
 
-from latm.make import prompts as engine_prompts
-from latm.llm.client import LLMClient, LLMReply
-from latm.multiple_choice import to_option
-from latm.solve.solver import Solver, has_parser, run_reply
 from latm.errors import LLMReplyError, LLMUnavailable
 from latm.eval import prompts
 from latm.eval.keys import digest
+from latm.llm.client import LLMClient, LLMReply
+from latm.multiple_choice import to_option
 from latm.progress import CancelToken
 from latm.settings import Settings
+from latm.solve import prompts as solve_prompts
+from latm.solve.solver import Solver, has_parser, run_reply
 from latm.toolbox.registry import Tool
 
 # A kind of failure that stops a method: every later question would fail the same way.
@@ -108,7 +108,7 @@ def _tool_user(ctx: Context) -> tuple[str, Answerer]:
         got = Solver(ctx.settings, ctx.sandbox(), meter).with_user_model(ctx.tool, question, cancel=cancel)
         return meter.outcome(got.answer, got.kind, got.error)
 
-    return engine_prompts.use(ctx.tool.code, ctx.tool.manifest.use_cases, "{question}"), answer
+    return solve_prompts.use(ctx.tool.code, ctx.tool.manifest.use_cases, "{question}"), answer
 
 
 def _asked(role: str, template: str) -> Callable[[Context], tuple[str, Answerer]]:

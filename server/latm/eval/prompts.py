@@ -1,6 +1,6 @@
 """What the baselines are asked, and how their final answer is read from a reply.
 
-The tool methods use the solve path's own prompt (``latm.make.prompts.use``). Direct and
+The tool methods use the solve path's own prompt (``latm.solve.prompts.use``). Direct and
 chain-of-thought answers end in a line a reader can find ("Answer: ..." / "So the answer is
 ..."), as in BIG-Bench Hard's own prompts; a data set's few-shot chain-of-thought prompt
 (``--cot-prompt``) is used as given, followed by the question in its "Q: / A:" shape.

@@ -7,11 +7,10 @@ person can see what making and using tools cost. It never holds a key, a prompt 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Optional
 
-from latm.bookkeeping import append_record, keep, read_records
+from latm.bookkeeping import append_record, keep, read_records, utc_now
 
 LEDGER_NAME = "ledger.jsonl"
 
@@ -28,10 +27,6 @@ class LedgerEntry:
     latency_ms: float = 0.0
     attempt: int = 1
     time: str = ""
-
-
-def utc_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class Ledger:

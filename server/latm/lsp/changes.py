@@ -13,10 +13,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable, Optional
 
-from latm.questions.answer_log import usage_per_tool
-from latm.toolbox.registry import Problem, Registry
-from latm.toolbox import report
-from latm.toolbox.report import tool_record
+from latm import toolbox
+from latm.questions import usage_per_tool
+from latm.toolbox import Problem, Registry, tool_record
 from latm.workspace import Workspace
 
 TOOLBOX_CHANGED = "latm/toolboxChanged"
@@ -25,7 +24,7 @@ FULL_LIST_MAX = 200
 
 def tool_list(ws: Workspace) -> dict:
     """Every tool (``latm.listTools``)."""
-    return report.tool_list(ws.registry, *usage(ws))
+    return toolbox.tool_list(ws.registry, *usage(ws))
 
 
 def uses_per_tool(ws: Workspace) -> dict:

@@ -11,8 +11,7 @@ from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path
 
-from latm.toolbox.reading import Refused, read_file
-from latm.toolbox.registry import ERROR, Problem
+from latm.toolbox import ERROR, Problem, Refused, read_file
 
 SOURCE = "latm"
 

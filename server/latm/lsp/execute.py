@@ -1,9 +1,10 @@
-"""The ``latm.*`` commands (``workspace/executeCommand``): thin handlers over the engine.
+"""The ``latm.*`` commands (``workspace/executeCommand``): thin handlers over latm's packages.
 
 Each takes one argument object (see ``arguments``) and returns plain JSON a client can render.
 Slow work runs in the session's job threads; making and verifying report progress and can be
-cancelled from the editor. The handlers of making, solving, living tools and evaluating live in
-``make``, ``solve``, ``living`` and ``evaluate``; the rest are here.
+cancelled from the editor. The handlers that use the feature packages (``latm.make``,
+``latm.solve``, ``latm.questions``, ``latm.eval``) live in ``make``, ``solve``, ``living`` and
+``evaluate``; the rest are here.
 """
 
 from __future__ import annotations
@@ -14,18 +15,16 @@ from typing import Any, Awaitable, Callable
 
 from pygls.lsp.server import LanguageServer
 
-from latm import commit
+from latm import commit, sandbox, toolbox
 from latm.errors import LatmError
 from latm.lsp import changes, evaluate, living, make, solve
+from latm.toolbox import tool_details
 from latm.lsp.arguments import (
     CommitArgs, CorrectArgs, EvaluateArgs, ExamplesArgs, MakeToolArgs, NameArgs, NoArgs, PendingMakeArgs, RepairArgs,
     RollbackArgs, SolveArgs, parse_arguments,
 )
 from latm.lsp.errors import guarded
 from latm.lsp.session import Session
-from latm.sandbox import factory
-from latm.toolbox import store
-from latm.toolbox.report import tool_details
 from latm.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -91,7 +90,7 @@ async def delete_tool(session: Session, args: NameArgs) -> dict:
     ws = await session.workspace()
 
     def delete() -> dict:
-        store.delete_tool(ws.toolbox_dir, args.name)
+        toolbox.delete_tool(ws.toolbox_dir, args.name)
         ws.registry.reload({args.name})
         return {"deleted": args.name, "message": f"Deleted tool {args.name}."}
 
@@ -131,7 +130,7 @@ def _sandbox_status(ws: Workspace) -> dict:
     try:
         status = ws.sandbox().status()
     except LatmError as err:  # a status query reports the failure rather than failing
-        status = factory.unavailable_status(ws.settings, str(err))
+        status = sandbox.unavailable_status(ws.settings, str(err))
     if status.backend != "docker":  # is building the image the fix? (Docker answers, the image is missing)
-        status = dataclasses.replace(status, missing_image=factory.sandbox_status(ws.settings).missing_image)
+        status = dataclasses.replace(status, missing_image=sandbox.sandbox_status(ws.settings).missing_image)
     return dataclasses.asdict(status)

@@ -13,9 +13,7 @@ from lsprotocol import types
 from pygls.workspace import TextDocument
 
 from latm.safe_text import escape_controls
-from latm.toolbox.registry import Registry, Tool
-from latm.toolbox.report import verification_text
-from latm.toolbox.state import regression_summary
+from latm.toolbox import Registry, Tool, regression_summary, verification_text
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # from toolbox.NAME.tool import entry [as alias], ...   (any package path before NAME)

@@ -8,26 +8,23 @@ argument object) that carries it out, for the editor to show as buttons.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any, Optional
 
-from latm.questions.answer_log import last_tool_for
-from latm.make import history
-from latm.examples import ExampleScan
-from latm.make.feedback import FeedbackResult, add_examples
-from latm.make.repair import RepairFailed, remake_tool, repair_tool
-from latm.make.rollback import rollback_tool
-from latm.make.verify import read_tool_contents
 from latm.errors import EmptyQuestion, ToolNotFound
+from latm.examples import ExampleScan
 from latm.lsp import edits
 from latm.lsp.arguments import CorrectArgs, ExamplesArgs, MakeToolArgs, NameArgs, RepairArgs, RollbackArgs, wire_range
 from latm.lsp.progress import JobProgress
 from latm.lsp.session import Session
 from latm.lsp.solve import apply_edits
+from latm.make import (
+    FeedbackResult, RepairFailed, add_examples, history_record, read_tool_contents, remake_tool, repair_tool,
+    rollback_tool,
+)
+from latm.questions import last_tool_for
 from latm.route import quick_route
 from latm.safe_text import escape_controls
-from latm.toolbox.manifest import Example
-from latm.toolbox.report import tool_record
+from latm.toolbox import Example
 from latm.workspace import Workspace
 
 
@@ -85,13 +82,9 @@ def _answered_by(ws: Workspace, question: str) -> str:
 
 
 def feedback_record(result: FeedbackResult, **extra: Any) -> dict:
-    regressed = result.state == "regressed"
-    return extra | {
-        "name": result.name, "state": result.state, "regressed": regressed, "added": result.added,
-        "corrected": result.corrected, "known": result.known, "passed": result.checked.passed,
-        "total": result.checked.total, "failures": [dataclasses.asdict(f) for f in result.checked.failures()],
-        "message": escape_controls(result.text()), "choices": [repair_choice(result.name)] if regressed else [],
-    }
+    record = result.record()
+    return extra | record | {"message": escape_controls(result.text()),
+                             "choices": [repair_choice(result.name)] if record["regressed"] else []}
 
 
 async def repair(session: Session, args: RepairArgs) -> dict:
@@ -110,9 +103,7 @@ async def repair(session: Session, args: RepairArgs) -> dict:
                 "conversation": failed.conversation, "choices": [remake]}
     finally:
         session.release(args.name)
-    tool = ws.registry.get(args.name)
-    return dataclasses.asdict(done) | {"path": str(done.path), "repaired": True, "tool": tool_record(tool),
-                                       "message": done.text(), "choices": []}
+    return done.record() | {"repaired": True, "message": done.text(), "choices": []}
 
 
 async def rollback(session: Session, args: RollbackArgs) -> dict:
@@ -120,19 +111,18 @@ async def rollback(session: Session, args: RollbackArgs) -> dict:
     async with JobProgress(session, f"latm: rolling back {args.name}") as job:
         done = await session.run_job(lambda: rollback_tool(ws, args.name, args.version, progress=job.report),
                                      cancel=job.cancel)
-    return {"name": done.name, "restored": done.restored, "version": done.version, "state": done.state,
-            "passed": done.checked.passed, "total": done.checked.total, "message": escape_controls(done.text()),
-            "choices": [repair_choice(done.name)] if done.state == "regressed" else []}
+    return done.record() | {"message": escape_controls(done.text()),
+                            "choices": [repair_choice(done.name)] if done.state == "regressed" else []}
 
 
 async def tool_history(session: Session, args: NameArgs) -> dict:
     ws = await session.workspace()
-    return await session.quickly(lambda: history.history_record(ws, read_tool_contents(ws.toolbox_dir / args.name).manifest))
+    return await session.quickly(lambda: history_record(ws, read_tool_contents(ws.toolbox_dir / args.name).manifest))
 
 
 async def existing_offer(session: Session, ws: Workspace, scan: ExampleScan, args: MakeToolArgs) -> Optional[dict]:
     """Before a make: when a tool already answers every example, the result that offers a choice."""
-    from latm.make.existing import tool_that_answers
+    from latm.make import tool_that_answers
 
     found = await session.run_job(tool_that_answers, ws, scan.examples)
     if found is None:

@@ -13,8 +13,7 @@ from pygls.workspace import TextDocument
 from latm.lsp import edits
 from latm.lsp.arguments import wire_range
 from latm.lsp.kinds import ACCEPT_EDIT, CORRECT, REPAIR
-from latm.toolbox import state as st
-from latm.toolbox.registry import Tool
+from latm.toolbox import EDITED, EDITED_CODE, REGRESSED_CODE, Tool
 from latm.workspace import Workspace
 
 CORRECT_TITLE = "Correct this answer…"
@@ -32,10 +31,10 @@ def living_actions(ws: Workspace, doc: TextDocument, client_range: types.Range,
             types.Range(types.Position(line, 0), types.Position(line, 0)))}))
     tool = _tool_of(ws, doc)
     if tool is not None and tool.regressed and wants(REPAIR):
-        fixes = [d for d in diagnostics if d.code == st.REGRESSED_CODE]
+        fixes = [d for d in diagnostics if d.code == REGRESSED_CODE]
         found.append(_action(f"Repair tool: {tool.name}", REPAIR, "latm.repairTool", {"name": tool.name}, fixes))
-    if tool is not None and tool.state == st.EDITED and wants(ACCEPT_EDIT):
-        fixes = [d for d in diagnostics if d.code == st.EDITED_CODE]
+    if tool is not None and tool.state == EDITED and wants(ACCEPT_EDIT):
+        fixes = [d for d in diagnostics if d.code == EDITED_CODE]
         found.append(_action(ACCEPT_TITLE, ACCEPT_EDIT, "latm.verifyTool", {"name": tool.name}, fixes))
     return found
 

@@ -1,16 +1,15 @@
-"""``latm.makeTool`` and ``latm.verifyTool``: the engine's make and verify, with editor progress."""
+"""``latm.makeTool`` and ``latm.verifyTool``: ``latm.make``'s make and verify, with editor progress."""
 
 from __future__ import annotations
 
 from latm.examples import scan_examples, split_examples
-from latm.make import make_tool as engine_make, verify_tool as engine_verify
 from latm.lsp import edits
 from latm.lsp.arguments import MakeToolArgs, NameArgs
 from latm.lsp.living import existing_offer
 from latm.lsp.progress import JobProgress
 from latm.lsp.session import Session
-from latm.toolbox.names import name_from_question
-from latm.toolbox.report import tool_record, verification_text
+from latm.make import make_tool as engine_make, verify_tool as engine_verify
+from latm.toolbox import name_from_question, verification_text
 
 
 async def make_tool(session: Session, args: MakeToolArgs) -> dict:
@@ -31,16 +30,9 @@ async def make_tool(session: Session, args: MakeToolArgs) -> dict:
             )
     finally:
         session.release(name)
-    tool = ws.registry.get(name)
-    record = tool_record(tool)
-    notes = list(made.notes)
-    return {
-        "name": name, "path": str(made.path), "verified": tool.verified,
-        "passed": record["passed"], "total": record["total"], "parser": record["parser"],
-        "attempts": made.attempts, "tokens": made.tokens_in + made.tokens_out, "cost_usd": made.cost_usd,
-        "notes": notes, "tool": record,
-        "message": f"Made tool {name} ({verification_text(tool)})." + (" " + " ".join(notes) if notes else ""),
-    }
+    notes = " ".join(made.notes)
+    return made.record() | {
+        "message": f"Made tool {name} ({verification_text(ws.registry.get(name))})." + (" " + notes if notes else "")}
 
 
 async def verify_tool(session: Session, args: NameArgs) -> dict:
@@ -48,12 +40,8 @@ async def verify_tool(session: Session, args: NameArgs) -> dict:
     name = args.name
     async with JobProgress(session, f"latm: verifying {name}") as job:
         checked = await session.run_job(lambda: engine_verify(ws, name, progress=job.report), cancel=job.cancel)
-    tool = ws.registry.tools.get(name)
-    failures = list(checked.failures)
     verdict = "verified" if checked.ok else "verification FAILED"
-    return {
-        "name": name, "verified": checked.ok, "passed": checked.passed, "total": checked.total,
-        "failures": failures, "tool": tool_record(tool) if tool else None, "edit": checked.edit,
+    return checked.record() | {
         "message": f"{name}: {verdict} {checked.passed}/{checked.total}." + (f" {checked.edit_note()}." if checked.edit else "")
-                   + "".join(f"\n- {f}" for f in failures[:5]),
+                   + "".join(f"\n- {f}" for f in checked.failures[:5]),
     }

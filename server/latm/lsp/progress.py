@@ -1,8 +1,8 @@
-"""Engine progress as LSP work-done progress, and the editor's cancel as a ``CancelToken``.
+"""A job's progress as LSP work-done progress, and the editor's cancel as a ``CancelToken``.
 
-The engine reports from a job thread; every ``$/progress`` is posted to the event loop. The
+A job reports from its thread; every ``$/progress`` is posted to the event loop. The
 editor's ``window/workDoneProgress/cancel`` (or ``$/cancelRequest`` of the command) sets the
-token, and the engine stops at its next check.
+token, and the job stops at its next check.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ class JobProgress:
         self.session.ls.work_done_progress.tokens.pop(self.token, None)
 
     def report(self, event: ProgressEvent) -> None:
-        """The engine's ``ProgressCallback``; called from a job thread."""
+        """The job's ``ProgressCallback``; called from its thread."""
         log.info("%s: %s", self.title, event.message)
         if not self._shown:
             return

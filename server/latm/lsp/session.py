@@ -192,7 +192,7 @@ class Session:
         if settings.toolbox_path(self.root) != ws.toolbox_dir:
             await self._replace_workspace(settings, problems)
             return
-        ws.settings = settings  # read per use by the engine
+        ws.settings = settings  # read per use by the feature packages
         if changed & SANDBOX_FIELDS:
             self._restart_sandbox = True
             if self._running == 0:

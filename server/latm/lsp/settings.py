@@ -2,7 +2,7 @@
 
 Clients send camelCase keys (``makerModel``, ``timeoutS``) in ``initializationOptions``, in
 answers to ``workspace/configuration`` (section ``latm``) and in ``didChangeConfiguration``;
-the engine's settings are snake_case. A bad value or unknown key becomes a problem naming the
+latm's settings are snake_case. A bad value or unknown key becomes a problem naming the
 key as the user wrote it (``latm.timeoutS``), shown once; the lower layers' value stays.
 """
 

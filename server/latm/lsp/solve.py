@@ -5,22 +5,20 @@ answered in the document; questions no tool fits kept, and made into a tool once
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 from dataclasses import dataclass
 from typing import Optional
 
 from lsprotocol import types
 
-from latm.questions import Asked, answer_question, make_from_group, pending_groups
-from latm.questions.pending import question_id
-from latm.solve.calls import NoCall, import_lines, with_call
 from latm.errors import EmptyQuestion, LatmError
 from latm.lsp import edits
 from latm.lsp.arguments import NoArgs, PendingMakeArgs, SolveArgs
 from latm.lsp.progress import JobProgress
 from latm.lsp.session import Session
-from latm.safe_text import escape_controls, has_controls
+from latm.questions import Asked, answer_question, make_from_group, pending_groups, question_id
+from latm.safe_text import escape_controls
+from latm.solve import NoCall, import_lines, with_call
 from latm.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -100,22 +98,16 @@ def _inserted_text(solved: _Solved) -> Optional[str]:
 
 
 def _record(solved: _Solved) -> dict:
-    """The result: the answer exactly (JSON), and a message with it escaped, saying so when it had to be."""
-    question, decision = solved.asked.answer.question, solved.asked.decision
-    decision = decision.record() if decision else None
+    """The result: the asked question's record (the answer exactly), and a message with the answer
+    escaped, saying so when it had to be."""
+    record = solved.asked.record()
     if solved.asked.unknown is None:
         a = solved.asked.answer
         how = "no model" if a.path == "parser" else "the user model"
-        record = {"question": question, "tool": a.tool, "answer": a.answer, "path": a.path, "tokens": a.tokens,
-                  "route": decision, "unknown": False, "warning": a.warning,
-                  "message": f"Answer from {a.tool} ({how}, {a.tokens} tokens): {escape_controls(a.answer)}"
-                             + (f". Warning: {a.warning}." if a.warning else "")}
+        record["message"] = (f"Answer from {a.tool} ({how}, {a.tokens} tokens): {escape_controls(a.answer)}"
+                             + (f". Warning: {a.warning}." if a.warning else ""))
     else:
-        outcome = solved.asked.unknown
-        record = {"question": question, "tool": None, "answer": outcome.answer, "path": outcome.how,
-                  "tokens": outcome.tokens, "route": decision, "unknown": True, "pending_id": outcome.pending_id,
-                  "message": outcome.message}
-    record["control_characters"] = has_controls(record["answer"])
+        record["message"] = solved.asked.unknown.message
     if record["control_characters"]:
         record["message"] += " (the answer holds control characters: shown and inserted escaped, as \\uXXXX)"
     return record
@@ -140,7 +132,7 @@ async def apply_edits(session: Session, doc, changes: list[types.TextEdit]) -> b
 async def pending(session: Session, _args: NoArgs) -> dict:
     ws = await session.workspace()
     groups = await session.quickly(pending_groups, ws)
-    return {"groups": [dataclasses.asdict(g) | {"ready": g.ready} for g in groups]}
+    return {"groups": [g.record() for g in groups]}
 
 
 async def make_from_pending(session: Session, args: PendingMakeArgs) -> dict:
@@ -155,8 +147,7 @@ async def make_from_pending(session: Session, args: PendingMakeArgs) -> dict:
                 lambda: make_from_group(ws, args.group, name, progress=job.report, cancel=job.cancel), cancel=job.cancel)
     finally:
         session.release(name)
-    return {"name": made.name, "path": str(made.path), "group": args.group,
-            "message": f"Made tool {made.name} from pending group {args.group}."}
+    return made.record() | {"group": args.group, "message": f"Made tool {made.name} from pending group {args.group}."}
 
 
 def _offer_ready_group(session: Session, ws: Workspace, question: str) -> None:

@@ -11,9 +11,8 @@ from typing import Optional, Sequence
 
 from latm.make import asserts, mutants
 from latm.multiple_choice import matches
+from latm.sandbox import Call, CallResult, Sandbox, run_calls
 from latm.source import ANSWER_VAR, CodeProblem
-from latm.errors import SandboxUnavailable
-from latm.sandbox.types import Call, CallResult, Sandbox
 from latm.toolbox.manifest import Example
 
 Key = tuple[int, int]  # an executed assert: its line, and how many times that line had run
@@ -30,17 +29,9 @@ class Outcome:
     outcome: str = ""  # the sandbox's outcome when the run failed ("timeout", "error", ...)
 
 
-def run(sandbox: Sandbox, code: str, calls: list[Call], timeout_s: Optional[float] = None) -> list[CallResult]:
-    results = sandbox.run(code, calls, timeout_s=timeout_s)
-    for result in results:
-        if result.outcome == "sandbox_unavailable":
-            raise SandboxUnavailable(result.message or "The sandbox is not available.")
-    return results
-
-
 def loads(sandbox: Sandbox, code: str, timeout_s: Optional[float] = None) -> Optional[str]:
     """None when the module runs to the end; else the error."""
-    (result,) = run(sandbox, code, [Call(snippet="pass", result_var=None)], timeout_s)
+    (result,) = run_calls(sandbox, code, [Call(snippet="pass", result_var=None)], timeout_s)
     return None if result.ok else result.describe()
 
 
@@ -59,7 +50,7 @@ def tests_assert_every_answer(sandbox: Sandbox, code: str, tests: str, validatio
 def _tests_problem(sandbox: Sandbox, code: str, tests: str, validation: Sequence[Example], entry: str,
                    timeout_s: Optional[float]) -> Optional[str]:
     asserts.refuse_reserved(tests)
-    (result,) = run(sandbox, code, [_recording(asserts.instrumented(tests))], timeout_s)
+    (result,) = run_calls(sandbox, code, [_recording(asserts.instrumented(tests))], timeout_s)
     if not result.ok:
         return result.describe()
     rows = _keyed(asserts.read_record(result.value))
@@ -72,7 +63,7 @@ def _tests_problem(sandbox: Sandbox, code: str, tests: str, validation: Sequence
                 f"{', '.join(_named(i, validation) for i in missing)}. Write one `assert ans == <answer>` for every question.")
     keep_going = asserts.instrumented(tests, keep_going=True)
     calls = [_recording(mutants.mutated(keep_going, entry, kind)) for kind in mutants.KINDS]
-    wrong_runs = [_keyed(asserts.read_record(r.value)) if r.ok else {} for r in run(sandbox, code, calls, timeout_s)]
+    wrong_runs = [_keyed(asserts.read_record(r.value)) if r.ok else {} for r in run_calls(sandbox, code, calls, timeout_s)]
     independent = [(i, keys[0][0]) for i, keys in enumerate(asserted, 1)
                    if not any(mutants.killed([_verdict(wrong.get(key)) for wrong in wrong_runs]) for key in keys)]
     if not independent:
@@ -123,13 +114,13 @@ def answers(sandbox: Sandbox, code: str, entry: str, cases: Sequence[tuple[Examp
     An answer that also comes out when ``entry`` returns wrong values does not count."""
     if not cases:
         return []
-    results = run(sandbox, code, [Call(snippet=s, result_var=ANSWER_VAR) for _, s in cases], timeout_s)
+    results = run_calls(sandbox, code, [Call(snippet=s, result_var=ANSWER_VAR) for _, s in cases], timeout_s)
     outcomes = [_compare(example, result) for (example, _), result in zip(cases, results)]
     passed = [i for i, o in enumerate(outcomes) if o.passed]
     kinds = len(mutants.KINDS)
     calls = [Call(snippet=mutants.mutated(cases[i][1], entry, kind), result_var=ANSWER_VAR)
              for i in passed for kind in mutants.KINDS]
-    wrong = run(sandbox, code, calls, timeout_s) if calls else []
+    wrong = run_calls(sandbox, code, calls, timeout_s) if calls else []
     for n, i in enumerate(passed):
         verdicts = [_compare(cases[i][0], r).passed if r.ok else None for r in wrong[n * kinds:(n + 1) * kinds]]
         if not mutants.killed(verdicts):

@@ -9,7 +9,7 @@ which the user model writes once, as it would to answer the question.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Optional, Sequence
 
@@ -38,6 +38,13 @@ class FeedbackResult:
     state: str  # the tool's state now: verified or regressed
     path: Path
     tokens: int = 0  # the user model's, for calls of a tool without a question parser
+
+    def record(self) -> dict:
+        """The JSON of a correction: ``latm feedback --json``, ``latm.correctAnswer``, ``latm.addExamples``."""
+        return {"name": self.name, "path": str(self.path), "state": self.state, "regressed": self.state == st.REGRESSED,
+                "added": self.added, "corrected": self.corrected, "known": self.known, "passed": self.checked.passed,
+                "total": self.checked.total, "failures": [asdict(f) for f in self.checked.failures()],
+                "tokens": self.tokens}
 
     def failing_given(self) -> list[mf.Failure]:
         """The given examples the tool fails."""

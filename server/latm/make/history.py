@@ -17,8 +17,7 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Optional
 
-from latm.bookkeeping import keep
-from latm.llm.ledger import utc_now
+from latm.bookkeeping import keep, utc_now
 from latm.errors import ToolboxError
 from latm.toolbox import manifest as mf
 from latm.toolbox.registry import Contents, Problem, read_contents

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Optional, Sequence
 
-from latm.llm.ledger import utc_now
+from latm.bookkeeping import utc_now
 from latm.source import signature, summary
 from latm.toolbox.manifest import (
     Example, HistoryEntry, Manifest, ParserEntry, Provenance, UseCase, Verification, tool_hash,

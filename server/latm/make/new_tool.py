@@ -29,6 +29,14 @@ class MakeResult:
     cost_usd: Optional[float]
     notes: tuple[str, ...]  # e.g. "saved without a question parser: ..."
 
+    def record(self) -> dict:
+        """The JSON of a make (or an import): ``latm make --json``, ``latm.makeTool``, ``latm_make``."""
+        v = self.manifest.verification
+        return {"name": self.name, "path": str(self.path), "verified": v.total > 0 and v.passed == v.total,
+                "passed": v.passed, "total": v.total, "sandbox": v.sandbox, "parser": self.manifest.parser is not None,
+                "attempts": dict(self.attempts), "tokens_in": self.tokens_in, "tokens_out": self.tokens_out,
+                "cost_usd": self.cost_usd, "notes": list(self.notes)}
+
 
 def make_tool(ws, examples: Union[ExampleScan, Sequence[Example]], name: str, *,
               progress: ProgressCallback = no_progress, cancel: Optional[CancelToken] = None) -> MakeResult:

@@ -1,4 +1,5 @@
-"""What latm says to the maker and to the tool user: the LATM stages, in the paper's shapes.
+"""What latm says to the maker: the LATM stages, in the paper's shapes (the tool user's prompt is
+``latm.solve.prompts``).
 
 The reply formats (fenced python blocks; tests that set ``ret`` and ``ans`` and assert; a wrapped
 function followed by "Use cases:" with Question/Solution pairs) are the reference's, so a
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from latm.toolbox.manifest import Example, UseCase
+from latm.toolbox.manifest import Example
 
 CALL_SHAPE = """```python
 {parse the question into the arguments of the function}
@@ -76,25 +77,8 @@ PARSER_FIX = """These questions did not give the expected answer with your parse
 {failures}
 Please fix them and send both functions again in one ```python block."""
 
-USE = """Here is a function to solve a class of problems:
-```python
-{code}
-```
-
-Use cases:
-{use_cases}
-Answer the new question in the same way: one ```python block that parses the question, calls the \
-function (it is already defined; do not repeat it) and sets the variable `ans` to the answer.
-
-Question: {question}"""
-
-
 def qa_blocks(examples: Iterable[Example]) -> str:
     return "\n\n".join(f"Question: {e.question}\nAnswer: {e.answer}" for e in examples)
-
-
-def use_case_blocks(use_cases: Iterable[UseCase]) -> str:
-    return "".join(f"Question: {u.question}\nSolution:\n```python\n{u.code.rstrip()}\n```\n\n" for u in use_cases)
 
 
 def propose(train: list[Example]) -> str:
@@ -107,7 +91,3 @@ def verify(validation: list[Example]) -> str:
 
 def parser(entry: str, signature: str, examples: list[Example]) -> str:
     return PARSER.format(entry=entry, signature=signature, examples=qa_blocks(examples))
-
-
-def use(code: str, use_cases: Iterable[UseCase], question: str) -> str:
-    return USE.format(code=code.rstrip(), use_cases=use_case_blocks(use_cases), question=question)

@@ -9,7 +9,7 @@ from all stored examples, kept on the same terms.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Optional
 
@@ -84,6 +84,10 @@ class RepairResult:
     tokens_out: int
     cost_usd: Optional[float]
     reason: str  # "repaired" | "remade"
+
+    def record(self) -> dict:
+        """The JSON of a repair or a re-make: ``latm repair --json`` and ``latm.repairTool``."""
+        return asdict(self) | {"path": str(self.path)}
 
     def text(self) -> str:
         cost = f", ${self.cost_usd:.4f}" if self.cost_usd is not None else ""

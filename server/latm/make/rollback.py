@@ -9,7 +9,7 @@ except that rolling a pending hand edit back to the current version just undoes 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Optional
 
@@ -32,6 +32,12 @@ class RollbackResult:
     checked: Checked
     state: str
     path: Path
+
+    def record(self) -> dict:
+        """The JSON of a rollback: ``latm rollback --json`` and ``latm.rollbackTool``."""
+        return {"name": self.name, "path": str(self.path), "restored": self.restored, "version": self.version,
+                "state": self.state, "passed": self.checked.passed, "total": self.checked.total,
+                "failures": [asdict(f) for f in self.checked.failures()]}
 
     def text(self) -> str:
         c = self.checked

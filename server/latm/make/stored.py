@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from typing import Optional
 
 from latm.make import checks
-from latm.llm.ledger import utc_now
+from latm.bookkeeping import utc_now
 from latm.source import CodeProblem, answer_snippet, call_snippet
 from latm.sandbox.types import Sandbox
 from latm.toolbox import manifest as mf

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Optional
 
 from latm.make import history
 from latm.make.stored import Checked, check_stored, recorded
@@ -29,11 +30,16 @@ class VerifyResult:
     failures: tuple[str, ...]  # one line per failed check
     path: Path
     edit: str = ""  # for a hand edit: "accepted" (now version ``version``) or "refused" (nothing written)
-    version: int = 1
+    version: Optional[int] = 1  # None: the tool could not be read
 
     @property
     def ok(self) -> bool:
         return self.total > 0 and self.passed == self.total
+
+    def record(self) -> dict:
+        """The JSON of a verification: ``latm verify --json`` (one per tool) and ``latm.verifyTool``."""
+        return {"name": self.name, "verified": self.ok, "passed": self.passed, "total": self.total,
+                "failures": list(self.failures), "edit": self.edit, "version": self.version}
 
     def edit_note(self) -> str:
         """What became of a hand edit, for people; "" when there was none."""

@@ -11,12 +11,11 @@ from typing import Any
 
 import mcp_types as types
 
-from latm.questions.answer_log import MCP, record_answer
-from latm.make import checks
 from latm.errors import LatmError
 from latm.mcp import results
 from latm.mcp.catalog import RESULT_KEY, Listed
-from latm.sandbox.types import Call, CallResult
+from latm.questions import MCP, record_answer
+from latm.sandbox import Call, CallResult, run_calls
 from latm.workspace import Workspace
 
 
@@ -28,7 +27,7 @@ def call_listed(ws: Workspace, listed: Listed, arguments: dict[str, Any]) -> typ
                               f"{name} says what it takes.")
     call = Call(entry=listed.signature.entry, args=listed.signature.call_args(arguments))
     try:
-        (result,) = checks.run(ws.sandbox(), listed.tool.code, [call], ws.settings.timeout_s)
+        (result,) = run_calls(ws.sandbox(), listed.tool.code, [call], ws.settings.timeout_s)
     except LatmError as err:  # e.g. the sandbox cannot start
         return results.failed(f"{name} could not run: {err}")
     if not result.ok:

@@ -16,9 +16,9 @@ from typing import Optional
 
 import mcp_types as types
 
-from latm.source import CodeProblem
 from latm.mcp.schema import ArgumentCheck, Signature, read_signature, use_case_arguments
-from latm.toolbox.registry import Registry, Tool
+from latm.source import CodeProblem
+from latm.toolbox import Registry, Tool
 
 log = logging.getLogger(__name__)
 SHOWN_CHARS = 600  # of a worked example's question or arguments in a description

@@ -20,7 +20,7 @@ from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 from latm.progress import ProgressEvent
 
 log = logging.getLogger(__name__)
-SEND_WAIT_S = 5.0  # for a progress notification to be written, from the engine's thread
+SEND_WAIT_S = 5.0  # for a progress notification to be written, from the job's thread
 
 
 class Announcer:
@@ -56,7 +56,7 @@ class Announcer:
 
 
 class Progress:
-    """The engine's ``ProgressCallback`` for one request, sent as MCP progress (percent, rising)."""
+    """The ``ProgressCallback`` of one request's job, sent as MCP progress (percent, rising)."""
 
     def __init__(self, session: ServerSession, loop: asyncio.AbstractEventLoop) -> None:
         self.session, self.loop = session, loop
@@ -64,7 +64,7 @@ class Progress:
         self._lock = threading.Lock()
 
     def report(self, event: ProgressEvent) -> None:
-        """Called from the engine's thread; returns once the notification is written."""
+        """Called from the job's thread; returns once the notification is written."""
         with self._lock:  # the protocol wants each value above the last
             self.value = max(self.value + 0.1, (event.fraction or 0.0) * 100)
             value = self.value

@@ -13,19 +13,15 @@ from typing import Any, Callable, Optional
 
 import mcp_types as types
 
-from latm.questions import answer_question
-from latm.questions.answer_log import uses_per_tool
-from latm.make import make_tool
-from latm.examples import scan_examples
-from latm.examples import ExampleScan
 from latm.errors import EmptyQuestion
+from latm.examples import ExampleScan, scan_examples
+from latm.make import make_tool
 from latm.mcp import results
 from latm.mcp.catalog import Catalog
 from latm.mcp.schema import ArgumentCheck
 from latm.progress import CancelToken, ProgressCallback
-from latm.toolbox.manifest import Example
-from latm.toolbox.names import NAME_RE
-from latm.toolbox.report import tool_list
+from latm.questions import answer_question, uses_per_tool
+from latm.toolbox import NAME_RE, Example, tool_list
 from latm.workspace import Workspace
 
 SOLVE, LIST, MAKE = "latm_solve", "latm_list", "latm_make"
@@ -41,7 +37,8 @@ SOLVE_TOOL = types.Tool(
         "the question is routed to a tool (or to the tool you name), then answered by the tool's question "
         "parser with no model at all, or by the cheap user model writing the call; all tool code runs in "
         "latm's sandbox. The result says which tool answered, by which path (parser, user_model, or maker "
-        "when no tool fits and the settings let the maker model answer) and how many model tokens it took. "
+        "when no tool fits and the settings let the maker model answer), how many model tokens the answer took "
+        "and how the tool was chosen (route, with the dispatcher model's tokens; null when you named it). "
         "When no tool fits, the question is kept as pending for a future tool and the call fails with why."),
     input_schema={
         "type": "object",
@@ -55,8 +52,10 @@ SOLVE_TOOL = types.Tool(
     output_schema={
         "type": "object",
         "properties": {
-            "answer": {"type": "string"}, "tool": {"type": "string"}, "path": {"type": "string"},
-            "tokens": {"type": "integer"}, "chosen": {"type": "string"},
+            "question": {"type": "string"}, "answer": {"type": "string"}, "tool": {"type": "string"},
+            "path": {"type": "string"}, "tokens": {"type": "integer"}, "warning": {"type": "string"},
+            "control_characters": {"type": "boolean"}, "route": {"type": ["object", "null"]},
+            "unknown": {"type": "boolean"}, "chosen": {"type": "string"},
         },
         "required": ["answer", "tool", "path", "tokens", "chosen"],
     },
@@ -132,9 +131,7 @@ class OwnTools:
         if answer.answer is None:
             return results.failed(answer.error or "No answer.")
         chosen = "named by the caller" if decision is None else f"routed: {decision.reason}"
-        tokens = answer.tokens + (decision.tokens if decision is not None else 0)
-        return results.ok({"answer": answer.answer, "tool": answer.tool, "path": answer.path, "tokens": tokens,
-                           "chosen": chosen})
+        return results.ok(asked.record() | {"chosen": chosen})
 
     def list(self, ws: Workspace, _arguments: dict[str, Any], _progress: ProgressCallback,
              _cancel: CancelToken) -> types.CallToolResult:
@@ -158,8 +155,4 @@ class OwnTools:
         finally:
             with self._lock:
                 self._making.discard(name)
-        v = made.manifest.verification
-        return results.ok({"name": made.name, "path": str(made.path), "verified": f"{v.passed}/{v.total}",
-                           "sandbox": v.sandbox, "parser": made.manifest.parser is not None,
-                           "tokens_in": made.tokens_in, "tokens_out": made.tokens_out, "cost_usd": made.cost_usd,
-                           "notes": list(made.notes)})
+        return results.ok(made.record())

@@ -3,7 +3,7 @@ while it runs, which the high-level ``MCPServer`` does not serve).
 
 One workspace per process, as for the CLI: its settings, its registry (watched, so new tools
 appear and ``tools/list_changed`` goes out), its sandbox. Handlers check arguments, run the
-engine in a worker thread and shape the reply; no tool code runs on the host.
+work in a worker thread and shape the reply; no tool code runs on the host.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from latm.mcp.catalog import Catalog, listable
 from latm.mcp.notify import Announcer, Progress
 from latm.mcp.own_tools import OWN_NAMES, Handler, OwnTools
 from latm.progress import CancelToken
-from latm.toolbox import manifest as mf
+from latm.toolbox import dumps
 from latm.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -159,7 +159,7 @@ class ToolboxServer:
         return types.ReadResourceResult(contents=[
             types.TextResourceContents(uri=f"{uri}/tool.py", mime_type="text/x-python", text=tool.code),
             types.TextResourceContents(uri=f"{uri}/tool.toml", mime_type="application/toml",
-                                       text=mf.dumps(tool.manifest)),
+                                       text=dumps(tool.manifest)),
         ])
 
     # The toolbox changing on disk (the watcher) or by a make.

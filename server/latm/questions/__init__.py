@@ -8,19 +8,23 @@ no tool answered.
   maker model, per ``on_unknown``. ``confirm_answer(ws, question, answer)``: a person's answer.
 - ``pending_groups(ws)``, ``group_examples(ws, id)``, ``make_from_group(ws, id)``: pending
   questions grouped by kind, and a ready group made into a tool.
-- ``record_answer(ws, question, tool, path, tokens)``: count an answer; ``stats(ws)``: uses,
-  tokens, costs and the saving against the maker model answering everything.
+- ``record_answer(ws, question, tool, path, tokens)``: count an answer (``answer_log``, which
+  also says how often and when each tool answered); ``stats(ws)``: uses, tokens, costs and the
+  saving against the maker model answering everything.
+- ``unused_tools(ws, days)``, ``remove_tools(ws, names)``: tools nobody used for a while (``prune``).
 """
 
-from latm.questions.answer_log import record_answer
+from latm.questions.answer_log import MCP, last_tool_for, record_answer, usage_per_tool, uses_per_tool
 from latm.questions.ask import Asked, answer_batch, answer_question
 from latm.questions.groups import Group, group_examples, make_from_group, pending_groups
-from latm.questions.pending import PendingQuestion, confirm_answer, pending_questions
-from latm.questions.stats import Stats, stats
+from latm.questions.pending import PendingQuestion, confirm_answer, pending_questions, question_id
+from latm.questions.prune import remove_tools, unused_tools
+from latm.questions.cache_stats import Spend, Stats, stats
 from latm.questions.unknown import UnknownOutcome, handle_unknown
 
 __all__ = [
-    "Asked", "Group", "PendingQuestion", "Stats", "UnknownOutcome", "answer_batch",
-    "answer_question", "confirm_answer", "group_examples", "handle_unknown", "make_from_group",
-    "pending_groups", "pending_questions", "record_answer", "stats",
+    "MCP", "Asked", "Group", "PendingQuestion", "Spend", "Stats", "UnknownOutcome", "answer_batch", "answer_question",
+    "confirm_answer", "group_examples", "handle_unknown", "last_tool_for", "make_from_group", "pending_groups",
+    "pending_questions", "question_id", "record_answer", "remove_tools", "stats", "unused_tools", "usage_per_tool",
+    "uses_per_tool",
 ]

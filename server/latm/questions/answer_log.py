@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from latm.questions.pending import question_id
-from latm.bookkeeping import append_record, keep, read_records
-from latm.llm.ledger import utc_now
+from latm.bookkeeping import append_record, keep, read_records, utc_now
 from latm.workspace import Workspace
 
 ANSWERS_NAME = "answers.jsonl"
@@ -35,8 +34,8 @@ def answers_path(ws: Workspace) -> Path:
 
 
 def record_answer(ws: Workspace, question: str, tool: str, path: str, tokens: int = 0) -> None:
-    """Count one answered question; ``solve`` calls it for every answer it gives. Bookkeeping: when
-    the count cannot be written, that is a warning and the answer stands."""
+    """Count one answered question (``ask`` a tool's answer, ``unknown`` the maker's, the MCP server a
+    direct call). Bookkeeping: when the count cannot be written, that is a warning and the answer stands."""
     if path not in PATHS:
         raise ValueError(f"unknown answer path {path!r}; one of {', '.join(PATHS)}")
     record = {"time": utc_now(), "id": question_id(question), "tool": tool, "path": path, "tokens": int(tokens)}

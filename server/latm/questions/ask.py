@@ -1,4 +1,4 @@
-"""A question asked from the shell or the editor, answered the one way both front ends share.
+"""A question asked from the shell, the editor or an agent, answered the one way the front ends share.
 
 The question is routed to a tool (unless one is named), solved with it and counted; when no tool
 fits it is kept as pending and refused, or answered by the maker model (``handle_unknown``).
@@ -24,6 +24,14 @@ class Asked:
     answer: Answer  # the tool's; when no tool fits, the maker model's answer or the refusal (tool "")
     decision: Optional[Decision] = None  # how the tool was chosen; None when it was named
     unknown: Optional[UnknownOutcome] = None  # set when no tool fits
+
+    def record(self) -> dict:
+        """The JSON of an asked question (``latm solve --json``, ``latm.solve``, ``latm_solve``): the
+        answer (``Answer.record``), how its tool was chosen (``route``; None when it was named) and,
+        when no tool fits, ``unknown`` with the id of the pending question."""
+        data = self.answer.record() | {"route": self.decision.record() if self.decision else None,
+                                       "unknown": self.unknown is not None}
+        return data | ({"pending_id": self.unknown.pending_id} if self.unknown else {})
 
 
 def answer_question(ws: Workspace, question: str, tool: Optional[str] = None, *,

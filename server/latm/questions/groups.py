@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Optional
 
 from latm.route.features import features
@@ -42,6 +42,10 @@ class Group:
     @property
     def ready(self) -> bool:
         return self.answered >= self.needed
+
+    def record(self) -> dict:
+        """The JSON of a group: ``latm pending --json`` and ``latm.pending``."""
+        return asdict(self) | {"ready": self.ready}
 
 
 @dataclass

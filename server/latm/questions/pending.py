@@ -14,8 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Optional
 
-from latm.bookkeeping import append_record, read_records
-from latm.llm.ledger import utc_now
+from latm.bookkeeping import append_record, read_records, utc_now
 from latm.errors import EmptyQuestion
 from latm.workspace import Workspace
 

@@ -40,6 +40,7 @@ class Decision:
     cost_usd: Optional[float] = None
 
     def record(self) -> dict:
+        """The JSON of a decision: ``latm route --json``, and ``route`` in an asked question's record."""
         data = asdict(self)
         data["candidates"] = [asdict(m) for m in self.candidates]
         return data

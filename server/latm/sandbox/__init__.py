@@ -2,14 +2,16 @@
 
     sb = open_sandbox(settings, on_warning=...)
     results = sb.run(code, [Call(entry="f", args={"x": 1}), Call(snippet="ans = f(2)")])
+    results = run_calls(sb, code, calls)       # the same; raises SandboxUnavailable if it could not run
     sb.status(); sb.close()
     build_image(settings, offline, progress)   # `latm sandbox build [--offline]`
     sandbox_status(settings)                   # `latm sandbox status`
 """
 
-from latm.sandbox.factory import open_sandbox, sandbox_status
+from latm.sandbox.factory import open_sandbox, sandbox_status, unavailable_status
 from latm.sandbox.image import build_image
+from latm.sandbox.running import run_calls
 from latm.sandbox.types import OUTCOMES, Call, CallResult, Sandbox, SandboxStatus
 
-__all__ = ["open_sandbox", "sandbox_status", "build_image", "Call", "CallResult", "Sandbox", "SandboxStatus",
-           "OUTCOMES"]
+__all__ = ["open_sandbox", "sandbox_status", "unavailable_status", "build_image", "run_calls", "Call", "CallResult",
+           "Sandbox", "SandboxStatus", "OUTCOMES"]

@@ -85,7 +85,7 @@ def solve_batch(ws, in_path: Path, out_path: Optional[Path] = None, tool: Option
         if sandbox_failed:
             sandbox_errors, sandbox_error = sandbox_errors + len(indices), sandbox_error or solved[0].error
     if out_path is not None:
-        write_text_atomic(Path(out_path), "".join(json.dumps(a.to_json(), ensure_ascii=False) + "\n" for a in answers))
+        write_text_atomic(Path(out_path), "".join(json.dumps(a.record(), ensure_ascii=False) + "\n" for a in answers))
     paths = Counter(a.path for a in answers if a.answer is not None)
     return BatchSummary(len(rows), sum(paths.values()), sum(1 for a in answers if a.error),
                         sum(a.tokens for a in answers), time.monotonic() - started, dict(paths), tuple(answers),

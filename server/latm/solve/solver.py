@@ -10,16 +10,16 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Callable, Optional, Sequence
 
-from latm.make import checks, prompts
-from latm.llm.client import LLMClient, LLMReply
-from latm.multiple_choice import is_option, to_option
-from latm.llm.replies import answer_code, python_blocks
-from latm.source import ANSWER_VAR, CodeProblem, answer_snippet, call_snippet, with_ans, without_functions
 from latm.errors import LLMReplyError, LLMTruncated, LLMUnavailable, VerificationFailed
+from latm.llm.client import LLMClient, LLMReply
+from latm.llm.replies import answer_code, python_blocks
+from latm.multiple_choice import is_option, to_option
 from latm.progress import CancelToken
 from latm.safe_text import has_controls
-from latm.sandbox.types import Call, CallResult, Sandbox
+from latm.sandbox import Call, CallResult, Sandbox, run_calls
 from latm.settings import Settings
+from latm.solve import prompts
+from latm.source import ANSWER_VAR, CodeProblem, answer_snippet, call_snippet, with_ans, without_functions
 from latm.toolbox.registry import Tool
 from latm.toolbox.state import EDITED, regression_summary
 
@@ -48,8 +48,9 @@ class Answer:
     kind: str = ""  # why there is no answer, as a word: one of FAILURE_KINDS
     warning: str = ""  # the tool is regressed: the answer may be wrong
 
-    def to_json(self) -> dict:
-        """The answer exactly; ``control_characters`` says it holds some that are shown escaped."""
+    def record(self) -> dict:
+        """The answer exactly (``latm solve --json``, one line of ``--batch``); ``control_characters``
+        says it holds some that are shown escaped."""
         return {"question": self.question, "tool": self.tool, "answer": self.answer, "path": self.path,
                 "tokens": self.tokens, "error": self.error, "reply": self.reply,
                 "control_characters": has_controls(self.answer), "warning": self.warning}
@@ -128,9 +129,9 @@ class Solver:
         size = -(-len(calls) // ways)
         parts = [calls[i: i + size] for i in range(0, len(calls), size)]
         if len(parts) == 1:
-            return checks.run(self.sandbox, code, calls, self.settings.timeout_s)
+            return run_calls(self.sandbox, code, calls, self.settings.timeout_s)
         with ThreadPoolExecutor(len(parts), thread_name_prefix="latm-solve") as pool:
-            done = pool.map(lambda part: checks.run(self.sandbox, code, part, self.settings.timeout_s), parts)
+            done = pool.map(lambda part: run_calls(self.sandbox, code, part, self.settings.timeout_s), parts)
             return [result for part in done for result in part]
 
     # Path 2: the user model writes the call.
@@ -184,7 +185,7 @@ def run_reply(sandbox: Sandbox, timeout_s: float, module: str, question: str, re
         snippet = answer_snippet(code)
     except CodeProblem as err:
         return Ran(None, code, f"The user model's code: {err}", "bad_code")
-    (result,) = checks.run(sandbox, module, [Call(snippet=snippet, result_var=ANSWER_VAR)], timeout_s)
+    (result,) = run_calls(sandbox, module, [Call(snippet=snippet, result_var=ANSWER_VAR)], timeout_s)
     if not result.ok:
         return Ran(None, code, f"The user model's code failed in the sandbox: {result.describe()}", f"sandbox_{result.outcome}")
     return Ran(to_option(str(result.value), question), code)

@@ -1,6 +1,8 @@
 /**
- * Sentences for what server commands return. Results are read tolerantly: the server's JSON
- * may grow fields, and a missing one must not turn into "undefined" in a message.
+ * Sentences for what server commands return. A make, a verification and a solve each answer one
+ * JSON record, the same the CLI prints with `--json` (README, "JSON results"); the language server
+ * adds its `message`. Each is read here in exactly that shape, typed; a result that is not one
+ * (an older server, a different command) reads as undefined rather than as "undefined" in a message.
  */
 import { SERVER_COMMANDS } from "./commandArgs";
 
@@ -12,12 +14,93 @@ function text(value: unknown): string {
   return typeof value === "string" ? value : typeof value === "number" ? String(value) : "";
 }
 
-/** "3/3" from a result's passed/total, or from its nested `tool`; "" when either is missing. */
-function score(result: Record<string, unknown>): string {
-  const tool = record(result.tool);
-  const passed = result.passed ?? tool.passed;
-  const total = result.total ?? tool.total;
-  return typeof passed === "number" && typeof total === "number" ? `${passed}/${total}` : "";
+function optionalText(value: unknown): string | undefined {
+  return typeof value === "string" ? value : undefined;
+}
+
+/** A make's record (`MakeResult.record`): latm.makeTool, latm.makeFromPending, `latm make --json`. */
+export interface MadeRecord {
+  name: string;
+  path: string;
+  verified: boolean;
+  passed: number;
+  total: number;
+  sandbox: string;
+  parser: boolean;
+  tokens_in: number;
+  tokens_out: number;
+  cost_usd: number | null;
+  notes: string[];
+  /** The language server's sentence. */
+  message?: string;
+}
+
+/** A verification's record (`VerifyResult.record`): latm.verifyTool, one tool of `latm verify --json`. */
+export interface VerifiedRecord {
+  name: string;
+  verified: boolean;
+  passed: number;
+  total: number;
+  failures: string[];
+  edit: string;
+  message?: string;
+}
+
+/** An asked question's record (`Asked.record`): latm.solve, `latm solve --json`. */
+export interface SolvedRecord {
+  question: string;
+  /** "" when no tool fits. */
+  tool: string;
+  /** Exactly as the tool gave it; null when there is none. */
+  answer: string | null;
+  path: string;
+  tokens: number;
+  unknown: boolean;
+  message?: string;
+  /** Whether the client applied the edit that inserts the answer (absent: none was sent). */
+  applied?: boolean;
+}
+
+function strings(value: unknown): string[] | undefined {
+  return Array.isArray(value) && value.every((item) => typeof item === "string") ? value : undefined;
+}
+
+/** The make record in a result, if it is one. */
+export function readMade(result: unknown): MadeRecord | undefined {
+  const r = record(result);
+  const notes = strings(r.notes);
+  const cost = r.cost_usd === null || typeof r.cost_usd === "number" ? r.cost_usd : undefined;
+  if (typeof r.name !== "string" || typeof r.path !== "string" || typeof r.verified !== "boolean" || typeof r.passed !== "number"
+      || typeof r.total !== "number" || typeof r.sandbox !== "string" || typeof r.parser !== "boolean"
+      || typeof r.tokens_in !== "number" || typeof r.tokens_out !== "number" || cost === undefined || notes === undefined) {
+    return undefined;
+  }
+  return { name: r.name, path: r.path, verified: r.verified, passed: r.passed, total: r.total, sandbox: r.sandbox,
+    parser: r.parser, tokens_in: r.tokens_in, tokens_out: r.tokens_out, cost_usd: cost, notes, message: optionalText(r.message) };
+}
+
+/** The verification record in a result, if it is one. */
+export function readVerified(result: unknown): VerifiedRecord | undefined {
+  const r = record(result);
+  const failures = strings(r.failures);
+  if (typeof r.name !== "string" || typeof r.verified !== "boolean" || typeof r.passed !== "number" || typeof r.total !== "number"
+      || typeof r.edit !== "string" || failures === undefined) {
+    return undefined;
+  }
+  return { name: r.name, verified: r.verified, passed: r.passed, total: r.total, failures, edit: r.edit,
+    message: optionalText(r.message) };
+}
+
+/** The asked question's record in a result, if it is one. */
+export function readSolved(result: unknown): SolvedRecord | undefined {
+  const r = record(result);
+  const answer = r.answer === null || typeof r.answer === "string" ? r.answer : undefined;
+  if (typeof r.question !== "string" || typeof r.tool !== "string" || answer === undefined || typeof r.path !== "string"
+      || typeof r.tokens !== "number" || typeof r.unknown !== "boolean") {
+    return undefined;
+  }
+  return { question: r.question, tool: r.tool, answer, path: r.path, tokens: r.tokens, unknown: r.unknown,
+    message: optionalText(r.message), applied: typeof r.applied === "boolean" ? r.applied : undefined };
 }
 
 /** A `message` the server chose to say, if it returned one. */
@@ -25,23 +108,21 @@ export function serverMessage(result: unknown): string {
   return text(record(result).message);
 }
 
-/** The name of the tool a make returned (flat or in its nested `tool`), or "". */
+/** The name of the tool a make returned, or "". */
 export function madeName(result: unknown): string {
-  return text(record(result).name) || text(record(record(result).tool).name);
+  return readMade(result)?.name ?? "";
 }
 
 /** After latm.makeTool: the server's sentence, else name, verification score and folder. */
 export function describeMade(result: unknown, requestedName?: string): string {
-  const said = serverMessage(result);
-  if (said) {
-    return said;
+  const made = readMade(result);
+  if (made?.message) {
+    return made.message;
   }
-  const made = record(result);
-  const tool = record(made.tool);
-  const name = madeName(result) || requestedName || "the tool";
-  const verified = score(made);
-  const where = text(made.path) || text(tool.path);
-  return `Made tool ${name}${verified ? ` (verified ${verified})` : ""}${where ? ` in ${where}` : ""}.`;
+  if (!made) {
+    return `Made tool ${requestedName || "the tool"}.`;
+  }
+  return `Made tool ${made.name} (verified ${made.passed}/${made.total}) in ${made.path}.`;
 }
 
 /** After a real latm.commitTool: `{..plan, commit}`. */
@@ -104,20 +185,14 @@ export function sandboxInfo(result: unknown): SandboxInfo {
  * unless the answer could not be inserted, which only the result tells.
  */
 export function describeSolved(result: unknown): string {
-  const solved = record(result);
-  const message = serverMessage(result);
-  if (solved.unknown === true && solved.applied !== false) {
+  const solved = readSolved(result);
+  if (!solved || (solved.unknown && solved.applied !== false)) {
     return "";
   }
-  if (message) {
-    return message;
+  if (solved.message) {
+    return solved.message;
   }
-  const answer = solved.answer;
-  const tool = text(solved.tool);
-  if (answer === undefined) {
-    return "";
-  }
-  return `Answer${tool ? ` from ${tool}` : ""}: ${typeof answer === "string" ? answer : JSON.stringify(answer)}`;
+  return solved.answer === null ? "" : `Answer${solved.tool ? ` from ${solved.tool}` : ""}: ${solved.answer}`;
 }
 
 /**
@@ -132,14 +207,13 @@ export function editorRunNotice(command: string, result: unknown): string {
   if (command === SERVER_COMMANDS.makeTool || command === SERVER_COMMANDS.makeFromPending) {
     return describeMade(result);
   }
-  return command === SERVER_COMMANDS.solve && record(result).applied === false ? describeSolved(result) : "";
+  return command === SERVER_COMMANDS.solve && readSolved(result)?.applied === false ? describeSolved(result) : "";
 }
 
-/** After latm.verifyTool: the server's sentence (it names the tool and the score), else one built from the result. */
+/** After latm.verifyTool: the server's sentence (it names the tool and the score), else one built from the record. */
 export function describeVerified(result: unknown, name: string): { ok: boolean; text: string } {
-  const verified = record(result);
-  const tool = record(verified.tool);
-  const ok = (verified.verified ?? tool.verified) === true;
-  const passed = score(verified);
-  return { ok, text: serverMessage(result) || `${name}: ${ok ? "verified" : "verification failed"}${passed ? ` ${passed}` : ""}.` };
+  const verified = readVerified(result);
+  const ok = verified?.verified === true;
+  const score = verified ? ` ${verified.passed}/${verified.total}` : "";
+  return { ok, text: verified?.message || `${name}: ${ok ? "verified" : "verification failed"}${score}.` };
 }

@@ -5,29 +5,51 @@ import * as results from "../../src/logic/results";
 
 const { commitDetail, commitPlan, describeCommitted, describeMade, describeSolved, describeVerified, editorRunNotice, madeName, sandboxInfo } = results;
 
+/** A make's record as the server sends it (MakeResult.record plus its message). */
+function made(fields: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    name: "crt", path: "toolbox/crt", verified: true, passed: 3, total: 3, sandbox: "docker", parser: true,
+    attempts: { propose: 1 }, tokens_in: 120, tokens_out: 80, cost_usd: null, notes: [], ...fields,
+  };
+}
+
+/** An asked question's record (Asked.record plus the server's message and applied). */
+function solved(fields: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    question: "Sort: b a", tool: "sort_words", answer: "a b", path: "parser", tokens: 0, error: "", reply: "",
+    control_characters: false, warning: "", route: null, unknown: false, ...fields,
+  };
+}
+
 describe("describeMade", () => {
-  it("names the tool, its score and folder from flat or nested results", () => {
-    assert.equal(describeMade({ name: "crt", passed: 3, total: 3, path: "toolbox/crt" }), "Made tool crt (verified 3/3) in toolbox/crt.");
-    assert.equal(describeMade({ tool: { name: "crt", passed: 2, total: 3 } }), "Made tool crt (verified 2/3).");
+  it("names the tool, its score and folder from the make record", () => {
+    assert.equal(describeMade(made()), "Made tool crt (verified 3/3) in toolbox/crt.");
+    assert.equal(describeMade(made({ message: "Made tool crt (verified 9/9). No parser." })), "Made tool crt (verified 9/9). No parser.");
+    assert.equal(results.readMade(made())?.tokens_in, 120);
+  });
+
+  it("reads only the record's shape: another result is no make", () => {
     assert.equal(describeMade(null, "asked"), "Made tool asked.");
-    assert.equal(describeMade({ name: "crt", message: "Made tool crt (verified 9/9). No parser." }), "Made tool crt (verified 9/9). No parser.");
+    assert.equal(describeMade({ tool: { name: "crt", passed: 2, total: 3 } }, "asked"), "Made tool asked.");
+    assert.equal(results.readMade(made({ passed: "3" })), undefined);
+    assert.equal(madeName({ tool: { name: "nested" } }), "");
   });
 });
 
 describe("editorRunNotice (after a code action's command)", () => {
   it("announces a made tool, from either make command", () => {
-    const made = { name: "sort_words", message: "Made tool sort_words (verified 3/3)." };
-    assert.equal(editorRunNotice(SERVER_COMMANDS.makeTool, made), "Made tool sort_words (verified 3/3).");
-    assert.equal(editorRunNotice(SERVER_COMMANDS.makeFromPending, { name: "crt", path: "toolbox/crt" }), "Made tool crt in toolbox/crt.");
-    assert.equal(madeName(made), "sort_words");
-    assert.equal(madeName({ tool: { name: "nested" } }), "nested");
+    const said = made({ name: "sort_words", message: "Made tool sort_words (verified 3/3)." });
+    assert.equal(editorRunNotice(SERVER_COMMANDS.makeTool, said), "Made tool sort_words (verified 3/3).");
+    assert.equal(editorRunNotice(SERVER_COMMANDS.makeFromPending, made({ group: "g1" })), "Made tool crt (verified 3/3) in toolbox/crt.");
+    assert.equal(madeName(said), "sort_words");
     assert.equal(madeName(undefined), "");
   });
 
   it("is silent for an inserted answer and a refusal, speaks when the answer did not go in", () => {
-    assert.equal(editorRunNotice(SERVER_COMMANDS.solve, { answer: "a b", applied: true, message: "Answer from t: a b" }), "");
-    assert.equal(editorRunNotice(SERVER_COMMANDS.solve, { unknown: true, message: "No tool fits." }), "");
-    assert.match(editorRunNotice(SERVER_COMMANDS.solve, { answer: "a b", applied: false, message: "Answer. nothing was inserted." }), /nothing was inserted/);
+    assert.equal(editorRunNotice(SERVER_COMMANDS.solve, solved({ applied: true, message: "Answer from t: a b" })), "");
+    assert.equal(editorRunNotice(SERVER_COMMANDS.solve, solved({ tool: "", answer: null, unknown: true, message: "No tool fits." })), "");
+    const moved = solved({ applied: false, message: "Answer. nothing was inserted." });
+    assert.match(editorRunNotice(SERVER_COMMANDS.solve, moved), /nothing was inserted/);
     assert.equal(editorRunNotice(SERVER_COMMANDS.verifyTool, { message: "x" }), "");
   });
 });
@@ -68,14 +90,14 @@ describe("sandboxInfo", () => {
 
 describe("describeSolved and describeVerified", () => {
   it("prefers the server's message, else shows the answer", () => {
-    assert.equal(describeSolved({ message: "No tool fits this question." }), "No tool fits this question.");
-    assert.equal(describeSolved({ answer: "apple fig", tool: "sort_words" }), "Answer from sort_words: apple fig");
-    assert.equal(describeSolved({ answer: [1, 2] }), "Answer: [1,2]");
+    assert.equal(describeSolved(solved({ message: "Answer from sort_words (no model, 0 tokens): a b" })), "Answer from sort_words (no model, 0 tokens): a b");
+    assert.equal(describeSolved(solved()), "Answer from sort_words: a b");
+    assert.equal(describeSolved({ answer: "a b", tool: "sort_words" }), "", "not an asked question's record");
     assert.equal(describeSolved({}), "");
   });
 
   it("says nothing when no tool fitted (the server has shown that), unless nothing was inserted", () => {
-    const refused = { unknown: true, tool: null, answer: null, message: "No tool fits this question; kept as pending." };
+    const refused = solved({ unknown: true, tool: "", answer: null, path: "refused", message: "No tool fits this question; kept as pending." });
     assert.equal(describeSolved(refused), "");
     assert.equal(describeSolved({ ...refused, answer: "42", path: "maker", applied: true }), "");
     const moved = { ...refused, answer: "42", applied: false, message: "Answered by the maker. The question was changed meanwhile, so nothing was inserted." };
@@ -83,17 +105,21 @@ describe("describeSolved and describeVerified", () => {
   });
 
   it("reports pass or failure with the score", () => {
-    assert.deepEqual(describeVerified({ verified: true, passed: 3, total: 3 }, "crt"), { ok: true, text: "crt: verified 3/3." });
-    assert.deepEqual(describeVerified({ tool: { verified: false, passed: 1, total: 3 } }, "crt"), {
+    const checked = { name: "crt", verified: true, passed: 3, total: 3, failures: [], edit: "", version: 1 };
+    assert.deepEqual(describeVerified(checked, "crt"), { ok: true, text: "crt: verified 3/3." });
+    assert.deepEqual(describeVerified({ ...checked, verified: false, passed: 1, failures: ["x"] }, "crt"), {
       ok: false,
       text: "crt: verification failed 1/3.",
     });
+    assert.deepEqual(describeVerified({ tool: { verified: true, passed: 3, total: 3 } }, "crt"), { ok: false, text: "crt: verification failed." });
   });
 
   it("says the server's sentence once, as it already names the tool and the score", () => {
     const said = "word_sorting: verified 9/9.";
-    assert.deepEqual(describeVerified({ verified: true, passed: 9, total: 9, message: said }, "word_sorting"), { ok: true, text: said });
+    const checked = { name: "word_sorting", verified: true, passed: 9, total: 9, failures: [], edit: "", version: 1 };
+    assert.deepEqual(describeVerified({ ...checked, message: said }, "word_sorting"), { ok: true, text: said });
     const failed = "crt: verification FAILED 1/3.\n- assert failed";
-    assert.deepEqual(describeVerified({ verified: false, passed: 1, total: 3, message: failed }, "crt"), { ok: false, text: failed });
+    assert.deepEqual(describeVerified({ ...checked, name: "crt", verified: false, passed: 1, total: 3, failures: ["assert failed"], message: failed }, "crt"),
+      { ok: false, text: failed });
   });
 });

@@ -9,7 +9,7 @@ import threading
 
 import pytest
 
-from engine_support import TEST_KEY, TEST_KEY_ENV, run_tool_tests, tree_bytes
+from model_support import TEST_KEY, TEST_KEY_ENV, run_tool_tests, tree_bytes
 from families import CHINESE_REMAINDER, FAMILIES, WORD_SORTING, block, split
 from latm.make.new_tool import make_tool
 from latm.errors import Cancelled, LLMReplyError, LLMUnavailable, VerificationFailed
@@ -276,7 +276,7 @@ def test_bad_name_and_too_few_examples_are_refused_before_any_call(scripted_llm,
 def test_a_reference_transcript_replays_unchanged(scripted_llm, workspace, llm):
     """The maker's replies from a transcript in the reference's shape (tests in a test function
     with ans1.., use cases with ans1..), sent as they are; the reference has no parser stage."""
-    from engine_support import reference_transcript
+    from model_support import reference_transcript
 
     transcript = reference_transcript(WORD_SORTING, TRAIN, VALIDATION)
     replies = [m["content"] for i, m in enumerate(transcript) if m["role"] == "assistant" and m != transcript[i - 1]]

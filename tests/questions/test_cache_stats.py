@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from dispatch_support import bbh, write_stand_in
+from stand_ins import bbh, write_stand_in
 from latm.questions import handle_unknown, record_answer, stats
 from latm.route import route
 from latm.settings import Price

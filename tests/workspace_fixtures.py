@@ -1,16 +1,11 @@
-"""Fixtures of the engine tests: workspaces and clients aimed at the scripted server (``scripted_llm``)."""
+"""Fixtures of the tests that make and use tools (their conftests import them): a workspace and
+its model client aimed at the scripted server (``scripted_llm``), the real Docker sandbox."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
-# tests/ holds the shared scripted server; make it importable whatever pytest's rootdir is.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from engine_support import TEST_KEY, TEST_KEY_ENV  # noqa: E402
+from model_support import TEST_KEY, TEST_KEY_ENV
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import socket
 
 import pytest
 
-from dispatch_support import bbh, write_stand_in
+from stand_ins import bbh, write_stand_in
 from latm.route import route
 from latm.route.decision import CLEAR, MODEL, RETRIEVAL
 

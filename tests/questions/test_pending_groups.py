@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from dispatch_support import bbh, write_stand_in
+from stand_ins import bbh, write_stand_in
 from latm.questions import confirm_answer, group_examples, handle_unknown, make_from_group, pending_groups
 from latm.route import route
 from latm.errors import NotEnoughExamples, UnknownGroup

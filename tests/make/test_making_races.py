@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from engine_support import reference_transcript, tree_bytes
+from model_support import reference_transcript, tree_bytes
 from families import WORD_SORTING, split
 from latm.make.importer import import_latm
 from latm.make.new_tool import make_tool

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from engine_support import TEST_KEY, TEST_KEY_ENV
+from model_support import TEST_KEY, TEST_KEY_ENV
 from latm.llm.ledger import Ledger
 from latm.llm.client import LLMClient
 from latm.errors import Cancelled, LLMUnavailable, NoApiKey

@@ -13,7 +13,7 @@ import random
 from pathlib import Path
 from typing import Sequence
 
-from latm.llm.ledger import utc_now
+from latm.bookkeeping import utc_now
 from latm.toolbox.manifest import Example, Manifest, Provenance, Verification
 from latm.toolbox.store import ToolFiles, write_tool
 

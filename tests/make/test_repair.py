@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from engine_support import run_tool_tests, tree_bytes
+from model_support import run_tool_tests, tree_bytes
 from living_support import (
     BRUTE_FORCE, FIRST_LETTER_PATCH, REPEATED, RIGHT_PATCH, assert_words, crt_question, fast_crt_patch, made,
     made_dedup, small_crt_examples,

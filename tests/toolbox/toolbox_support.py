@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Optional
 
-FOUNDATION = Path(__file__).resolve().parent
+TOOLBOX_TESTS = Path(__file__).resolve().parent
 
 
 def latm(*args: str, cwd, env: Optional[dict] = None, timeout: float = 120) -> subprocess.CompletedProcess:
@@ -23,8 +23,8 @@ def hidden_entries(toolbox: Path) -> list[str]:
 
 
 def python_with_latm(script: str, **popen) -> subprocess.Popen:
-    """A second latm process running ``script`` (``make_files`` of the foundation tests importable)."""
-    prelude = f"import sys\nsys.path.insert(0, {str(FOUNDATION)!r})\n"
+    """A second latm process running ``script`` (``make_files`` of the toolbox tests importable)."""
+    prelude = f"import sys\nsys.path.insert(0, {str(TOOLBOX_TESTS)!r})\n"
     return subprocess.Popen([sys.executable, "-c", prelude + script], text=True, **popen)
 
 

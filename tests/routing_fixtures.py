@@ -1,23 +1,19 @@
-"""Fixtures of the dispatcher tests: workspaces with stand-in tools, the scripted model server."""
+"""Fixtures of the routing and questions tests (their conftests import them): workspaces with
+stand-in tools, the scripted model server."""
 
 from __future__ import annotations
 
 import dataclasses
 import random
-import sys
 from pathlib import Path
 
 import pytest
 
-TESTS = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(TESTS), str(TESTS / "engine")]  # the shared scripted server, the engine's test constants
-
-from dispatch_support import KNOWN_BBH, NEAR_MISS, bbh, near_miss_examples, write_stand_in  # noqa: E402
-from engine_support import TEST_KEY, TEST_KEY_ENV  # noqa: E402
-from scripted_llm import ScriptedLLM  # noqa: E402
-
-from sandbox_settings import sandbox_settings  # noqa: E402
-from latm.workspace import Workspace  # noqa: E402
+from latm.workspace import Workspace
+from model_support import TEST_KEY, TEST_KEY_ENV
+from sandbox_settings import sandbox_settings
+from scripted_llm import ScriptedLLM
+from stand_ins import KNOWN_BBH, NEAR_MISS, bbh, near_miss_examples, write_stand_in
 
 @pytest.fixture
 def open_ws(tmp_path):

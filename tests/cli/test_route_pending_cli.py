@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 
-from dispatch_support import bbh
+from stand_ins import bbh
 
 
 def latm(root, *args) -> subprocess.CompletedProcess:

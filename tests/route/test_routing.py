@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from dispatch_support import KNOWN_BBH, NEAR_MISS, bbh, bbh_tasks, near_miss_question, stand_in, write_stand_in
+from stand_ins import KNOWN_BBH, NEAR_MISS, bbh, bbh_tasks, near_miss_question, stand_in, write_stand_in
 from latm.route import route
 from latm.route.decision import CLEAR, NONE
 from latm.errors import EmptyQuestion

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine_support import tree_bytes
+from model_support import tree_bytes
 from living_support import REPEATED, RIGHT_PATCH, made_dedup
 from latm.make.feedback import add_examples
 from latm.make.repair import repair_tool

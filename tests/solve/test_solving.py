@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from engine_support import reference_transcript, run_tool_tests, tree_bytes
+from model_support import make_family_tool, reference_transcript, run_tool_tests, tree_bytes
 from families import FAMILIES, TEMPORAL_SEQUENCES, WORD_SORTING, block, split, temporal_user_reply
-from latm.make import import_latm, make_tool, verify_tool
+from latm.make import import_latm, verify_tool
 from latm.solve import solve, solve_batch
 from latm.make.verify import read_tool
 from latm.errors import InputFileError, ToolboxError, VerificationFailed
@@ -20,13 +20,6 @@ from latm.toolbox.store import ToolFiles, write_tool
 
 pytestmark = pytest.mark.docker
 REPO_TOOLBOX = Path(__file__).resolve().parents[2] / "toolbox"
-
-
-def make_family_tool(server, ws, llm, task, name=None):
-    family = FAMILIES[task]
-    train, validation, _ = split(task)
-    server.push(family.proposal(), family.tests(validation), family.wrap(validation), family.parser_reply())
-    return make_tool(ws, train + validation, name or task)
 
 
 def drop_parser(ws, name):
@@ -114,20 +107,6 @@ def test_unusable_user_model_replies_become_errors(scripted_llm, workspace, llm,
     scripted_llm.push(reply)
     answer = solve(workspace, "Sort the following words alphabetically: List: pear apple", "word_sorting")
     assert answer.answer is None and answer.path == "user_model" and error in answer.error and answer.tokens > 0
-
-
-def test_without_a_name_the_routed_tool_answers(scripted_llm, workspace, llm):
-    from latm.questions import answer_question
-
-    make_family_tool(scripted_llm, workspace, llm, "word_sorting")
-    make_family_tool(scripted_llm, workspace, llm, "dyck_languages")
-    workspace.registry.load()
-    question = split("dyck_languages")[2][3]
-    answer = answer_question(workspace, question.question).answer
-    assert (answer.tool, answer.answer) == ("dyck_languages", question.answer)
-    unfit = answer_question(workspace, "What is the capital of France?")
-    assert unfit.unknown is not None and unfit.unknown.how == "refused"
-    assert (unfit.answer.tool, unfit.answer.answer) == ("", None) and "No tool fits" in unfit.answer.error
 
 
 @pytest.mark.parametrize("task", sorted(FAMILIES))
@@ -341,7 +320,7 @@ def test_a_reply_that_answers_only_an_invented_question_gives_no_answer(scripted
     scripted_llm.push(reply)
     answer = solve(workspace, ASKED, "word_sorting")
     assert answer.answer is None and "another question" in answer.error
-    assert answer.to_json()["reply"] == reply
+    assert answer.record()["reply"] == reply
 
 
 def test_a_copied_use_case_is_never_taken_as_the_answer(scripted_llm, workspace, llm):
@@ -359,7 +338,7 @@ def test_a_cut_off_reply_is_a_failed_answer_that_keeps_the_reply(scripted_llm, w
     scripted_llm.push(WORD_SORTING.user_reply(ASKED) + "\n\nThen the next one is " + "more words " * 100)
     answer = solve(workspace, ASKED, "word_sorting")
     assert answer.answer is None and "cut off" in answer.error and "user_max_tokens" in answer.error
-    record = answer.to_json()
+    record = answer.record()
     assert record["reply"].startswith("To answer this") and record["tokens"] > 60
     ledger = [json.loads(line) for line in (workspace.state_dir / "ledger.jsonl").read_text().splitlines()]
     assert ledger[-1]["outcome"] == "truncated" and ledger[-1]["tokens_out"] == 60
@@ -372,7 +351,7 @@ def test_a_failed_answer_keeps_a_size_capped_reply(scripted_llm, workspace, llm)
     llm.settings = dataclasses.replace(llm.settings, user_max_tokens=100_000)
     scripted_llm.push("I think the words are sorted like this. " * 2000)
     answer = solve(workspace, ASKED, "word_sorting")
-    kept = answer.to_json()["reply"]
+    kept = answer.record()["reply"]
     assert answer.answer is None and "no ```python block" in answer.error
     assert kept.startswith("I think the words") and len(kept) <= REPLY_KEPT + 40 and "characters not kept" in kept
 

@@ -1,4 +1,4 @@
-"""The engine through the ``latm`` command line, as a user runs it: make from a BIG-Bench file
+"""Making and solving through the ``latm`` command line, as a user runs it: make from a BIG-Bench file
 against the scripted server, the tool's own tests, solve (one and a batch), verify, import."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from engine_support import TEST_KEY, TEST_KEY_ENV, reference_transcript, run_tool_tests
+from model_support import TEST_KEY, TEST_KEY_ENV, reference_transcript, run_tool_tests
 from families import BBH, CHINESE_REMAINDER, WORD_SORTING, split
 from latm.examples import read_examples_file
 

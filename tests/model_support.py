@@ -1,4 +1,5 @@
-"""Shared constants and helpers of the engine tests."""
+"""Shared constants and helpers of the tests that make and use tools: the scripted model's key,
+reference transcripts, a tool's own tests run, a family's tool made through the real make."""
 
 import subprocess
 import sys
@@ -46,3 +47,14 @@ def run_tool_tests(folder):
     """The generated test_tool.py, as a user's CI runs it (reviewed code, on the host)."""
     return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(folder)],
                           cwd=folder.parent, capture_output=True, text=True, timeout=120)
+
+
+def make_family_tool(server, ws, llm, task, name=None):
+    """``task``'s tool, made through the real make with the scripted maker's four replies."""
+    from families import FAMILIES, split
+    from latm.make import make_tool
+
+    family = FAMILIES[task]
+    train, validation, _ = split(task)
+    server.push(family.proposal(), family.tests(validation), family.wrap(validation), family.parser_reply())
+    return make_tool(ws, train + validation, name or task)
