@@ -13,14 +13,15 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional
 
-from latm.sandbox.types import Sandbox
 from latm.settings import Settings, SettingProblem, load_settings
 from latm.state_folder import keep_out_of_git
 from latm.toolbox.registry import Registry
+from latm.toolbox.registry_cache import RegistryCache
 from latm.toolbox.store import remove_leftovers
 
 if TYPE_CHECKING:
     from latm.llm import LLMClient
+    from latm.sandbox import Sandbox  # the sandbox package imports its backends: only when one is opened
 
 log = logging.getLogger(__name__)
 
@@ -28,11 +29,12 @@ log = logging.getLogger(__name__)
 class Workspace:
     def __init__(self, root: Path, settings: Settings, problems: list[SettingProblem] | None = None) -> None:
         self.root = Path(root).resolve()
+        self.state_path = self.root / ".latm"  # made by ``state_dir`` when first needed
         self.settings = settings
         self.problems = list(problems or [])
         toolbox_dir = settings.toolbox_path(self.root)
         remove_leftovers(toolbox_dir)  # of writers that died
-        self.registry = Registry(toolbox_dir).load()
+        self.registry = Registry(toolbox_dir, RegistryCache(self.state_path)).load()
         self.on_warning: Callable[[str], None] = log.warning
         self._sandbox: Optional[Sandbox] = None
         self._llm: Optional[LLMClient] = None
@@ -59,10 +61,9 @@ class Workspace:
     def state_dir(self) -> Path:
         """``.latm/``: ledger, pending questions, failed makes; not for review or commit, so it
         holds a ``.gitignore`` of ``*`` (made with the folder, the first time latm needs it)."""
-        folder = self.root / ".latm"
         if not self._state_ready:
-            self._state_ready = keep_out_of_git(folder)
-        return folder
+            self._state_ready = keep_out_of_git(self.state_path)
+        return self.state_path
 
     def sandbox(self) -> Sandbox:
         with self._lock:

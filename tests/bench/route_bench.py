@@ -201,7 +201,7 @@ def at_scale(size: int, known: list[str], queries: list[tuple[str, str]], update
         ws = Workspace(Path(root), Settings(dispatcher_model=""))
         load_s = time.perf_counter() - started
         started = time.perf_counter()
-        index = index_for(ws.registry)
+        index = index_for(ws)
         build_s = time.perf_counter() - started
         memory = _index_memory(ws)
         route(ws, queries[0][0], offline=True)  # warm

@@ -9,10 +9,17 @@ Measures, each against real processes (raw JSON-RPC over stdio for the servers, 
 - the first ``textDocument/codeAction`` sent right after ``initialized``, while the rest loads
   (target <= 100 ms);
 - one-shot CLI in a workspace of ``--tools`` tools: ``latm route --offline Q`` and a zero-model
-  ``latm solve Q`` (the committed word_sorting tool answers), first run (caches cold) and the
-  median of the others (target p50 <= 250 ms); ``python -I -c pass`` as the floor;
+  ``latm solve Q`` (the committed word_sorting tool answers, in the sandbox latm picks: Docker
+  where it runs; and again in the ``process`` sandbox), first run (caches cold) and the median of
+  the others (target p50 <= 250 ms); ``python -I -c pass`` as the floor;
 - ``python -X importtime`` of ``latm serve`` (up to the answer) and ``latm solve``: the slowest
   imports, cumulative, so a regression names its import.
+
+Every figure has its wall time and the CPU time the process used (user + system; on a busy
+machine wall time waits for a core, CPU time much less so) and the 1-minute load average when it
+was measured. The children run as an installed latm does: bytecode cached (in a temporary
+PYTHONPYCACHEPREFIX, whatever PYTHONDONTWRITEBYTECODE says), so the first run compiles and the
+others do not. The caches in ``.latm/cache/`` start empty: the first one-shot run builds them.
 
 Prints a table with the machine's description and writes JSON (default
 .latm/bench/startup_bench.json). Targets are printed beside the figures, never asserted.
@@ -24,6 +31,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import shutil
 import statistics
 import subprocess
@@ -37,7 +45,7 @@ REPO = HERE.parents[2]
 TESTS = HERE.parents[1]
 sys.path[:0] = [str(TESTS), str(HERE.parent)]
 
-from benchlib import machine, machine_line, write_report  # noqa: E402
+from benchlib import load_average, machine, machine_line, write_report  # noqa: E402
 from route_bench import SYLLABLES, synthetic_examples, write_fast  # noqa: E402
 
 TARGETS = {"initialize_ratio_to_bare_pygls": 1.3, "first_code_action_ms": 100.0, "one_shot_cli_p50_ms": 250.0}
@@ -53,6 +61,11 @@ class RawClient:
         self.proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.DEVNULL)
         self.next_id = 0
+
+    def cpu_ms(self) -> float:
+        """User + system time the server process has used so far (Linux; clock ticks, ~10 ms)."""
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
 
     def send(self, method: str, params: object, request: bool = True) -> int:
         message: dict = {"jsonrpc": "2.0", "method": method, "params": params}
@@ -103,11 +116,12 @@ def initialize_params(root: Path) -> dict:
             "workspaceFolders": [{"uri": root.as_uri(), "name": root.name}]}
 
 
-def time_initialize(argv: list[str], root: Path, env: dict) -> float:
+def time_initialize(argv: list[str], root: Path, env: dict) -> tuple[float, float]:
+    """(wall, CPU) ms from spawning the server to its answer to ``initialize``."""
     client = RawClient(argv, root, env)
     try:
         client.answer(client.send("initialize", initialize_params(root)))
-        return (time.perf_counter() - client.spawned) * 1000
+        return (time.perf_counter() - client.spawned) * 1000, client.cpu_ms()
     finally:
         client.close()
 
@@ -126,22 +140,39 @@ def first_code_action(root: Path, env: dict) -> dict:
             "textDocument": {"uri": uri}, "range": {"start": {"line": 0, "character": 3}, "end": {"line": 0, "character": 3}},
             "context": {"diagnostics": []}}))
         titles = [action.get("title") for action in reply.get("result") or []]
-        return {"ms": round((time.perf_counter() - asked) * 1000, 1), "titles": titles}
+        return {"ms": (time.perf_counter() - asked) * 1000, "titles": titles}
     finally:
         client.close()
 
 
+def code_actions(root: Path, env: dict, runs: int) -> dict:
+    load = load_average()[0]
+    clear_caches(root)
+    done = [first_code_action(root, env) for _ in range(runs)]
+    times = [d["ms"] for d in done]
+    return {"first_ms": round(times[0], 1), "p50_ms": round(statistics.median(times), 1), "runs": runs,
+            "titles": done[-1]["titles"], "load_1min": load}
+
+
 def one_shot(argv: list[str], root: Path, env: dict, runs: int) -> dict:
-    times, output = [], ""
+    """Wall and CPU time of ``argv`` run to its end, ``runs`` times (the first with caches cold)."""
+    load = load_average()[0]
+    clear_caches(root)
+    times, cpu, output = [], [], ""
     for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         done = subprocess.run(argv, cwd=root, env=env, capture_output=True, text=True)
         times.append((time.perf_counter() - started) * 1000)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu.append((after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime) * 1000)
         if done.returncode != 0:
             raise RuntimeError(f"{' '.join(argv[2:])} failed: {done.stderr.strip()[-400:]}")
         output = done.stdout.strip()
-    return {"first_ms": round(times[0], 1), "p50_ms": round(statistics.median(times[1:] or times), 1),
-            "runs": runs, "output": output.splitlines()[0] if output else ""}
+    rest = slice(1, None) if runs > 1 else slice(None)
+    return {"first_ms": round(times[0], 1), "p50_ms": round(statistics.median(times[rest]), 1),
+            "cpu_first_ms": round(cpu[0], 1), "cpu_p50_ms": round(statistics.median(cpu[rest]), 1),
+            "runs": runs, "load_1min": load, "output": output.splitlines()[0] if output else ""}
 
 
 def import_times(argv: list[str], root: Path, env: dict, stdin: bytes = b"", top: int = 12) -> list[dict]:
@@ -175,28 +206,56 @@ def lay_out(root: Path, tools: int) -> None:
         write_fast(root / "toolbox", f"synthetic_{i:05d}", synthetic_examples(rnd, vocabulary))
 
 
-def run(tools: int, runs: int) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "LATM_"))}
+def clear_caches(root: Path) -> None:
+    """The next run starts without latm's caches (the bytecode stays)."""
+    shutil.rmtree(root / ".latm" / "cache", ignore_errors=True)
+
+
+def child_env(tmp: Path) -> dict:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("OPENAI_", "LATM_")) and k != "PYTHONDONTWRITEBYTECODE"}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO / "server"), env.get("PYTHONPATH", "")]))
+    env["PYTHONPYCACHEPREFIX"] = str(tmp / "pycache")  # bytecode as an installed latm has it, kept out of the checkout
+    return env
+
+
+def initialize_times(root: Path, env: dict, runs: int) -> dict:
+    load = load_average()[0]
+    serve, bare = [sys.executable, "-m", "latm", "serve"], [sys.executable, "-c", BARE_PYGLS]
+    latm, floor = [], []
+    for _ in range(runs + 1):  # interleaved, so both see the same load; the first of each compiles
+        floor.append(time_initialize(bare, root, env))
+        latm.append(time_initialize(serve, root, env))
+    (latm_ms, latm_cpu), (bare_ms, bare_cpu) = ([statistics.median(x) for x in zip(*t[1:])] for t in (latm, floor))
+    return {"latm_p50_ms": round(latm_ms, 1), "bare_pygls_p50_ms": round(bare_ms, 1), "ratio": round(latm_ms / bare_ms, 2),
+            "latm_cpu_p50_ms": round(latm_cpu, 1), "bare_pygls_cpu_p50_ms": round(bare_cpu, 1),
+            "cpu_ratio": round(latm_cpu / bare_cpu, 2) if bare_cpu else None, "runs": runs, "load_1min": load}
+
+
+def sandbox_backend(root: Path, env: dict) -> str:
+    done = subprocess.run([sys.executable, "-m", "latm", "sandbox", "status", "--json"], cwd=root, env=env,
+                          capture_output=True, text=True)
+    try:
+        return json.loads(done.stdout).get("backend", "?")
+    except ValueError:
+        return "?"
+
+
+def run(tools: int, runs: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "project"
         lay_out(root, tools)
-        serve = [sys.executable, "-m", "latm", "serve"]
-        bare = [sys.executable, "-c", BARE_PYGLS]
-        latm_ms, bare_ms = [], []
-        for _ in range(runs):  # interleaved, so both see the same load
-            bare_ms.append(time_initialize(bare, root, env))
-            latm_ms.append(time_initialize(serve, root, env))
-        latm_p50, bare_p50 = statistics.median(latm_ms), statistics.median(bare_ms)
+        env = child_env(Path(tmp))
         cli = [sys.executable, "-m", "latm"]
         return {
             "tools": tools,
-            "initialize": {"latm_p50_ms": round(latm_p50, 1), "bare_pygls_p50_ms": round(bare_p50, 1),
-                           "ratio": round(latm_p50 / bare_p50, 2), "runs": runs},
-            "first_code_action": first_code_action(root, env),
+            "initialize": initialize_times(root, env, runs),
+            "first_code_action": code_actions(root, env, runs),
             "python_floor": one_shot([sys.executable, "-I", "-c", "pass"], root, env, runs),
             "route_offline": one_shot([*cli, "route", "--offline", QUESTION], root, env, runs),
             "solve_zero_model": one_shot([*cli, "solve", QUESTION], root, env, runs),
+            "solve_zero_model_process": one_shot([*cli, "solve", "--sandbox", "process", QUESTION], root, env, runs),
+            "sandbox_backend": sandbox_backend(root, env),
             "importtime": {"serve": import_times(["-m", "latm", "serve"], root, env, serve_stdin(root)),
                            "solve": import_times(["-m", "latm", "solve", QUESTION], root, env)},
         }
@@ -206,18 +265,25 @@ def report(r: dict) -> str:
     init, action = r["initialize"], r["first_code_action"]
     rows = [
         machine_line(r["machine"]),
-        f"toolbox: {r['tools']} tools; {init['runs']} runs per figure (p50 = median; first run = caches cold)",
+        f"toolbox: {r['tools']} tools; {init['runs']} runs per figure (p50 = median; first = caches cold); "
+        f"solve's sandbox: {r['sandbox_backend']}",
         "",
-        f"{'measure':<58} {'value':>14} {'target':>12}",
-        f"{'initialize from spawn: latm serve / bare pygls (p50)':<58} {init['latm_p50_ms']:>6.0f}/{init['bare_pygls_p50_ms']:<4.0f} ms"
-        f" {'':>1}",
-        f"{'  ratio':<58} {init['ratio']:>11.2f} x {'<= 1.3 x':>12}",
-        f"{'first codeAction right after initialized':<58} {action['ms']:>11.1f} ms {'<= 100 ms':>12}",
-        f"{'python -I -c pass (floor), p50':<58} {r['python_floor']['p50_ms']:>11.1f} ms",
+        f"{'measure':<48} {'wall p50':>11} {'CPU p50':>10} {'target':>12} {'load':>6}",
+        f"{'initialize from spawn: latm serve':<48} {init['latm_p50_ms']:>8.0f} ms {init['latm_cpu_p50_ms']:>7.0f} ms"
+        f" {'':>12} {init['load_1min']:>6.2f}",
+        f"{'initialize from spawn: bare pygls':<48} {init['bare_pygls_p50_ms']:>8.0f} ms {init['bare_pygls_cpu_p50_ms']:>7.0f} ms",
+        f"{'  ratio latm / bare pygls':<48} {init['ratio']:>9.2f} x {init['cpu_ratio'] or 0:>8.2f} x {'<= 1.3 x':>12}",
+        f"{'first codeAction right after initialized':<48} {action['p50_ms']:>8.1f} ms {'':>10} {'<= 100 ms':>12}"
+        f" {action['load_1min']:>6.2f}",
     ]
-    for key, label in (("route_offline", "latm route --offline Q"), ("solve_zero_model", "latm solve Q (no model)")):
+    for key, label, target in (("python_floor", "python -I -c pass (floor)", ""),
+                               ("route_offline", "latm route --offline Q", "<= 250 ms"),
+                               ("solve_zero_model", f"latm solve Q (no model; {r['sandbox_backend']} sandbox)", "<= 250 ms"),
+                               ("solve_zero_model_process", "latm solve --sandbox process Q", "")):
         row = r[key]
-        rows.append(f"{label + ': first / p50':<58} {row['first_ms']:>6.0f}/{row['p50_ms']:<4.0f} ms {'p50 <= 250':>12}")
+        rows.append(f"{label:<48} {row['p50_ms']:>8.0f} ms {row['cpu_p50_ms']:>7.0f} ms {target:>12} {row['load_1min']:>6.2f}")
+        rows.append(f"{'  first run (caches cold)':<48} {row['first_ms']:>8.0f} ms {row['cpu_first_ms']:>7.0f} ms")
+    rows.append(f"load average at the end: {r['machine']['load_average_at_end']}")
     rows.append("")
     for which in ("serve", "solve"):
         slowest = ", ".join(f"{i['module']} {i['cumulative_us'] / 1000:.0f}" for i in r["importtime"][which][:6])
@@ -232,6 +298,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=REPO / ".latm" / "bench" / "startup_bench.json")
     args = parser.parse_args(argv)
     results = {"machine": machine(), "targets": TARGETS} | run(args.tools, args.runs)
+    results["machine"]["load_average_at_end"] = load_average()
     print(f"{report(results)}\n")
     write_report(results, args.out)
     return 0

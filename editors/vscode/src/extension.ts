@@ -1,5 +1,6 @@
 /** Entry point: wires the server, the Toolbox view, the status bar and the commands together. */
 import * as vscode from "vscode";
+import { startWhenNeeded } from "./activation";
 import { Commands } from "./commands";
 import { Living } from "./feedback";
 import { registerEvaluate } from "./evaluate";
@@ -38,6 +39,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     ...registerMcp(running, context.secrets),
     registerEvaluate(running),
     vscode.workspace.onDidChangeConfiguration((event) => {
+      if (running.state === "idle") {
+        return; // nothing to tell a server that has not started
+      }
       if (RESTART_KEYS.some((key) => event.affectsConfiguration(key))) {
         void running.restart();
       } else if (event.affectsConfiguration("latm")) {
@@ -45,19 +49,36 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       }
     }),
   );
-  const interpreterWatch = await onInterpreterChange(() => {
-    // latm.python, when set, wins over the Python extension's choice.
-    if (!vscode.workspace.getConfiguration("latm").get<string>("python")) {
-      void running.restart();
-    }
-  });
-  if (interpreterWatch) {
-    context.subscriptions.push(interpreterWatch);
-  }
-  void running.start();
+  followInterpreter(running, context);
+  context.subscriptions.push(await startWhenNeeded(running));
 }
 
 export async function deactivate(): Promise<void> {
   await server?.stop();
   server = undefined;
+}
+
+/**
+ * Restarts the server when the Python extension's interpreter changes. Watched only once the
+ * server has left idle: asking activates the Python extension, which an idle window need not pay.
+ */
+function followInterpreter(running: LatmServer, context: vscode.ExtensionContext): void {
+  let watching = false;
+  const changed = running.onDidChange(async () => {
+    if (watching || running.state === "idle") {
+      return;
+    }
+    watching = true;
+    changed.dispose();
+    const watch = await onInterpreterChange(() => {
+      // latm.python, when set, wins over the Python extension's choice.
+      if (!vscode.workspace.getConfiguration("latm").get<string>("python")) {
+        void running.restart();
+      }
+    });
+    if (watch) {
+      context.subscriptions.push(watch);
+    }
+  });
+  context.subscriptions.push(changed);
 }

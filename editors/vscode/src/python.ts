@@ -1,32 +1,14 @@
 /**
- * The interpreter chosen in the Python extension (ms-python.python), when it is installed.
- * Only the small part of its public `environments` API that latm needs is typed here.
+ * The interpreter chosen in the Python extension (ms-python.python), when it is installed, through
+ * its published API package (@vscode/python-extension).
  */
+import { PythonExtension } from "@vscode/python-extension";
 import * as vscode from "vscode";
 
-interface EnvironmentPath {
-  id: string;
-  path: string;
-}
-
-interface PythonEnvironmentsApi {
-  environments: {
-    getActiveEnvironmentPath(resource?: vscode.Uri): EnvironmentPath;
-    resolveEnvironment(environment: EnvironmentPath | string): Promise<{ executable?: { uri?: vscode.Uri } } | undefined>;
-    onDidChangeActiveEnvironmentPath: vscode.Event<unknown>;
-  };
-}
-
-const PYTHON_EXTENSION = "ms-python.python";
-
-async function pythonApi(): Promise<PythonEnvironmentsApi | undefined> {
-  const extension = vscode.extensions.getExtension<PythonEnvironmentsApi>(PYTHON_EXTENSION);
-  if (!extension) {
-    return undefined;
-  }
+async function pythonApi(): Promise<PythonExtension | undefined> {
   try {
-    const api = extension.isActive ? extension.exports : await extension.activate();
-    return api?.environments ? api : undefined;
+    const api = await PythonExtension.api(); // throws when the extension is missing or disabled
+    return api?.environments ? api : undefined; // an old Python extension without the environments API
   } catch {
     return undefined;
   }

@@ -16,6 +16,7 @@ import {
   State,
   WorkDoneProgressCancelNotification,
 } from "vscode-languageclient/node";
+import { documentSelector, servedLanguages } from "./logic/activation";
 import { SERVER_COMMANDS, ServerCommand } from "./logic/commandArgs";
 import { errorText } from "./logic/failures";
 import { Setup } from "./install";
@@ -52,8 +53,13 @@ export function trustedText(config: vscode.WorkspaceConfiguration, key: string):
   return typeof value === "string" ? value : undefined;
 }
 
+/** The `latm.languages` setting, checked: the documents the server is sent. */
+export function languagesSetting(): string[] {
+  return servedLanguages(vscode.workspace.getConfiguration("latm").get<unknown>("languages"));
+}
+
 export class LatmServer implements vscode.Disposable {
-  state: ServerState = "stopped";
+  state: ServerState = "idle";
   tools: Tool[] = [];
   sandbox: SandboxInfo = { summary: "Sandbox: unknown" };
   /** Tools being made right now, by requested name ("" when the server picks the name). */
@@ -169,8 +175,12 @@ export class LatmServer implements vscode.Disposable {
     await this.start();
   }
 
-  /** Sends one server command with its single argument object; the caller reports errors. */
+  /** Sends one server command with its single argument object (starting an idle server first); the caller reports errors. */
   async execute(command: ServerCommand, argument?: object): Promise<unknown> {
+    if (this.state === "idle") {
+      this.output.appendLine(`Starting the server: ${command} was asked for.`);
+      await this.start();
+    }
     return this.send(command, argument === undefined ? [] : [argument]);
   }
 
@@ -264,8 +274,7 @@ export class LatmServer implements vscode.Disposable {
   private clientOptions(client: () => LanguageClient): LanguageClientOptions {
     return {
       errorHandler: this.errorHandler(client),
-      // Examples and questions live in any kind of file: markdown, text, Python, notebooks' cells.
-      documentSelector: [{ scheme: "file" }, { scheme: "untitled" }],
+      documentSelector: documentSelector(languagesSetting()),
       outputChannel: this.output,
       initializationOptions: configurationSection(),
       middleware: {

@@ -1,14 +1,31 @@
-"""Every command of the CLI, one module per family; importing this module registers them all."""
+"""Every command of the CLI, by its family: the module ``latm.cli.<family>`` registers the
+family's commands when imported. ``command(name)`` imports only the family that runs, so a
+one-shot ``latm route`` does not load what ``latm make`` or ``latm eval`` need."""
 
-from latm.cli.base import COMMANDS, Result
-from latm.cli import toolbox  # noqa: F401  (registers list, show, check)
-from latm.cli import route  # noqa: F401  (registers route)
-from latm.cli import questions  # noqa: F401  (registers pending, stats)
-from latm.cli import sandbox  # noqa: F401  (registers sandbox build|status)
-from latm.cli import make  # noqa: F401  (registers make, verify, import-latm)
-from latm.cli import solve  # noqa: F401  (registers solve)
-from latm.cli import trust  # noqa: F401  (registers trust)
-from latm.cli import evaluate  # noqa: F401  (registers eval)
-from latm.cli import living  # noqa: F401  (registers feedback, repair, history, rollback, prune)
+from __future__ import annotations
 
-__all__ = ["COMMANDS", "Result"]
+import importlib
+
+from latm.cli.base import COMMANDS, Command, Result
+
+FAMILIES = {
+    "toolbox": ("list", "show", "check"),
+    "route": ("route",),
+    "questions": ("pending", "stats"),
+    "sandbox": ("sandbox",),
+    "make": ("make", "verify", "import-latm"),
+    "solve": ("solve",),
+    "trust": ("trust",),
+    "evaluate": ("eval",),
+    "living": ("feedback", "repair", "history", "rollback", "prune"),
+}
+
+
+def command(name: str) -> Command:
+    """The command ``name`` (a name the parser knows), its family imported."""
+    family = next(family for family, names in FAMILIES.items() if name in names)
+    importlib.import_module(f"latm.cli.{family}")
+    return COMMANDS[name]
+
+
+__all__ = ["FAMILIES", "Result", "command"]

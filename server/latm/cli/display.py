@@ -14,9 +14,10 @@ import os
 import sys
 import threading
 import time
-from typing import Optional, TextIO
+from typing import TYPE_CHECKING, Optional, TextIO
 
-from tqdm import tqdm
+if TYPE_CHECKING:
+    from tqdm import tqdm
 
 from latm.progress import ProgressEvent
 
@@ -63,7 +64,7 @@ class Display:
     def _counted(self, event: ProgressEvent) -> None:
         key = ("counted", event.stage, event.total)
         if key != self._key or self._bar is None or event.done < self._bar.n:
-            self._start(key, tqdm(total=event.total, desc=event.stage, file=self.stream, mininterval=0.2,
+            self._start(key, _tqdm()(total=event.total, desc=event.stage, file=self.stream, mininterval=0.2,
                                   **_width(self.stream)))
         self._bar.update((event.done or 0) - self._bar.n)
         if event.done is not None and event.done >= event.total:
@@ -72,7 +73,7 @@ class Display:
     def _percent(self, event: ProgressEvent) -> None:
         percent = min(100, int(event.fraction * 100))
         if self._key != ("percent",) or self._bar is None or percent < self._bar.n:
-            self._start(("percent",), tqdm(total=100, file=self.stream, bar_format=PERCENT, mininterval=0.2,
+            self._start(("percent",), _tqdm()(total=100, file=self.stream, bar_format=PERCENT, mininterval=0.2,
                                            **_width(self.stream)))
         self._bar.set_description_str(_label(event), refresh=False)
         self._bar.update(percent - self._bar.n)
@@ -100,7 +101,7 @@ class Display:
             return
         self._step = step
         elapsed = time.monotonic() - self._started
-        self._say("latm: " + tqdm.format_meter(done, total, elapsed, prefix=event.stage, bar_format=PLAIN_COUNTED))
+        self._say("latm: " + _tqdm().format_meter(done, total, elapsed, prefix=event.stage, bar_format=PLAIN_COUNTED))
 
     def _say(self, line: str) -> None:
         if self._bar is not None:
@@ -129,3 +130,9 @@ def _is_terminal(stream: TextIO) -> bool:
         return stream.isatty()
     except (AttributeError, ValueError):
         return False
+
+
+def _tqdm() -> type[tqdm]:
+    from tqdm import tqdm  # ~20 ms to import: only once there is progress to show
+
+    return tqdm

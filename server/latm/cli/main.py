@@ -1,7 +1,8 @@
 """The ``latm`` command line: a front end of latm's packages, beside the language server and MCP.
 
-Each command (in ``latm.cli.commands``) returns a ``Result``: text for people, data for ``--json``,
-and an exit code. Progress and warnings go to stderr, so stdout stays clean for ``--json``.
+Each command (in the family module ``latm.cli.commands`` names) returns a ``Result``: text for
+people, data for ``--json``, and an exit code. Progress and warnings go to stderr, so stdout
+stays clean for ``--json``.
 """
 
 from __future__ import annotations
@@ -146,7 +147,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         from latm.mcp.serve import serve as serve_mcp
 
         return serve_mcp(args.root, {key: getattr(args, key) for key in SETTING_FLAGS}, args.http, args.host)
-    from latm.cli.commands import COMMANDS, Result  # every command's packages: `latm serve` starts without them
+    from latm.cli.commands import Result, command  # the running command's packages: `latm serve` starts without them
 
     flags = {key: getattr(args, key) for key in SETTING_FLAGS}
     workspace = Workspace.open(args.root, flags=flags)
@@ -154,7 +155,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         print(escape_controls(f"latm: warning: {problem}"), file=sys.stderr)
     failed = True  # an error's sentence goes to stderr; a command's own report to stdout
     try:
-        result = COMMANDS[args.command](workspace, args)
+        result = command(args.command)(workspace, args)
         failed = False
     except (LatmError, OSError) as err:  # OSError: the machine's (a full disk), one line rather than a traceback
         result = Result(f"latm: {err}", {"error": str(err), "type": type(err).__name__}, getattr(err, "exit_code", 1))

@@ -11,16 +11,12 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
-import matplotlib
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
 logging.getLogger("matplotlib").setLevel(logging.WARNING)  # e.g. its one-off font cache notice
-
-from matplotlib import rc_context  # noqa: E402
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
 
 GREY = "#8c8c8c"
 COLOURS = {"tool-parser": "#2ca25f", "tool-user": "#3b82f6", "user-direct": "#e69f00", "user-cot": "#e8554e",
@@ -39,6 +35,8 @@ TITLES = {"accuracy_cost": "Accuracy vs cost per 1,000 questions", "cumulative_c
 
 def draw_all(plots: dict, out: Path) -> list[str]:
     """Every figure there is data for, as PNG and SVG in ``out``; the file names written."""
+    from matplotlib import rc_context  # matplotlib takes ~0.4 s to import: only when a report is drawn
+
     written = []
     with rc_context(STYLE):
         for key, draw in (("accuracy_cost", _accuracy_cost), ("cumulative_cost", _cumulative_cost),
@@ -108,6 +106,9 @@ def _attempts(data: dict) -> Optional[Figure]:
 
 
 def _figure(title: str) -> tuple[Figure, object]:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(7.5, 4.8), dpi=100, layout="constrained")
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()

@@ -21,15 +21,16 @@ import re
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
-
-import openai
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from latm.llm.ledger import Ledger, LedgerEntry
 from latm.errors import Cancelled, LLMContextOverflow, LLMReplyError, LLMTruncated, LLMUnavailable, NoApiKey
 from latm.progress import CancelToken
 from latm.safe_text import without_lone_surrogates
 from latm.settings import Settings
+
+if TYPE_CHECKING:
+    import openai  # ~0.8 s to import: with the first request (_openai), not with latm
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +97,7 @@ class LLMClient:
         (LLMTruncated for a cut-off reply, LLMContextOverflow) / Cancelled."""
         model, temperature = self.model_for(role)
         sdk = self._client()
+        openai = _openai()
         limits = {"max_tokens": getattr(self.settings, f"{role}_max_tokens"), **({"stop": list(stop)} if stop else {})}
         attempts = 1 + self.settings.max_retries
         last: Optional[_Failure] = None
@@ -137,7 +139,7 @@ class LLMClient:
             )
         with self._lock:
             if self._sdk is None or self._sdk_key != key:
-                self._sdk = openai.OpenAI(
+                self._sdk = _openai().OpenAI(
                     api_key=key, base_url=self.settings.base_url or None,
                     timeout=self.settings.llm_timeout_s, max_retries=0,
                 )
@@ -189,7 +191,7 @@ class LLMClient:
             cancel.check()
 
     def _classify(self, err: openai.OpenAIError, role: str, model: str) -> _Failure:
-        where = self.endpoint
+        openai, where = _openai(), self.endpoint
         if isinstance(err, openai.APITimeoutError):
             return _Failure("timeout", True, detail=(
                 f"no answer within llm_timeout_s={self.settings.llm_timeout_s:g}s. A local server may still be busy "
@@ -242,7 +244,7 @@ class LLMClient:
     def _available_models(self) -> list[str]:
         try:
             return sorted(m.id for m in self._client().models.list())
-        except (openai.OpenAIError, LLMUnavailable):
+        except (_openai().OpenAIError, LLMUnavailable):
             return []
 
     def _exhausted(self, role: str, model: str, last: Optional[_Failure], attempts: int) -> LLMUnavailable:
@@ -252,6 +254,13 @@ class LLMClient:
         return LLMUnavailable(
             f"The {role} model ({model}) at {self.endpoint} still failed after {attempts} attempts: {what}. "
             "Try again later, or raise max_retries or llm_timeout_s.")
+
+
+def _openai():  # noqa: ANN202 (the openai module)
+    """The openai SDK, imported on first use."""
+    import openai
+
+    return openai
 
 
 def _cancellable(call: Callable[[], Any], cancel: Optional[CancelToken]) -> Any:

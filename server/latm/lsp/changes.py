@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Iterable, Optional
 
 from latm import toolbox
+from latm.questions import usage_per_tool
 from latm.toolbox import Problem, Registry, tool_record
 from latm.workspace import Workspace
 
@@ -32,8 +33,6 @@ def uses_per_tool(ws: Workspace) -> dict:
 
 def usage(ws: Workspace) -> tuple[dict, dict]:
     """(uses, time of the latest use) per tool."""
-    from latm.questions import usage_per_tool  # loaded with the feature packages, after initialize
-
     return usage_per_tool(ws)
 
 

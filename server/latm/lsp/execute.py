@@ -2,16 +2,14 @@
 
 Each takes one argument object (see ``arguments``) and returns plain JSON a client can render.
 Slow work runs in the session's job threads; making and verifying report progress and can be
-cancelled from the editor. Handlers that need the feature packages (``latm.make``, ``latm.solve``,
-``latm.questions``, ``latm.eval``) live in ``make``, ``solve``, ``living`` and ``evaluate``,
-imported on first use: those pull in the openai SDK and numpy, and ``initialize`` must not wait
-for them.
+cancelled from the editor. The handlers that use the feature packages (``latm.make``,
+``latm.solve``, ``latm.questions``, ``latm.eval``) live in ``make``, ``solve``, ``living`` and
+``evaluate``; the rest are here.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import logging
 from typing import Any, Awaitable, Callable
 
@@ -19,7 +17,7 @@ from pygls.lsp.server import LanguageServer
 
 from latm import commit, sandbox, toolbox
 from latm.errors import LatmError
-from latm.lsp import changes
+from latm.lsp import changes, evaluate, living, make, solve
 from latm.toolbox import tool_details
 from latm.lsp.arguments import (
     CommitArgs, CorrectArgs, EvaluateArgs, ExamplesArgs, MakeToolArgs, NameArgs, NoArgs, PendingMakeArgs, RepairArgs,
@@ -58,27 +56,20 @@ def _handler(session: Session, name: str, arguments: type, fn: Handler) -> Calla
     return handle
 
 
-def later(name: str, arguments: type, target: str) -> None:
-    """Register command ``name`` whose handler is ``module:function``, imported on first use."""
-    module, function = target.split(":")
-
-    async def handle(session: Session, args: Any) -> Any:
-        return await getattr(importlib.import_module(module), function)(session, args)
-
-    COMMANDS[name] = (arguments, handle)
-
-
-later("latm.makeTool", MakeToolArgs, "latm.lsp.make:make_tool")
-later("latm.verifyTool", NameArgs, "latm.lsp.make:verify_tool")
-later("latm.solve", SolveArgs, "latm.lsp.solve:solve")
-later("latm.pending", NoArgs, "latm.lsp.solve:pending")
-later("latm.makeFromPending", PendingMakeArgs, "latm.lsp.solve:make_from_pending")
-later("latm.evaluate", EvaluateArgs, "latm.lsp.evaluate:evaluate")
-later("latm.correctAnswer", CorrectArgs, "latm.lsp.living:correct_answer")
-later("latm.addExamples", ExamplesArgs, "latm.lsp.living:add_selected_examples")
-later("latm.repairTool", RepairArgs, "latm.lsp.living:repair")
-later("latm.rollbackTool", RollbackArgs, "latm.lsp.living:rollback")
-later("latm.toolHistory", NameArgs, "latm.lsp.living:tool_history")
+for name, arguments, handler in (
+    ("latm.makeTool", MakeToolArgs, make.make_tool),
+    ("latm.verifyTool", NameArgs, make.verify_tool),
+    ("latm.solve", SolveArgs, solve.solve),
+    ("latm.pending", NoArgs, solve.pending),
+    ("latm.makeFromPending", PendingMakeArgs, solve.make_from_pending),
+    ("latm.evaluate", EvaluateArgs, evaluate.evaluate),
+    ("latm.correctAnswer", CorrectArgs, living.correct_answer),
+    ("latm.addExamples", ExamplesArgs, living.add_selected_examples),
+    ("latm.repairTool", RepairArgs, living.repair),
+    ("latm.rollbackTool", RollbackArgs, living.rollback),
+    ("latm.toolHistory", NameArgs, living.tool_history),
+):
+    command(name, arguments)(handler)
 
 
 @command("latm.listTools", NoArgs)

@@ -9,7 +9,6 @@ cancels running jobs and removes the sandbox's containers.
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
 import sys
 from pathlib import Path
@@ -21,7 +20,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
 from latm import __version__
-from latm.lsp import execute, framing, hover, kinds, progress
+from latm.lsp import actions, execute, framing, hover, kinds, progress
 from latm.lsp.errors import guarded
 from latm.lsp.protocol import LatmProtocol
 from latm.lsp.session import Session
@@ -30,7 +29,6 @@ from latm.toolbox.watch import tool_names
 
 log = logging.getLogger(__name__)
 CLIENT_WAIT_S = 10.0  # for the client's answer to workspace/configuration at start
-ENGINE_MODULES = ("latm.lsp.actions", "latm.lsp.make", "latm.lsp.solve", "latm.lsp.living")
 QUIET_LOGGERS = ("pygls", "httpx", "httpx2", "httpcore", "openai", "docker", "urllib3", "watchfiles")
 PROTOCOL_LOGGER = "pygls.protocol.json_rpc"
 
@@ -74,7 +72,7 @@ def build_server(root: Path) -> LatmLanguageServer:
             session.editor.configuration = await asyncio.wait_for(_pull_configuration(ls, session), CLIENT_WAIT_S)
         except asyncio.TimeoutError:
             log.warning("the client did not answer workspace/configuration within %g s", CLIENT_WAIT_S)
-        await session.open_workspace(prepare=_load_engine)
+        await session.open_workspace()
         await _watch_files(ls, session)
 
     @server.feature(types.SHUTDOWN)
@@ -105,7 +103,6 @@ def build_server(root: Path) -> LatmLanguageServer:
         types.CodeActionOptions(code_action_kinds=list(kinds.KINDS), resolve_provider=False),
     )
     async def code_action(ls: LatmLanguageServer, params: types.CodeActionParams) -> list[types.CodeAction]:
-        actions = importlib.import_module("latm.lsp.actions")  # loads the feature packages: while initializing
         return await guarded(session, "code action", actions.code_actions(session, params))
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
@@ -122,12 +119,6 @@ async def _hover(session: Session, params: types.HoverParams) -> Optional[types.
     found = await session.lookup(hover.hover, ws.registry, doc, params.position)
     answers = importlib.import_module("latm.lsp.answer_hover")  # reads the answer log: loaded once serving
     return found or await session.lookup(answers.answer_hover, ws, doc, params.position)
-
-
-def _load_engine() -> None:
-    """Import the handler modules that load the feature packages off the loop, after ``initialize`` has been answered."""
-    for module in ENGINE_MODULES:
-        importlib.import_module(module)
 
 
 def _root_of(params: types.InitializeParams) -> Optional[Path]:

@@ -26,6 +26,7 @@ from latm.lsp import changes, documents
 from latm.lsp.diagnostics import DiagnosticsPublisher, to_diagnostics
 from latm.lsp.settings import EditorSettings, ProblemFilter
 from latm.progress import CancelToken
+from latm.route import index_for
 from latm.safe_text import escape_controls
 from latm.settings import Settings
 from latm.toolbox.watch import ToolboxWatcher
@@ -156,10 +157,10 @@ class Session:
 
     # Settings and workspace.
 
-    async def open_workspace(self, prepare: Callable[[], Any] = lambda: None) -> None:
-        """Run ``prepare`` (off the loop), then open the workspace; ``ready`` is set either way."""
+    async def open_workspace(self) -> None:
+        """Open the workspace (off the loop). ``ready`` is set once requests can be answered (or opening
+        failed); the toolbox's list and diagnostics go to the editor after that."""
         try:
-            await self.quickly(prepare)
             settings, problems = await self.quickly(self.editor.resolve, self.root)
             _set_log_level(settings.log_level)
             self.ws = await self.quickly(Workspace, self.root, settings, problems)
@@ -168,9 +169,11 @@ class Session:
         except Exception as err:  # requests then fail with "not initialized" instead of waiting forever
             log.exception("opening the workspace %s failed", self.root)
             self.show(f"latm: cannot open the workspace {self.root}: {err}", types.MessageType.Error)
+            return
         finally:
             if self.ready is not None:
                 self.ready.set()
+        await self.quickly(self._on_registry_change, None)
 
     async def apply_settings(self) -> None:
         """Re-resolve settings after the editor's changed; swap what depends on them."""
@@ -200,20 +203,18 @@ class Session:
         self._stop_watcher()
         self.ws = await self.quickly(Workspace, self.root, settings, problems)
         await self._serve_workspace()
+        await self.quickly(self._on_registry_change, None)
         if old is not None:
             self._retired.append(old)
             if self._running == 0:
                 await self.quickly(self._tidy_when_idle)
 
     async def _serve_workspace(self) -> None:
-        """Watch the new workspace's toolbox, build its routing index, tell the editor what it holds."""
-        from latm.route import index_for  # heavy (bm25s, numpy): not needed to answer initialize
-
+        """Watch the new workspace's toolbox and load (or build) its routing index."""
         ws = self.ws
         ws.registry.subscribe(self._on_registry_change)
         self._start_watcher()
-        await self.quickly(index_for, ws.registry)  # built now, not by the first code action
-        await self.quickly(self._on_registry_change, None)
+        await self.quickly(index_for, ws)  # now, not by the first code action
 
     def _tidy_when_idle(self) -> None:
         """With no job running: close replaced workspaces, restart the sandbox if its settings changed."""

@@ -37,7 +37,7 @@ class Existing:
 
 def closest_tools(ws: Workspace, examples: Sequence[Example], limit: int = CLOSEST) -> list[str]:
     """Usable tools the dispatcher finds closest to the examples' questions, closest first."""
-    index = index_for(ws.registry)
+    index = index_for(ws)
     score: Counter = Counter()
     for example in examples:
         for match in index.search(example.question, limit=PER_QUESTION):

@@ -49,7 +49,7 @@ class Decision:
 def route(ws: Workspace, question: str, offline: bool = False, *, cancel: Optional[CancelToken] = None) -> Decision:
     if not question or not question.strip():
         raise EmptyQuestion("The question is empty: select or type the question to route.")
-    index = index_for(ws.registry)
+    index = index_for(ws)
     if not len(index):
         return Decision(None, (), f"No verified tools in {ws.toolbox_dir} yet; make one with `latm make EXAMPLES`.")
     matches = _allowed(ws, index.search(question, limit=ASK_TOP))
@@ -88,7 +88,7 @@ def _allowed(ws: Workspace, matches: list[Match]) -> tuple[Match, ...]:
 
 
 def _ask_model(ws: Workspace, question: str, matches: tuple[Match, ...], cancel: Optional[CancelToken]) -> Decision:
-    index = index_for(ws.registry)
+    index = index_for(ws)
     shown = [p for m in matches if m.fit >= ws.settings.route_ask_fit and (p := index.profile(m.name)) is not None]
     try:
         reply = ws.llm().chat("dispatcher", dispatcher_messages(question, shown), cancel=cancel)

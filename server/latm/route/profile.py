@@ -22,6 +22,7 @@ class ToolProfile:
     self_cover: float  # mean leave-one-out coverage of its own examples (see features.self_coverage)
     document: tuple[str, ...]  # tokens the lexical index holds for this tool
     example: str  # the example question shown to the dispatcher model
+    key: str = ""  # the key of the tool it was made from (Tool.key)
 
 
 def example_questions(tool: Tool) -> list[str]:
@@ -44,4 +45,5 @@ def profile_of(tool: Tool) -> ToolProfile:
         self_cover=self_coverage(found),
         document=tuple(sorted(set(pattern) | described)),
         example=(questions[0] if questions else m.summary)[:EXAMPLE_CHARS],
+        key=tool.key,
     )

@@ -137,13 +137,26 @@ def tool_hash(code: str) -> str:
     return "sha256:" + hashlib.sha256(code.encode("utf-8")).hexdigest()
 
 
-def dumps(manifest: Manifest) -> str:
+def to_data(manifest: Manifest) -> dict:
+    """The manifest as plain tables, lists and scalars (TOML's and JSON's), as ``from_data`` reads it."""
     data = asdict(manifest)
+    if data["parser"] is None:  # neither format has None; nothing else in the schema is optional
+        del data["parser"]
+    return data
+
+
+def from_data(data: Any) -> Manifest:
+    """A manifest from plain data (a parsed file, a cache), every field checked as ``loads`` checks it."""
+    if not isinstance(data, dict):
+        raise ManifestError(f"expected a table, got {type(data).__name__}")
+    return _Reader("").manifest(data)
+
+
+def dumps(manifest: Manifest) -> str:
+    data = to_data(manifest)
     data.pop("format_version")
     data = {"format_version": needed_format(manifest), "name": data.pop("name"), "version": data.pop("version"), **data}
-    if data["parser"] is None:
-        del data["parser"]
-    # tomli-w cannot write None; nothing else in the schema is optional. Empty lists are left out.
+    # Empty lists are left out.
     for table, key in ((data["verification"], "failures"), (data, "history")):
         if not table[key]:
             del table[key]

@@ -37,6 +37,11 @@ class Fingerprint:
     exists: bool
     files: tuple[tuple[str, str], ...] = ()
 
+    @property
+    def digest(self) -> str:
+        """One short key for all of it: equal digests, equal files."""
+        return hashlib.sha256(repr((self.exists, self.files)).encode()).hexdigest()[:32]
+
     def differences(self, other: "Fingerprint") -> list[str]:
         mine, theirs = dict(self.files), dict(other.files)
         return sorted(n for n in set(mine) | set(theirs) if mine.get(n) != theirs.get(n))

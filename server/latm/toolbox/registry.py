@@ -10,7 +10,7 @@ import ast
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Optional, Union
+from typing import Callable, Iterable, Optional, Protocol, Union
 
 from latm.errors import ToolNotFound
 from latm.toolbox import reading
@@ -40,6 +40,7 @@ class Tool:
     code: str
     path: Path
     warnings: tuple[Problem, ...] = ()
+    key: str = ""  # the digest of the files it was read from (reading.Fingerprint): equal keys, equal tool
 
     @property
     def name(self) -> str:
@@ -92,7 +93,7 @@ def load_folder(folder: Path) -> Snapshot:
     if contents is not None:
         found.problems.extend(_check(contents, folder))
     if not found.problems:
-        found.tool = Tool(contents.manifest, contents.code, folder, _warnings(contents, folder))
+        found.tool = Tool(contents.manifest, contents.code, folder, _warnings(contents, folder), contents.fingerprint.digest)
     return found
 
 
@@ -178,11 +179,19 @@ def _warnings(contents: Contents, folder: Path) -> tuple[Problem, ...]:
 Listener = Callable[[set[str]], None]
 
 
-class Registry:
-    """Thread-safe view of a toolbox folder; ``reload(names)`` updates only those tools."""
+class FolderCache(Protocol):
+    """Snapshots of tool folders kept between processes (``registry_cache``)."""
 
-    def __init__(self, toolbox_dir: Path) -> None:
+    def load_folders(self, toolbox_dir: Path, names: set[str]) -> dict[str, Snapshot]: ...
+
+
+class Registry:
+    """Thread-safe view of a toolbox folder; ``reload(names)`` updates only those tools. ``load()``
+    reads unchanged folders from ``cache`` when one is given."""
+
+    def __init__(self, toolbox_dir: Path, cache: Optional[FolderCache] = None) -> None:
         self.toolbox_dir = Path(toolbox_dir)
+        self._cache = cache
         self._lock = threading.Lock()
         self._tools: dict[str, Tool] = {}
         self._broken: dict[str, list[Problem]] = {}
@@ -195,14 +204,15 @@ class Registry:
 
     def load(self) -> "Registry":
         names = set(self._folder_names()) | set(self._tools) | set(self._broken)
-        self.reload(names)
+        self.reload(names, self._cache)
         return self
 
-    def reload(self, names: Iterable[str]) -> set[str]:
+    def reload(self, names: Iterable[str], cache: Optional[FolderCache] = None) -> set[str]:
         names = set(names)
         refused = reading.toolbox_link_problem(self.toolbox_dir)
-        loaded = {} if refused else {name: load_folder(self.toolbox_dir / name) for name in names
-                                     if _is_tool_entry(self.toolbox_dir / name)}
+        present = set() if refused else {name for name in names if _is_tool_entry(self.toolbox_dir / name)}
+        loaded = cache.load_folders(self.toolbox_dir, present) if cache else \
+            {name: load_folder(self.toolbox_dir / name) for name in present}
         with self._lock:
             self._refused = Problem(self.toolbox_dir, 1, refused) if refused else None
             tools, broken = dict(self._tools), dict(self._broken)

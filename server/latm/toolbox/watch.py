@@ -9,9 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 from pathlib import Path
-from typing import Callable, Optional
-
-import watchfiles
+from typing import Any, Callable, Optional
 
 from latm.toolbox.names import NAME_RE
 from latm.toolbox.reading import toolbox_link_problem
@@ -20,8 +18,8 @@ from latm.toolbox.registry import Registry
 log = logging.getLogger(__name__)
 
 
-def tool_names(changes: set[tuple[watchfiles.Change, str]], toolbox_dir: Path) -> set[str]:
-    """The tool folder names touched by a batch of changes (staging dot-folders excluded)."""
+def tool_names(changes: set[tuple[Any, str]], toolbox_dir: Path) -> set[str]:
+    """The tool folder names touched by a batch of (kind, path) changes (staging dot-folders excluded)."""
     names = set()
     for _change, path in changes:
         try:
@@ -64,6 +62,8 @@ class ToolboxWatcher:
             self._thread.join(timeout=5)
 
     def _run(self) -> None:
+        import watchfiles  # in the watcher's thread: the language server answers initialize without it
+
         toolbox_dir = self.registry.toolbox_dir.resolve()
         for changes in watchfiles.watch(
             toolbox_dir, debounce=self.debounce_ms, step=self.step_ms, stop_event=self._stop, raise_interrupt=False

@@ -24,8 +24,8 @@ export const SERVER_KEYS = [
   "useRegressed",
 ] as const;
 
-/** Settings only the extension reads (how to start the server, what pip installs). */
-export const EXTENSION_KEYS = ["python", "serverPackage", "trace.server"] as const;
+/** Settings only the extension reads (how to start the server, what pip installs, which documents it serves). */
+export const EXTENSION_KEYS = ["python", "serverPackage", "languages", "trace.server"] as const;
 
 export type ServerKey = (typeof SERVER_KEYS)[number];
 
@@ -80,4 +80,5 @@ export function serverSection(inspect: (key: ServerKey) => Inspected | undefined
 }
 
 /** Setting changes that need a new server process rather than a configuration refresh. */
-export const RESTART_KEYS = ["latm.python", "latm.apiKeyEnv"] as const;
+// latm.languages: the language client sends documents by a selector fixed when it starts.
+export const RESTART_KEYS = ["latm.python", "latm.apiKeyEnv", "latm.languages"] as const;

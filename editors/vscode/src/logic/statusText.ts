@@ -3,7 +3,8 @@
  * `process` backend runs generated code), and a spinner while a tool is being made.
  */
 
-export type ServerState = "starting" | "running" | "stopped" | "failed";
+/** "idle": not started, as nothing in this window calls for latm yet (see logic/activation). */
+export type ServerState = "idle" | "starting" | "running" | "stopped" | "failed";
 
 export interface StatusInput {
   server: ServerState;
@@ -40,6 +41,9 @@ const WEAK: Record<string, string> = {
 };
 
 export function statusView(input: StatusInput): StatusView {
+  if (input.server === "idle") {
+    return { text: "$(circle-outline) LATM", tooltip: "LATM is idle: no latm project or served document here — click to start", warning: false };
+  }
   if (input.server === "stopped" || input.server === "failed") {
     return {
       text: "$(circle-slash) LATM",

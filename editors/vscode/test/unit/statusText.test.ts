@@ -54,4 +54,11 @@ describe("statusView", () => {
     assert.equal(failed.warning, true);
     assert.match(statusView({ ...RUNNING, server: "stopped" }).tooltip, /stopped — click to restart/);
   });
+
+  it("says that an idle server starts on a click, without a warning", () => {
+    const idle = statusView({ ...RUNNING, server: "idle" });
+    assert.equal(idle.text, "$(circle-outline) LATM");
+    assert.equal(idle.warning, false);
+    assert.match(idle.tooltip, /idle.*click to start/);
+  });
 });

@@ -1,0 +1,135 @@
+"""The parsed toolbox kept in ``.latm/cache/registry.json``, so that loading 1,000 tools reads
+and parses only those whose files changed since the last load.
+
+Each tool folder is keyed by what the file system says of it and of its tool files (device,
+inode, size, modification and change times, mode; links never followed). Any write changes the
+change time, which no program can set, so a cache that came with a repository never matches
+its checkout. A folder changed within the last ``RACY_S`` seconds is not cached: a second change
+in the same clock tick could leave every time as it was. Entries are type-checked as they are
+read (the manifest as ``tool.toml`` is); anything wrong and the whole cache is rebuilt.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import time
+from pathlib import Path
+from typing import Any, Optional
+
+from latm.toolbox import cache_file, reading, registry
+from latm.toolbox import manifest as mf
+from latm.toolbox.registry import ERROR, WARNING, Problem, Snapshot, Tool, load_folder
+
+NAME, KIND = "registry", "latm-registry"
+RACY_S = 2.0
+CODE = cache_file.code_key(registry, mf, reading, cache_file)
+
+
+class BadEntry(ValueError):
+    """A cache entry that does not hold what this code writes."""
+
+
+class RegistryCache:
+    """``Registry``'s folder cache in ``state_dir`` (the workspace's ``.latm``)."""
+
+    def __init__(self, state_dir: Path) -> None:
+        self.state_dir = Path(state_dir)
+
+    def load_folders(self, toolbox_dir: Path, names: set[str]) -> dict[str, Snapshot]:
+        key = f"{CODE}:{toolbox_dir}"
+        cached = cache_file.read(self.state_dir, NAME, KIND, key)
+        entries = cached if isinstance(cached, dict) else {}
+        try:
+            loaded, kept = _load_all(toolbox_dir, names, entries)
+        except BadEntry:  # a damaged or forged cache: none of it is used
+            entries = {}
+            loaded, kept = _load_all(toolbox_dir, names, entries)
+        if kept.keys() != entries.keys() or any(entries[name] is not entry for name, entry in kept.items()):
+            cache_file.write(self.state_dir, NAME, KIND, key, kept)
+        return loaded
+
+
+def _load_all(toolbox_dir: Path, names: set[str], entries: dict) -> tuple[dict[str, Snapshot], dict[str, dict]]:
+    """Each folder's snapshot, and the entries to cache (unchanged ones are ``entries``' own objects)."""
+    loaded, kept = {}, {}
+    for name in names:
+        loaded[name], entry = _load(toolbox_dir / name, entries.get(name))
+        if entry is not None:
+            kept[name] = entry
+    return loaded, kept
+
+
+def _load(folder: Path, entry: Any) -> tuple[Snapshot, Optional[dict]]:
+    """The snapshot of ``folder`` and the entry to keep (``entry`` itself when it still holds; None: racy)."""
+    key = folder_key(folder)
+    if isinstance(entry, dict) and key is not None and entry.get("stat") == key:
+        return decode(entry, folder), entry
+    snapshot = load_folder(folder)
+    return snapshot, None if key is None else {"stat": key, **encode(snapshot, folder)}
+
+
+def folder_key(folder: Path) -> Optional[list[int]]:
+    """What changes when anything ``load_folder`` reads may have; None while a change is too recent."""
+    recent = time.time_ns() - int(RACY_S * 1e9)
+    key: list[int] = []
+    base = os.fspath(folder)
+    paths = [base] + [os.path.join(base, name) for name in reading.TOOL_FILES]  # strings: 4,000 of them at 1,000 tools
+    for index, path in enumerate(paths):
+        try:
+            st = os.lstat(path)
+        except (FileNotFoundError, NotADirectoryError):
+            key.append(0)
+            continue
+        if max(st.st_mtime_ns, st.st_ctime_ns) > recent:
+            return None
+        key += [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_mode]
+        if index == 0 and not stat.S_ISDIR(st.st_mode):
+            break  # a link or file where a tool folder belongs: nothing inside is read
+    return key
+
+
+def encode(snapshot: Snapshot, folder: Path) -> dict:
+    if snapshot.tool is None:
+        return {"problems": [_problem_data(p, folder) for p in snapshot.problems]}
+    tool = snapshot.tool
+    return {"tool": {"manifest": mf.to_data(tool.manifest), "code": tool.code, "key": tool.key,
+                     "warnings": [_problem_data(p, folder) for p in tool.warnings]}}
+
+
+def decode(entry: dict, folder: Path) -> Snapshot:
+    """The snapshot ``encode`` wrote, every value checked; ``BadEntry`` otherwise."""
+    if "tool" not in entry:
+        return Snapshot(problems=[_problem(p, folder) for p in _typed(entry.get("problems"), list)])
+    data = _typed(entry["tool"], dict)
+    try:
+        manifest = mf.from_data(data.get("manifest"))
+    except mf.ManifestError as err:
+        raise BadEntry(f"manifest: {err.message}") from None
+    if manifest.name != folder.name:
+        raise BadEntry(f"{manifest.name!r} cached for the folder {folder.name!r}")
+    warnings = tuple(_problem(p, folder) for p in _typed(data.get("warnings"), list))
+    return Snapshot(Tool(manifest, _typed(data.get("code"), str), folder, warnings, _typed(data.get("key"), str)))
+
+
+def _problem_data(problem: Problem, folder: Path) -> list:
+    return [os.path.relpath(problem.path, folder), problem.line, problem.message, problem.severity, problem.code]
+
+
+def _problem(data: Any, folder: Path) -> Problem:
+    if not (isinstance(data, list) and len(data) == 5):
+        raise BadEntry("a problem is not a list of five")
+    path, line, message, severity, code = data
+    if not (_is(path, str) and _is(line, int) and _is(message, str) and severity in (ERROR, WARNING) and _is(code, str)):
+        raise BadEntry(f"a problem of the wrong types: {data!r}")
+    return Problem(folder / path, line, message, severity, code)
+
+
+def _is(value: Any, kind: type) -> bool:
+    return isinstance(value, kind) and not (kind is int and isinstance(value, bool))
+
+
+def _typed(value: Any, kind: type) -> Any:
+    if not _is(value, kind):
+        raise BadEntry(f"expected {kind.__name__}, got {type(value).__name__}")
+    return value

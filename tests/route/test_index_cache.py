@@ -1,0 +1,170 @@
+"""The routing index kept in ``.latm/cache/route-index.json`` (issue 10): a workspace opened later
+routes exactly as a freshly built index does, without rebuilding it; changed, added and removed
+tools are taken in one by one; a damaged, edited or linked cache is built anew, never trusted.
+Real workspaces and files; the index is counted, never replaced."""
+
+from __future__ import annotations
+
+import os
+import random
+
+import bm25s
+import pytest
+
+from cache_support import recorded, rewrite_body
+from dispatch_support import KNOWN_BBH, NEAR_MISS, NOUNS, bbh, near_miss_question, write_stand_in
+from latm.route import index as route_index
+from latm.route import index_cache, route
+from latm.route.features import features
+from latm.route.index import Lexical, index_for
+from latm.toolbox.manifest import Example
+from latm.toolbox.store import delete_tool
+
+VERBS = ("Count", "List", "Name", "Describe", "Compare", "Rank", "Group", "Pair")
+
+
+@pytest.fixture
+def crowded_toolbox(near_miss_toolbox):
+    """The near misses, five BIG-Bench Hard families and 40 more kinds of question: far more tools
+    share wording with a question than the lexical index hands on (RECALL)."""
+    for task in KNOWN_BBH:
+        write_stand_in(near_miss_toolbox, task, bbh(task)[:6])
+    rnd = random.Random(8)
+    for i in range(40):
+        form = f"{VERBS[i % len(VERBS)]} the {NOUNS[i]} and the following words: List: {{}}"
+        examples = [Example(form.format(" ".join(rnd.sample(NOUNS, 4))), "-") for _ in range(6)]
+        write_stand_in(near_miss_toolbox, f"kind_{i:02d}", examples)
+    return near_miss_toolbox
+
+
+def questions() -> list[str]:
+    rnd = random.Random(21)
+    asked = [near_miss_question(task, rnd) for task in NEAR_MISS for _ in range(2)]
+    asked += [e.question for task in KNOWN_BBH for e in bbh(task)[10:12]]
+    return asked + [f"Count the {NOUNS[3]} and the following words: List: otter heron", "What is the capital of Peru?"]
+
+
+def decisions(ws) -> list[tuple]:
+    return [(d.tool, d.how, d.candidates) for d in (route(ws, q, offline=True) for q in questions())]
+
+
+@pytest.fixture
+def builds(monkeypatch):
+    """How many lexical indexes were built (not restored) since the last call."""
+    made = []
+    real = Lexical.build.__func__
+
+    def counting(cls, profiles):
+        if profiles:
+            made.append(len(profiles))
+        return real(cls, profiles)
+
+    monkeypatch.setattr(Lexical, "build", classmethod(counting))
+
+    def taken() -> int:
+        count = len(made)
+        made.clear()
+        return count
+
+    return taken
+
+
+@pytest.fixture
+def profiled(monkeypatch):
+    """The names of the tools whose routing profile was computed since the last call."""
+    return recorded(monkeypatch, route_index, "profile_of", lambda tool: tool.name)
+
+
+def cache_of(ws):
+    return ws.state_path / "cache" / "route-index.json"
+
+
+def test_the_lexical_index_scores_as_bm25s_does(crowded_toolbox, open_ws):
+    ws = open_ws()
+    index = index_for(ws)
+    profiles = {name: index.profile(name) for name in index.names()}
+    lexical = Lexical.build(profiles)
+    reference = bm25s.BM25()
+    reference.index([list(profiles[n].document) for n in lexical.names], show_progress=False)
+    assert len(lexical.names) > 2 * route_index.RECALL
+    for question in questions():
+        ids = sorted({reference.vocab_dict[t] for t in features(question) if t in reference.vocab_dict})
+        expected = reference.get_scores_from_ids(ids) if ids else [0.0] * len(lexical.names)
+        found = lexical.scores(features(question))
+        assert found == pytest.approx({row: float(s) for row, s in enumerate(expected) if s > 0}, rel=1e-5), question
+
+
+def test_a_workspace_opened_later_routes_as_a_fresh_index_without_building_one(crowded_toolbox, open_ws, builds, profiled):
+    cold = open_ws()
+    fresh = decisions(cold)
+    assert builds() == 1 and cache_of(cold).is_file()
+    profiled()
+    later = open_ws()
+    assert decisions(later) == fresh
+    assert builds() == 0 and profiled() == set()
+
+
+def test_changed_added_and_removed_tools_are_taken_in_and_only_they_are_profiled(crowded_toolbox, open_ws, builds, profiled):
+    decisions(open_ws())
+    profiled(), builds()
+    rnd = random.Random(4)
+    write_stand_in(crowded_toolbox, "sort_words", [Example(f"Alphabetise these please: {' '.join(rnd.sample(NOUNS, 5))}", "-")
+                                                   for _ in range(6)])
+    write_stand_in(crowded_toolbox, "count_cities", [Example(f"How many cities are in the following list? List: {c}", "-")
+                                                     for c in ("Lima Quito", "Oslo Rome Bern", "Kyiv", "Riga Baku", "Doha Nuuk", "Apia")])
+    delete_tool(crowded_toolbox, "sum_numbers")
+    taken_in = open_ws()
+    after = decisions(taken_in)
+    assert profiled() == {"sort_words", "count_cities"} and builds() == 0  # matched directly, not rebuilt
+    os.remove(cache_of(taken_in))
+    assert [d[0] for d in decisions(open_ws())] == [d[0] for d in after]  # the tools an index built from nothing picks
+    assert route(taken_in, "How many cities are in the following list? List: Paris Cairo", offline=True).tool == "count_cities"
+    assert route(taken_in, "Alphabetise these please: otter heron falcon", offline=True).tool == "sort_words"
+    assert "sum_numbers" not in {m.name for d in after for m in d[2]}
+
+
+def edit(change):
+    return lambda path: rewrite_body(path, change)
+
+
+def first_profile(data):
+    return next(iter(data["profiles"].values()))
+
+
+DAMAGE = {
+    "truncated": lambda p: p.write_bytes(p.read_bytes()[: p.stat().st_size * 2 // 3]),
+    "not json": lambda p: p.write_bytes(b"{]\n["),
+    "edited, hash left": lambda p: p.write_text(p.read_text().replace('"sort', '"s0rt', 1)),
+    "a template share as text": edit(lambda d: first_profile(d)[2].update({"list": "0.5"})),
+    "a template share above 1": edit(lambda d: first_profile(d)[2].update({"list": 7.0})),
+    "a profile without its key": edit(lambda d: first_profile(d).pop(0)),
+    "scores not base64": edit(lambda d: d["lexical"].update(data="@@@@")),
+    "an array cut short": edit(lambda d: d["lexical"].update(indices=d["lexical"]["indices"][:-8])),
+    "a row twice": edit(lambda d: d["lexical"]["rows"].append(d["lexical"]["rows"][0])),
+    "two tokens in one column": edit(lambda d: d["lexical"]["vocab"].update({"zzz-new": 0})),
+    "no lexical index": edit(lambda d: d.pop("lexical")),
+}
+
+
+@pytest.mark.parametrize("damage", sorted(DAMAGE))
+def test_a_damaged_cache_is_built_anew_and_routes_right(crowded_toolbox, open_ws, builds, damage):
+    cold = open_ws()
+    fresh = decisions(cold)
+    builds()
+    DAMAGE[damage](cache_of(cold))
+    assert index_cache.load(cold.state_path, cold.toolbox_dir) is None
+    assert decisions(open_ws()) == fresh
+    assert builds() == 1  # nothing of it was used
+    decisions(open_ws())
+    assert builds() == 0  # and it was written anew
+
+
+def test_a_cache_file_that_is_a_link_is_not_read(crowded_toolbox, open_ws, builds, tmp_path):
+    cold = open_ws()
+    fresh = decisions(cold)
+    builds()
+    planted = tmp_path / "planted.json"
+    os.replace(cache_of(cold), planted)
+    cache_of(cold).symlink_to(planted)
+    assert decisions(open_ws()) == fresh
+    assert builds() == 1 and not cache_of(cold).is_symlink()
