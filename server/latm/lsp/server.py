@@ -21,6 +21,7 @@ from pygls.uris import from_fs_path, to_fs_path
 
 from latm import __version__
 from latm.lsp import actions, execute, framing, hover, kinds, progress
+from latm.lsp.answer_hover import answer_hover
 from latm.lsp.errors import guarded
 from latm.lsp.protocol import LatmProtocol
 from latm.lsp.session import Session
@@ -117,8 +118,7 @@ async def _hover(session: Session, params: types.HoverParams) -> Optional[types.
     ws = await session.workspace()
     doc = await session.document(params.text_document.uri)
     found = await session.lookup(hover.hover, ws.registry, doc, params.position)
-    answers = importlib.import_module("latm.lsp.answer_hover")  # reads the answer log: loaded once serving
-    return found or await session.lookup(answers.answer_hover, ws, doc, params.position)
+    return found or await session.lookup(answer_hover, ws, doc, params.position)
 
 
 def _root_of(params: types.InitializeParams) -> Optional[Path]:
