@@ -26,7 +26,7 @@ from latm.lsp.errors import guarded
 from latm.lsp.protocol import LatmProtocol
 from latm.lsp.session import Session
 from latm.lsp.settings import SECTION
-from latm.toolbox.watch import tool_names
+from latm.toolbox import tool_names
 
 log = logging.getLogger(__name__)
 CLIENT_WAIT_S = 10.0  # for the client's answer to workspace/configuration at start
