@@ -51,7 +51,8 @@ def user(tmp_path, monkeypatch) -> User:
     found.home.mkdir()
     for name, value in found.env.items():
         monkeypatch.setenv(name, value)
-    for name in [n for n in os.environ if n.startswith(("LATM_", "OPENAI_"))]:
+    # The image a whole test run was pointed at stays: it is the machine's, not the user's.
+    for name in [n for n in os.environ if n.startswith(("LATM_", "OPENAI_")) and n != "LATM_SANDBOX_IMAGE"]:
         monkeypatch.delenv(name)
     return found
 
