@@ -7,7 +7,9 @@ the assistant's text, or a fault (``rate_limited``, ``server_error``, ``bad_key`
 request is recorded so a test can assert what the model was shown. As a real server does, it
 honours a request's ``stop`` sequences and ``max_tokens`` (a reply longer than that is cut and
 ends with ``finish_reason: "length"``), and with ``context_tokens`` set it refuses a prompt that
-does not fit with HTTP 400 ``context_length_exceeded``.
+does not fit with HTTP 400 ``context_length_exceeded``. A model named in ``completion_token_models``
+behaves as OpenAI's reasoning models do: it refuses ``max_tokens`` (HTTP 400
+``unsupported_parameter``) and honours ``max_completion_tokens`` instead.
 
 In-process::
 
@@ -99,6 +101,12 @@ def context_overflow(limit: int, requested: int) -> Fault:
     return Fault(400, _error(message, "invalid_request_error", "context_length_exceeded", "messages"))
 
 
+def unsupported_max_tokens() -> Fault:
+    """What OpenAI's reasoning models (o1, o3, gpt-5) answer to a request carrying ``max_tokens``."""
+    message = "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead."
+    return Fault(400, _error(message, "invalid_request_error", "unsupported_parameter", "max_tokens"))
+
+
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 
 
@@ -161,6 +169,7 @@ class ScriptedLLM:
         port: int = 0,
         record_path: Optional[str] = None,
         context_tokens: Optional[int] = None,
+        completion_token_models: tuple = (),
     ) -> None:
         self.queue: collections.deque = collections.deque(replies or [])
         self.respond = respond
@@ -170,6 +179,7 @@ class ScriptedLLM:
         self.unexpected: list[str] = []  # requests nothing was scripted for
         self.record_path = record_path
         self.context_tokens = context_tokens  # None: any prompt fits
+        self.completion_token_models = tuple(completion_token_models)  # refuse max_tokens, as reasoning models do
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
         self._httpd = _Listener(("127.0.0.1", port), _handler_for(self))
@@ -225,6 +235,8 @@ class ScriptedLLM:
             return unknown_model(request.model)
         if self.context_tokens is not None and _prompt_tokens(request) > self.context_tokens:
             return context_overflow(self.context_tokens, _prompt_tokens(request))
+        if request.model in self.completion_token_models and "max_tokens" in request.body:
+            return unsupported_max_tokens()
         with self._lock:
             if self.queue:
                 return self.queue.popleft()
@@ -235,7 +247,8 @@ class ScriptedLLM:
 
     def _completion(self, request: Request, text: str) -> dict:
         prompt_tokens = _prompt_tokens(request)
-        text, finish_reason = generated(text, request.body.get("stop"), request.body.get("max_tokens"))
+        limit = request.body.get("max_completion_tokens", request.body.get("max_tokens"))
+        text, finish_reason = generated(text, request.body.get("stop"), limit)
         completion_tokens = count_tokens(text)
         return {
             "id": f"chatcmpl-scripted-{next(self._ids)}",

@@ -11,7 +11,7 @@ index entries of the tool's files are set to the new ``HEAD``; every other entry
 Refused: a merge, cherry-pick, revert, rebase or bisect in progress (finish it first); a tool
 folder outside the repository or inside a repository of its own (a ``.git`` below the root).
 No git hook, fsmonitor, clean filter or signing program runs: each is a command a tool, a
-pull request or a tampered ``.git/config`` could have put there (``SAFE``).
+pull request or a tampered ``.git/config`` could have put there (``latm.safe_git``).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Optional, Union
 
 from latm.errors import LatmError
+from latm.safe_git import GitMissing, run_git
 from latm.toolbox.names import validate_name
 from latm.toolbox.registry import Tool
 from latm.toolbox.report import verification_text
@@ -32,8 +33,6 @@ from latm.workspace import Workspace
 
 TOOL_FILES = ("tool.py", "tool.toml", "test_tool.py")
 PYTEST_INI = "pytest.ini"  # written by the store beside the tool folders
-# Configuration that would make latm's own git calls run a command: switched off for each call.
-SAFE = ("-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null")
 # (file in the git folder, what is in progress, how to end it)
 IN_PROGRESS = (
     ("MERGE_HEAD", "a merge", "`git commit` to conclude it or `git merge --abort`"),
@@ -113,7 +112,7 @@ def _message(tool: Union[Tool, Removed], subject: Optional[str], existed: bool) 
 
 
 class _Git:
-    """git in the repository ``top``, with ``SAFE`` configuration."""
+    """git in the repository ``top``, with ``latm.safe_git``'s configuration."""
 
     def __init__(self, top: Path, index_file: Optional[Path] = None) -> None:
         self.top = top
@@ -128,10 +127,9 @@ class _Git:
 
 def _git(cwd: Path, args: tuple, env: Optional[dict] = None, stdin: Optional[str] = None) -> subprocess.CompletedProcess:
     try:
-        return subprocess.run(["git", *SAFE, *args], cwd=cwd, env=env, input=stdin,
-                              capture_output=True, text=True, timeout=120)
-    except FileNotFoundError:
-        raise CommitError("git is not installed (or not on PATH); it is needed to commit a tool.") from None
+        return run_git(cwd, args, env, stdin)
+    except GitMissing as err:
+        raise CommitError(f"{err} It is needed to commit a tool.") from None
 
 
 def repository(root: Path) -> Path:

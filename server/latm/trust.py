@@ -1,12 +1,15 @@
-"""Project configs the user trusts: each file's path and the sha256 of its bytes, kept in user
-state (``$XDG_STATE_HOME/latm/trusted.json``), never in the workspace. A file whose bytes changed
-since it was trusted is untrusted again, so trusting means "this exact text", not "this repository".
+"""Project configs and tools the user trusts: each file's path and the sha256 of its bytes (for a
+tool, its folder and the digest of its files, ``Tool.key``), kept in user state
+(``$XDG_STATE_HOME/latm/trusted.json``), never in the workspace. What changed since it was trusted
+is untrusted again, so trusting means "this exact text", not "this repository".
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import os
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -14,8 +17,10 @@ from typing import Mapping, Optional
 
 from latm import userdirs
 from latm.errors import SettingsError
+from latm.toolbox.reading import read_folder
 from latm.toolbox.store import write_text_atomic
 
+log = logging.getLogger(__name__)
 FILE_NAME = "trusted.json"
 
 
@@ -72,11 +77,44 @@ def revoke(config: Path, environ: Mapping[str, str]) -> bool:
 
 
 def state_of(entry: Trusted) -> str:
-    """``trusted`` while the file has the trusted bytes, else ``changed`` or ``missing``."""
+    """``trusted`` while the file (or tool folder) has the trusted bytes, else ``changed`` or ``missing``."""
+    path = Path(entry.path)
     try:
-        return "trusted" if sha256(Path(entry.path).read_bytes()) == entry.sha256 else "changed"
+        digest = folder_digest(path) if path.is_dir() else sha256(path.read_bytes())
     except OSError:
         return "missing"
+    return "trusted" if digest == entry.sha256 else "changed"
+
+
+def folder_digest(folder: Path) -> str:
+    """The digest of a tool folder's files, as the registry's ``Tool.key`` of it."""
+    return read_folder(folder).fingerprint.digest
+
+
+class TrustedTools:
+    """Which tools the user trusts, by (resolved folder, ``Tool.key``); the trust file is read again
+    only when it changed. A trust file that cannot be read trusts nothing (said once in the log)."""
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self.environ = environ
+        self._seen: Optional[tuple] = None  # the trust file's stat when last read
+        self._pairs: frozenset[tuple[str, str]] = frozenset()
+
+    def pairs(self) -> frozenset[tuple[str, str]]:
+        path = trust_file(self.environ)
+        try:
+            info = os.stat(path) if path else None
+            seen = (info.st_ino, info.st_mtime_ns, info.st_size) if info else None
+        except OSError:
+            seen = None
+        if seen != self._seen:
+            self._seen = seen
+            try:
+                self._pairs = frozenset((e.path, e.sha256) for e in entries(self.environ))
+            except SettingsError as err:
+                log.warning("%s", err)
+                self._pairs = frozenset()
+        return self._pairs
 
 
 def _save(kept: list[Trusted], environ: Mapping[str, str]) -> None:

@@ -35,7 +35,7 @@ HERE = Path(__file__).resolve()
 sys.path[:0] = [str(HERE.parent), str(HERE.parents[1]), str(HERE.parents[1] / "mcp")]
 
 from benchlib import finish, machine, package_versions, percentile  # noqa: E402
-from mcp_support import User, connect, project_with_toolbox  # noqa: E402
+from mcp_support import User, connect, trusted_project  # noqa: E402
 
 from latm.sandbox import Call, open_sandbox  # noqa: E402
 from latm.sandbox.docker_engine import connect as docker_engine  # noqa: E402
@@ -154,11 +154,11 @@ def main() -> int:
               "tool": TOOL, "arguments": ARGS, "mode": args.mode, "transport": "stdio",
               "settings": {"sandbox": "docker", "pool": Settings().sandbox_pool}}
     with tempfile.TemporaryDirectory(prefix="latm-mcp-bench-") as folder:
-        root = project_with_toolbox(Path(folder))
         (Path(folder) / "home").mkdir()
+        user = User(Path(folder) / "home")
+        root = trusted_project(Path(folder), user)
         tool = Registry(root / "toolbox").load().get(TOOL)
-        found = anyio.run(measure, tool.code, tool.manifest.entry, root, User(Path(folder) / "home").env(),
-                          args.mode, samples, calls)
+        found = anyio.run(measure, tool.code, tool.manifest.entry, root, user.env(), args.mode, samples, calls)
     direct_ms, mcp_ms = [d for d, _ in found["pairs"]], [m for _, m in found["pairs"]]
     report["latency"] = {"direct": summary(direct_ms), "mcp": summary(mcp_ms)}
     report["added_p50_ms"] = round(report["latency"]["mcp"]["p50_ms"] - report["latency"]["direct"]["p50_ms"], 3)

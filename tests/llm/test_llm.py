@@ -168,6 +168,35 @@ def test_each_role_sends_its_max_tokens(scripted_llm, llm_settings, ledger, role
     assert changed.body["max_tokens"] == 99 and changed.body["stop"] == ["\nQuestion:"]
 
 
+def test_a_model_that_refuses_max_tokens_gets_max_completion_tokens_and_a_local_one_keeps_max_tokens(
+        scripted_llm, llm_settings, ledger):
+    # OpenAI's reasoning models refuse max_tokens; llama.cpp, Ollama and vLLM take it (and gpt-4o on OpenAI).
+    scripted_llm.models += ("o3-mini",)
+    scripted_llm.completion_token_models = ("o3-mini",)
+    scripted_llm.push("first", "second", "local")
+    client = make_client(llm_settings, ledger, maker_model="o3-mini", maker_max_tokens=77)
+    assert client.chat("maker", ASK).text == "first"
+    assert client.chat("maker", ASK).text == "second"  # remembered: no second refusal
+    assert client.chat("user", ASK).text == "local"
+    refused, renamed, remembered, local = scripted_llm.chat_requests()
+    assert refused.status == 400 and refused.body["max_tokens"] == 77
+    for request in (renamed, remembered):
+        assert request.status == 200 and request.body["max_completion_tokens"] == 77 and "max_tokens" not in request.body
+    assert local.model == "gpt-4o-mini" and local.body["max_tokens"] == 512 and "max_completion_tokens" not in local.body
+    assert outcomes(ledger) == ["unsupported_parameter", "ok", "ok", "ok"]
+
+
+def test_a_reply_cut_off_at_max_completion_tokens_is_cut_off_too(scripted_llm, llm_settings, ledger):
+    from latm.errors import LLMTruncated
+
+    scripted_llm.models += ("o3-mini",)
+    scripted_llm.completion_token_models = ("o3-mini",)
+    scripted_llm.push("and so on " * 50)
+    with pytest.raises(LLMTruncated, match="maker_max_tokens"):
+        make_client(llm_settings, ledger, maker_model="o3-mini", maker_max_tokens=20).chat("maker", ASK)
+    assert outcomes(ledger) == ["unsupported_parameter", "truncated"]
+
+
 def test_a_reply_cut_off_at_max_tokens_is_an_error_that_keeps_the_reply(scripted_llm, llm_settings, ledger):
     from latm.errors import LLMTruncated
 

@@ -3,6 +3,9 @@ accepted or refused. The scripted maker over the real SDK; tool code only in the
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+
 import pytest
 
 from model_support import tree_bytes
@@ -13,6 +16,7 @@ from latm.make.rollback import rollback_tool
 from latm.solve.solver import Solver
 from latm.make.verify import verify_tool
 from latm.errors import ToolboxError, VerificationFailed
+from latm.workspace import Workspace
 
 pytestmark = pytest.mark.docker
 
@@ -89,3 +93,57 @@ def test_a_hand_edit_that_breaks_an_example_is_refused_and_can_be_undone(scripte
     undone = rollback_tool(workspace, "word_sorting")  # over a pending edit: back to the current version
     assert (undone.restored, undone.version, undone.state) == (1, 1, "verified")
     assert code.read_text() == original and workspace.registry.get("word_sorting").verified
+
+
+def git(cwd, *args: str) -> None:
+    subprocess.run(["git", "-c", "user.name=Test", "-c", "user.email=test@example.invalid", *args], cwd=cwd,
+                   check=True, capture_output=True)
+
+
+def edit_badly(folder) -> str:
+    """A hand edit that breaks the tool; returns the code before it."""
+    code = folder / "tool.py"
+    original = code.read_text()
+    code.write_text(original.replace("sorted(set(words))", "sorted(set(words), reverse=True)"))
+    return original
+
+
+def test_undoing_a_hand_edit_without_a_kept_copy_takes_the_committed_version_and_runs_no_repository_command(
+        scripted_llm, workspace, llm, tmp_path):
+    made_dedup(scripted_llm, workspace, llm)
+    folder = workspace.toolbox_dir / "word_sorting"
+    shutil.rmtree(workspace.state_dir / "history")  # as in a fresh clone: nothing kept on this machine
+    original = edit_badly(folder)
+    workspace.registry.reload({"word_sorting"})
+    with pytest.raises(ToolboxError, match="not kept on this machine") as neither:
+        rollback_tool(workspace, "word_sorting")  # no git repository either
+    assert "not committed in git" in str(neither.value)
+    assert (folder / "tool.py").read_text() != original  # nothing written
+
+    (folder / "tool.py").write_text(original)
+    git(workspace.root, "init", "-q")
+    git(workspace.root, "add", "toolbox")
+    git(workspace.root, "commit", "-qm", "word_sorting")
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(workspace.root), str(clone))
+    marker = tmp_path / "a-repository-command-ran"
+    command = tmp_path / "command.sh"
+    command.write_text(f"#!/bin/sh\necho ran >> {marker}\n")
+    command.chmod(0o755)
+    hooks = clone / ".git" / "hooks"
+    for hook in ("post-checkout", "post-index-change", "reference-transaction", "pre-commit"):
+        shutil.copy(command, hooks / hook)
+    git(clone, "config", "core.fsmonitor", str(command))
+    marker.unlink(missing_ok=True)
+
+    fresh = Workspace(clone, workspace.settings)
+    try:
+        cloned = fresh.toolbox_dir / "word_sorting"
+        assert edit_badly(cloned) == original
+        fresh.registry.reload({"word_sorting"})
+        undone = rollback_tool(fresh, "word_sorting")
+        assert (undone.restored, undone.version, undone.state) == (1, 1, "verified")
+        assert (cloned / "tool.py").read_text() == original and fresh.registry.get("word_sorting").verified
+        assert not marker.exists()
+    finally:
+        fresh.close()

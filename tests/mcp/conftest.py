@@ -1,4 +1,5 @@
-"""Fixtures of the MCP tests: a user of their own, a project with the committed toolbox."""
+"""Fixtures of the MCP tests: a user of their own, a project with the committed toolbox, whose tools
+that user trusts."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # scripted_llm
 
-from mcp_support import User, project_with_toolbox  # noqa: E402
+from mcp_support import User, trusted_project  # noqa: E402
 
 
 @pytest.fixture
@@ -21,5 +22,5 @@ def user(tmp_path: Path) -> User:
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
-    return project_with_toolbox(tmp_path)
+def project(tmp_path: Path, user: User) -> Path:
+    return trusted_project(tmp_path, user)

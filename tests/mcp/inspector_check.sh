@@ -26,8 +26,10 @@ step "Node $(node --version), Inspector $(mcp-inspector --cli --version)"
 
 mkdir -p "$work/project"
 cp -r "$here/../../toolbox" "$work/project/toolbox"
+# The user has read the committed tools: `latm mcp` offers agents only tools the user trusts.
+HOME="$work" XDG_STATE_HOME="$work/state" python3 -m latm trust --tool word_sorting dyck_languages chinese_remainder_theorem --root "$work/project" >&2
 latm=(python3 -m latm mcp --root "$work/project")
-env_args=(-e LATM_SANDBOX=docker -e "HOME=$work")
+env_args=(-e LATM_SANDBOX=docker -e "HOME=$work" -e "XDG_STATE_HOME=$work/state")
 # The Inspector refuses an empty value (`-e PYTHONPATH=`), so PYTHONPATH goes along only when set.
 [ -n "${PYTHONPATH:-}" ] && env_args+=(-e "PYTHONPATH=$PYTHONPATH")
 
@@ -50,7 +52,7 @@ check "stdio tools/call word_sorting" "$work/call.json" \
   'data["structuredContent"] == {"result": ["apple", "fig", "pear"]} and not data.get("isError")'
 
 step "streamable HTTP: tools/list, tools/call"
-HOME="$work" LATM_SANDBOX=docker "${latm[@]}" --http 0 2> "$work/server.log" &
+HOME="$work" XDG_STATE_HOME="$work/state" LATM_SANDBOX=docker "${latm[@]}" --http 0 2> "$work/server.log" &
 server_pid=$!
 for _ in $(seq 120); do grep -q "MCP endpoint: http" "$work/server.log" && break; sleep 1; done
 url="$(grep -o 'http://[^ ]*/mcp' "$work/server.log" | head -1)"

@@ -51,6 +51,14 @@ class User:
         self.config_file.parent.mkdir(parents=True, exist_ok=True)
         self.config_file.write_text(text, encoding="utf-8")
 
+    def trust_tools(self, *folders: Path, as_folder: Optional[Path] = None) -> None:
+        """What ``latm trust --tool`` records after the user read them: these tool folders' files as
+        they are now (``as_folder``: for a folder about to be moved there)."""
+        from latm import trust
+
+        for folder in folders:
+            trust.trust(as_folder or folder, trust.folder_digest(folder), self.env())
+
     def env(self, **extra: str) -> dict[str, str]:
         """The server's environment: this user, the real Docker sandbox, a test key (never for the sandbox)."""
         env = {k: v for k, v in clean_env().items() if not k.startswith("XDG_")}
@@ -115,6 +123,13 @@ async def connect(root: Path, env: dict[str, str], transport: str = "stdio", mod
         process.terminate()
         await anyio.to_thread.run_sync(process.wait, 60)
         assert process.stdout.read() == "", "the HTTP server wrote to stdout"
+
+
+def trusted_project(folder: Path, user: User) -> Path:
+    """A project holding a copy of the committed toolbox, whose tools ``user`` has read and trusted."""
+    root = project_with_toolbox(folder)
+    user.trust_tools(*(root / "toolbox" / name for name in COMMITTED))
+    return root
 
 
 def write_hand_tool(toolbox: Path, name: str, code: str, entry: str, verified: bool = True,

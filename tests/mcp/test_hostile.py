@@ -51,6 +51,7 @@ async def test_hostile_tools_are_contained_and_the_server_keeps_serving(project,
     write_hand_tool(toolbox, "peek_host", PEEK, "peek")
     write_hand_tool(toolbox, "spin_forever", SPIN, "spin")
     write_hand_tool(toolbox, "touch_at_import", TOUCH_AT_IMPORT.format(marker=str(marker)), "touched")
+    user.trust_tools(*(toolbox / name for name in ("peek_host", "spin_forever", "touch_at_import")))
     async with connect(project, user.env(), transport, mode, args=("--timeout-s", "2")) as session:
         agent = session.client
         names = {tool.name for tool in (await agent.list_tools()).tools}

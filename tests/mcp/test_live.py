@@ -22,9 +22,12 @@ def count_words(sentence: str) -> int:
 '''
 
 
-def add_tools(toolbox) -> None:
+def add_tools(toolbox, user) -> None:
+    """Two tools appear; the verified one the user read and trusted before it was moved in."""
     write_hand_tool(toolbox, "draft_tool", WORD_COUNT.replace("count_words", "draft"), "draft", verified=False)
-    write_hand_tool(toolbox, "count_words", WORD_COUNT, "count_words")
+    scratch = write_hand_tool(toolbox.parent / "scratch", "count_words", WORD_COUNT, "count_words")
+    user.trust_tools(scratch, as_folder=toolbox / "count_words")
+    scratch.rename(toolbox / "count_words")
 
 
 async def see_the_new_tool(agent) -> None:
@@ -49,7 +52,7 @@ async def test_a_handshake_client_is_told_the_tools_changed(project, user, trans
     async with connect(project, user.env(), transport, mode, message_handler=on_message) as session:
         assert session.client.server_capabilities.tools.list_changed
         assert "count_words" not in {t.name for t in (await session.client.list_tools()).tools}
-        add_tools(project / "toolbox")
+        add_tools(project / "toolbox", user)
         with anyio.fail_after(WAIT_S):
             await changed.wait()
         await see_the_new_tool(session.client)
@@ -61,16 +64,18 @@ async def test_a_listening_2026_client_gets_the_change_event(project, user, tran
     async with connect(project, user.env(), transport, mode) as session:
         assert "count_words" not in {t.name for t in (await session.client.list_tools()).tools}
         async with session.client.listen(tools_list_changed=True) as subscription:
-            add_tools(project / "toolbox")
+            add_tools(project / "toolbox", user)
             with anyio.fail_after(WAIT_S):
                 event = await subscription.__anext__()
             assert isinstance(event, ToolsListChanged)
         await see_the_new_tool(session.client)
 
 
-async def test_a_client_that_leaves_is_forgotten(project):
+async def test_a_client_that_leaves_is_forgotten(project, user, monkeypatch):
     """In process (the SDK's in-memory transport): a closed connection leaves no trace behind."""
     from mcp import Client
+
+    monkeypatch.setenv("XDG_STATE_HOME", user.env()["XDG_STATE_HOME"])  # where the user's trust is
 
     from latm.mcp.server import ToolboxServer
     from latm.workspace import Workspace

@@ -50,6 +50,20 @@ def test_a_maker_reply_without_an_answer_line_keeps_the_question_unanswered(mode
     assert pending_questions(ws)[0][0].answer is None and read_answers(ws) == ([], 0)
 
 
+def test_a_maker_reply_cut_off_at_its_token_limit_is_no_answer_and_nothing_is_kept_as_one(model, model_ws):
+    # A reasoning model's first guess, then its correction: cut off after the guess, the guess is no answer.
+    model.push("Let me guess first.\nAnswer: Yes\nBut wait: Fidel lies, so Jerry, who says Fidel tells the "
+               "truth, lies too. Checking each case again carefully before I settle on it.\n\nAnswer: No")
+    ws = model_ws(on_unknown="solve_with_maker", maker_max_tokens=12)
+    outcome = handle_unknown(ws, QUESTION)
+    assert outcome.answer is None and outcome.how == "maker"
+    assert "cut off" in outcome.message and "maker_max_tokens" in outcome.message and "pending" in outcome.message
+    assert outcome.tokens > 0  # what the cut-off reply cost is still counted
+    [kept], _ = pending_questions(ws)
+    assert kept.answer is None and read_answers(ws) == ([], 0)
+    assert model.chat_requests()[0].body["max_tokens"] == 12
+
+
 def test_a_persons_answer_wins_over_the_makers(model, model_ws):
     model.push("Answer: Yes", "Answer: Yes")
     ws = model_ws(on_unknown="solve_with_maker")

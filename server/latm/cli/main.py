@@ -96,10 +96,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("action", choices=["build", "status"])
     p.add_argument("--offline", action="store_true", help="build the base from a Debian root filesystem (no registry needed)")
     add_eval_arguments(add("eval", "evaluate a tool on a data set against baselines: accuracy, cost, break-even, plots"))
-    p = add("trust", "let this workspace's project config choose where the API key goes, until the file changes")
+    p = add("trust", "let this workspace's project config choose where the API key goes (or, with --tool, offer "
+                     "tools to agents), until the files change")
     either = p.add_mutually_exclusive_group()
     either.add_argument("--revoke", action="store_true", help="trust this workspace's project config no more")
     either.add_argument("--list", action="store_true", help="list the trusted project configs and whether each changed")
+    p.add_argument("--tool", nargs="+", metavar="NAME",
+                   help="trust these tools' files instead (read them first): `latm mcp` offers agents only trusted tools")
     return parser
 
 

@@ -3,6 +3,9 @@
 Every request carries the role's ``max_tokens`` (and the caller's stop sequences), so a model
 that never stops on its own still answers in bounded time; a reply cut off at that limit
 (``finish_reason == "length"``) raises ``LLMTruncated`` with what came, never passes as whole.
+The limit goes as ``max_tokens``, which local servers (llama.cpp, Ollama, vLLM) take; a model that
+refuses it by name (OpenAI's reasoning models want ``max_completion_tokens``) is asked again at
+once with the other name, which the client then uses for that model.
 
 The SDK's own retries are off: this client retries 429 (honouring ``Retry-After``) and 5xx with
 backoff, and a timeout once only (a local server keeps generating the abandoned request, so more
@@ -40,6 +43,8 @@ TIMEOUT_RETRIES = 1
 # How servers word "the prompt does not fit": OpenAI and vLLM ("maximum context length"),
 # llama.cpp ("exceeds the available context size"), others ("context window").
 _CONTEXT_FULL = re.compile(r"context (length|window|size)|exceeds? the available context", re.IGNORECASE)
+# The two names of the reply's token limit: each server takes one of them.
+LIMIT_NAMES = ("max_tokens", "max_completion_tokens")
 
 
 @dataclass(frozen=True)
@@ -78,6 +83,7 @@ class LLMClient:
         self._sdk: Optional[openai.OpenAI] = None
         self._sdk_key: Optional[str] = None
         self._lock = threading.Lock()
+        self._limit_names: dict[str, str] = {}  # model -> the limit's name it took after refusing the other
 
     @property
     def endpoint(self) -> str:
@@ -98,18 +104,27 @@ class LLMClient:
         model, temperature = self.model_for(role)
         sdk = self._client()
         openai = _openai()
-        limits = {"max_tokens": getattr(self.settings, f"{role}_max_tokens"), **({"stop": list(stop)} if stop else {})}
+        limit = getattr(self.settings, f"{role}_max_tokens")
+        extra = {"stop": list(stop)} if stop else {}
         attempts = 1 + self.settings.max_retries
         last: Optional[_Failure] = None
         timeouts = 0
-        for attempt in range(1, attempts + 1):
+        renamed = False
+        attempt = 0
+        while attempt < attempts:
+            attempt += 1
             if cancel:
                 cancel.check()
             started = time.monotonic()
+            name = self._limit_names.get(model, LIMIT_NAMES[0])
             try:
                 response = _cancellable(lambda: sdk.chat.completions.create(
-                    model=model, messages=messages, temperature=temperature, **limits), cancel)
+                    model=model, messages=messages, temperature=temperature, **{name: limit}, **extra), cancel)
             except openai.OpenAIError as err:
+                if not renamed and self._renamed_limit(err, model, name):
+                    self._record(role, model, tool, "unsupported_parameter", started, attempt)
+                    renamed, attempt = True, attempt - 1  # asked again at once: the refusal is no failed attempt
+                    continue
                 last = self._classify(err, role, model)
                 self._record(role, model, tool, last.outcome, started, attempt)
                 log.info("%s call to %s failed (attempt %d/%d): %s", role, model, attempt, attempts, last.outcome)
@@ -126,6 +141,14 @@ class LLMClient:
                 raise
             return self._reply(response, role, model, tool, started, attempt)
         raise self._exhausted(role, model, last, attempts)
+
+    def _renamed_limit(self, err: openai.OpenAIError, model: str, name: str) -> bool:
+        """When ``model`` refused the limit's ``name``, use the other name for it from now on."""
+        if not _refuses_limit_name(err, name):
+            return False
+        self._limit_names[model] = other = LIMIT_NAMES[1 - LIMIT_NAMES.index(name)]
+        log.info("the model %s takes no %s; asking again with %s", model, name, other)
+        return True
 
     # One SDK client, rebuilt if the key in the environment changes.
 
@@ -300,6 +323,18 @@ def _retry_after(err: openai.APIStatusError) -> Optional[float]:
         if 0 <= seconds:
             return min(seconds, MAX_RETRY_AFTER_S)
     return None
+
+
+def _refuses_limit_name(err: openai.OpenAIError, name: str) -> bool:
+    """A 400 saying the server takes no parameter ``name`` (OpenAI: code ``unsupported_parameter``,
+    param ``max_tokens``, "Use 'max_completion_tokens' instead")."""
+    if getattr(err, "status_code", None) != 400:
+        return False
+    body = err.body if isinstance(getattr(err, "body", None), dict) else {}
+    if body.get("param") == name and _error_code(err) in ("unsupported_parameter", "unsupported_value", ""):
+        return True
+    message = _server_message(err).lower()
+    return f"'{name}'" in message and ("unsupported" in message or "not supported" in message)
 
 
 def _error_code(err: openai.APIStatusError) -> str:

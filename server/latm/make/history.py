@@ -5,7 +5,8 @@ of ``tool.py``, why (made, repaired, edited by hand, rolled back, ...), the make
 many examples were added. A copy of each version's ``tool.py`` and ``tool.toml`` written on this
 machine is kept in ``.latm/history/NAME/VERSION/`` (local, not committed), outside the tool's
 folder, so a reviewer of the toolbox sees only the current code. ``latm rollback`` restores from
-there, without git.
+there, without git; a version not kept here (a fresh clone) comes from git's ``HEAD`` when that is
+the version committed, read with ``latm.safe_git`` (no hook or fsmonitor of the repository runs).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Optional
 
 from latm.bookkeeping import keep, utc_now
 from latm.errors import ToolboxError
+from latm.safe_git import GitMissing, committed_file
 from latm.toolbox import manifest as mf
 from latm.toolbox.registry import Contents, Problem, read_contents
 from latm.toolbox.store import Basis, ToolFiles, write_text_atomic, write_tool
@@ -111,13 +113,36 @@ def kept_copy(ws, manifest: mf.Manifest, version: int) -> Contents:
     folder = history_dir(ws, name) / str(version)
     copy = read_contents(folder, problems) if os.path.lexists(folder) else None
     if copy is None:
-        kept = ", ".join(map(str, kept_versions(ws, name))) or "none"
-        raise ToolboxError(f"Version {version} of '{name}' is not kept on this machine ({folder} is missing or "
-                           f"unreadable; .latm/history is local, not committed). Versions kept here: {kept}.")
+        copy, why_not = committed_copy(ws, name, version)
+        if copy is None:
+            kept = ", ".join(map(str, kept_versions(ws, name))) or "none"
+            raise ToolboxError(f"Version {version} of '{name}' is not kept on this machine ({folder} is missing or "
+                               f"unreadable; .latm/history is local, not committed; versions kept here: {kept}) "
+                               f"and {why_not}, so there is nothing to restore it from.")
     if mf.tool_hash(copy.code) != entry.tool_hash:
         raise ToolboxError(f"The copy of version {version} of '{name}' in {folder} is not the code its history entry "
                            "names (another machine made a different version with that number); it is not restored.")
     return copy
+
+
+def committed_copy(ws, name: str, version: int) -> tuple[Optional[Contents], str]:
+    """The tool as git's ``HEAD`` holds it, when that is ``version``; else None and why not."""
+    folder = ws.toolbox_dir / name
+    try:
+        files = {f: committed_file(ws.root, folder / f) for f in ("tool.py", "tool.toml")}
+    except GitMissing:
+        return None, "git is not installed to read the committed version"
+    if None in files.values():
+        return None, f"it is not committed in git (no {folder} in HEAD of a repository holding {ws.root})"
+    with tempfile.TemporaryDirectory(prefix="latm-committed-") as scratch:
+        for file, data in files.items():
+            Path(scratch, file).write_bytes(data)
+        copy = read_contents(Path(scratch), [])
+    if copy is None:
+        return None, "the version committed in git HEAD is not a readable tool"
+    if copy.manifest.version != version:
+        return None, f"git HEAD holds version {copy.manifest.version} of it, not version {version}"
+    return copy, ""
 
 
 def history_record(ws, manifest: mf.Manifest) -> dict:

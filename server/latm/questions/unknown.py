@@ -14,6 +14,7 @@ from typing import Optional
 from latm.questions.answer_log import MAKER, record_answer
 from latm.questions.pending import add_answer, add_question, pending_path, question_id
 from latm.bookkeeping import keep
+from latm.errors import LLMTruncated
 from latm.progress import CancelToken
 from latm.workspace import Workspace
 
@@ -49,8 +50,12 @@ def handle_unknown(ws: Workspace, question: str, *, cancel: Optional[CancelToken
             "No tool fits this question. It is kept in .latm/pending.jsonl; confirm its answer "
             "(`latm pending --answer QUESTION ANSWER`) and once enough similar questions have answers, "
             "`latm pending` offers to make a tool from them."))
-    reply = ws.llm().chat("maker", [{"role": "user", "content": ANSWER_PROMPT.format(question=question.strip())}],
-                                cancel=cancel)
+    try:
+        reply = ws.llm().chat("maker", [{"role": "user", "content": ANSWER_PROMPT.format(question=question.strip())}],
+                              cancel=cancel)
+    except LLMTruncated as err:  # an 'Answer:' line before the cut may be a guess the model went on to correct
+        said = f"No tool fits, and the maker model's direct answer is not given: {err} The question is kept as pending."
+        return UnknownOutcome(question, qid, MAKER, said, None, err.reply.tokens, err.reply.cost_usd)
     answer = final_answer(reply.text)
     if answer is None:
         return UnknownOutcome(question, qid, MAKER, f"No tool fits, and the maker model ({reply.model}) gave no final "
