@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Optional, Sequence, Union
 
 from latm.engine.examples import ExampleScan, split_examples
-from latm.engine import history
+from latm.engine import history, prompts
 from latm.engine.failures import save_failed
 from latm.engine.ledger import Ledger
 from latm.engine.llm import LLMClient
@@ -48,13 +48,15 @@ def make_tool(ws, examples: Union[ExampleScan, Sequence[Example]], name: str, *,
     train, validation = chosen[: settings.train_examples], chosen[settings.train_examples:]
     cancel = cancel or CancelToken()
     based_on = basis(ws.toolbox_dir / name, "making")  # replaced only if still as it is now
-    sandbox = ws.sandbox()
-    maker = Maker(settings, llm or llm_client(ws), sandbox, name=name, progress=progress, cancel=cancel)
+    sandbox = ws.making_sandbox(progress)
+    maker = Maker(settings, llm or llm_client(ws), sandbox, name=name, progress=progress, cancel=cancel,
+                  library=prompts.library(sandbox.described()))
     try:
         made = maker.make(train, validation)
         manifest = proven_manifest(
             name, made.code, made.entry, chosen, made.use_cases, parser_verified_on=made.parser_verified_on,
             origin="made", maker_model=settings.maker_model, sandbox_backend=sandbox.status().backend,
+            requirements=sandbox.requirements(made.code, *(u.code for u in made.use_cases)),
         )
         cancel.check()
         path = write_tool(ws.toolbox_dir, ToolFiles(manifest, made.code), based_on=based_on)

@@ -123,7 +123,7 @@ def repair_tool(ws, name: str, *, progress: ProgressCallback = no_progress, canc
                 llm: Optional[LLMClient] = None) -> RepairResult:
     """Patch the tool ``name`` so that it passes every stored example, or change nothing and raise."""
     contents = _accepted(ws, name)
-    sandbox = ws.sandbox()
+    sandbox = ws.sandbox_for(contents.manifest.requirements, progress)
     before = check_stored(sandbox, contents.manifest, contents.code, ws.settings.timeout_s)
     if before.ok and not before.unchecked:
         raise NothingToRepair(f"Tool '{name}' passes every stored example ({before.passed}/{before.total}); nothing "
@@ -147,12 +147,15 @@ def remake_tool(ws, name: str, *, progress: ProgressCallback = no_progress, canc
     contents = _accepted(ws, name)
     manifest = contents.manifest
     train = [e for e in manifest.examples if e.split == "train"] or list(manifest.examples[:1])
-    maker = Maker(ws.settings, llm or llm_client(ws), ws.sandbox(), name=name, progress=progress, cancel=cancel)
+    sandbox = ws.making_sandbox(progress)
+    maker = Maker(ws.settings, llm or llm_client(ws), sandbox, name=name, progress=progress, cancel=cancel,
+                  library=prompts.library(sandbox.described()))
     try:
         made = maker.make(train, list(manifest.examples))
         parser = mf.ParserEntry() if made.parser_verified_on else None
         candidate = replace(manifest, entry=made.entry, signature=signature(made.code, made.entry),
-                            use_cases=tuple(made.use_cases), parser=parser)
+                            use_cases=tuple(made.use_cases), parser=parser,
+                            requirements=sandbox.requirements(made.code, *(u.code for u in made.use_cases)))
         checked = check_stored(maker.sandbox, candidate, made.code, ws.settings.timeout_s)
         if not checked.ok or checked.unchecked:
             raise VerificationFailed(f"the re-made tool does not pass every stored example: {_still_failing(checked)}")

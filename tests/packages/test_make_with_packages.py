@@ -1,0 +1,68 @@
+"""Makes of tools that import allowed packages: the scripted maker over the real SDK, pip against
+the package index, the tool verified and solved in a derived Docker image and in ``process``."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine_support import run_tool_tests
+from latm.engine.answering import solve
+from latm.engine.making import make_tool
+from latm.engine.verify import verify_tool
+from latm.requirement_specs import parse_pins
+from latm.sandbox import derived_images
+from packages_support import DATES, ROMAN
+
+pytestmark = pytest.mark.docker
+
+
+@pytest.mark.parametrize("backend", ["docker", "process"])
+def test_a_tool_using_a_pure_python_wheel_is_made_pinned_verified_and_solved(scripted_llm, make_workspace, backend):
+    ws = make_workspace(allowed=["roman"], sandbox=backend)
+    scripted_llm.push(*ROMAN.script())
+    events = []
+    made = make_tool(ws, ROMAN.examples, ROMAN.name, progress=events.append)
+
+    manifest = made.manifest
+    assert manifest.verification.ok and manifest.verification.sandbox == backend
+    (pin,) = parse_pins(manifest.requirements)
+    assert pin.name == "roman" and len(pin.sha256) == 64
+    assert 'requirements = [' in (made.path / "tool.toml").read_text()
+    propose = scripted_llm.chat_requests()[0].prompt
+    assert f"roman {pin.version} (import roman)" in propose and "nothing else can be imported" in propose
+
+    answer = solve(ws, "Write the number 1987 in Roman numerals.", ROMAN.name)
+    assert answer.answer == "MCMLXXXVII" and answer.path == "parser"
+    if backend == "docker":
+        image = derived_images.find(ws.sandbox().api, ws.settings.sandbox_image, ws.sandbox().image["Id"],
+                                    ws.packages().for_pins(parse_pins(manifest.requirements)).digest)
+        assert image and any(e.stage == "image" and "built" in e.message for e in events)
+    else:
+        assert list((ws.state_dir / "envs").glob("*/site/roman"))
+
+
+def test_a_dependency_is_pinned_with_its_hash_and_a_fresh_clone_verifies_the_same_files(scripted_llm, make_workspace,
+                                                                                         tmp_path):
+    ws = make_workspace(allowed=["python-dateutil"])
+    scripted_llm.push(*DATES.script())
+    made = make_tool(ws, DATES.examples, DATES.name)
+    pins = {pin.name: pin for pin in parse_pins(made.manifest.requirements)}
+    assert set(pins) == {"python-dateutil", "tzdata"}, "the dependency is pinned too"
+
+    clone = make_workspace(allowed=["python-dateutil"], folder="clone")  # another checkout, same settings
+    import shutil
+
+    shutil.copytree(made.path, clone.toolbox_dir / DATES.name)
+    clone.registry.reload({DATES.name})
+    checked = verify_tool(clone, DATES.name)
+    assert (checked.passed, checked.total) == (made.manifest.verification.passed, made.manifest.verification.total)
+    assert solve(clone, "What is the date 1 month after 2023-01-31?", DATES.name).answer == "2023-02-28"
+
+
+def test_generated_tests_skip_a_tool_whose_packages_are_not_installed(scripted_llm, make_workspace):
+    ws = make_workspace(allowed=["roman"])
+    scripted_llm.push(*ROMAN.script())
+    made = make_tool(ws, ROMAN.examples, ROMAN.name)
+    ran = run_tool_tests(made.path)
+    assert ran.returncode == 0 and "skipped" in ran.stdout, ran.stdout
+    assert "roman==" in ran.stdout or "roman" in ran.stdout
