@@ -18,12 +18,7 @@ TESTS = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(TESTS), str(TESTS / "engine")]
 
 from engine_support import TEST_KEY, TEST_KEY_ENV  # noqa: E402
-
-
-def derived_ids() -> set[str]:
-    from latm.sandbox import derived_images, engine
-
-    return {image["id"] for image in derived_images.listed(engine.connect().api)}
+from packages_support import derived_ids  # noqa: E402
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -18,6 +18,13 @@ from typing import Callable
 from latm.toolbox.manifest import Example
 
 
+def derived_ids() -> set[str]:
+    """The ids of the derived sandbox images on the engine."""
+    from latm.sandbox import derived_images, engine
+
+    return {image["id"] for image in derived_images.listed(engine.connect().api)}
+
+
 def block(code: str) -> str:
     return f"```python\n{code.strip()}\n```"
 

@@ -8,5 +8,6 @@ from latm.commands import engine  # noqa: F401  (registers make, solve, verify, 
 from latm.commands import trust  # noqa: F401  (registers trust)
 from latm.commands import evaluate  # noqa: F401  (registers eval)
 from latm.commands import living  # noqa: F401  (registers feedback, repair, history, rollback, prune)
+from latm.commands import packages  # noqa: F401  (registers requirements)
 
 __all__ = ["COMMANDS", "Result"]
