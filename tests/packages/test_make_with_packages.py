@@ -10,7 +10,7 @@ from latm.engine.making import make_tool
 from latm.engine.verify import verify_tool
 from latm.requirement_specs import parse_pins
 from latm.sandbox import derived_images
-from packages_support import DATES, ROMAN
+from packages_support import DATES, NUMPY, ROMAN
 
 pytestmark = pytest.mark.docker
 
@@ -57,3 +57,13 @@ def test_a_dependency_is_pinned_with_its_hash_and_a_fresh_clone_verifies_the_sam
     assert (checked.passed, checked.total) == (made.manifest.verification.passed, made.manifest.verification.total)
     assert solve(clone, "What is the date 1 month after 2023-01-31?", DATES.name).answer == "2023-02-28"
 
+
+
+@pytest.mark.parametrize("backend", ["docker", "process"])
+def test_a_tool_using_a_compiled_wheel_is_made_and_solved(scripted_llm, make_workspace, backend):
+    ws = make_workspace(allowed=["numpy>=1.26"], sandbox=backend)
+    scripted_llm.push(*NUMPY.script())
+    made = make_tool(ws, NUMPY.examples, NUMPY.name)
+    (pin,) = parse_pins(made.manifest.requirements)
+    assert pin.name == "numpy" and made.manifest.verification.ok
+    assert solve(ws, "What is the population standard deviation of: 1, 1, 1, 5?", NUMPY.name).answer == "1.7321"

@@ -73,11 +73,14 @@ class Target:
         return "cp" + self.version.replace(".", "")
 
     def platforms(self) -> list[str]:
-        """manylinux tags for this glibc (pip widens each to the older ones); none without glibc."""
-        found = re.fullmatch(r"glibc (\d+)\.(\d+).*", self.libc)
+        """The manylinux tags this glibc runs, newest first (pip does not widen a given tag itself),
+        with their legacy names; without glibc, the bare linux tag."""
+        found = re.fullmatch(r"glibc 2\.(\d+).*", self.libc)
         if not found:
             return [f"linux_{self.machine}"]
-        return [f"manylinux_{found.group(1)}_{found.group(2)}_{self.machine}"]
+        tags = [f"manylinux_2_{minor}_{self.machine}" for minor in range(int(found.group(1)), 4, -1)]
+        legacy = [(17, "manylinux2014"), (12, "manylinux2010"), (5, "manylinux1")]
+        return tags + [f"{name}_{self.machine}" for minor, name in legacy if int(found.group(1)) >= minor]
 
     def pip_args(self) -> list[str]:
         args = ["--python-version", self.version, "--implementation", "cp", "--abi", self.abi]
