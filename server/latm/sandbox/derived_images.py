@@ -18,7 +18,7 @@ from typing import Any
 from latm.errors import SandboxUnavailable
 from latm.progress import ProgressCallback, ProgressEvent
 from latm.sandbox.docker_backend import PACKAGES_DIR
-from latm.sandbox.packages import LockedSet, Target, install
+from latm.sandbox.packages import LockedSet, Target, install, readable
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,6 @@ RECIPE = """FROM {base}
 USER 0:0
 COPY packages {folder}
 RUN ["python3", "-I", "-S", "-m", "compileall", "-q", "{folder}"]
-RUN ["chmod", "-R", "a+rX,go-w", "{folder}"]
 USER 65534:65534
 LABEL {base_label}="{base}" {set_label}="{digest}" {pins_label}="{pins}"
 """
@@ -60,6 +59,7 @@ def build(api, base_tag: str, base_id: str, locked: LockedSet, target: Target, p
     with tempfile.TemporaryDirectory(prefix="latm-derived-") as context:
         install(locked, target, Path(context) / "packages", progress)
         shutil.rmtree(Path(context) / "packages" / "bin", ignore_errors=True)  # console scripts: nothing runs them
+        readable(Path(context) / "packages")  # COPY keeps the modes (a chmod layer would copy every file)
         pins = ";".join(str(pin) for pin in locked.pins)
         (Path(context) / "Dockerfile").write_text(RECIPE.format(
             base=base_id, folder=PACKAGES_DIR, base_label=BASE_LABEL, set_label=SET_LABEL, digest=locked.digest,

@@ -44,6 +44,7 @@ class DockerSandbox:
         # One pool per image (the base, and derived images with packages) under one limit on the total.
         self.pools: ImagePools = ImagePools(int(settings.sandbox_pool), self._start, containers.Container.remove)
         self.pool: Pool = self.pools.get(image["Id"])
+        self._derived: dict[str, Installed] = {}  # derived image id -> its packages
         lifecycle.track(self)
 
     @classmethod
@@ -55,13 +56,15 @@ class DockerSandbox:
         return cls(settings, client, info)
 
     def _start(self, image: str) -> containers.Container:
-        derived = ["--packages", PACKAGES_DIR] if image != self.image["Id"] else []
+        derived = self._derived[image].worker_args(PACKAGES_DIR) if image in self._derived else []
         return containers.start(self.api, image, int(self.settings.memory_mb), self.labels, self.max_frame, derived)
 
     def run(self, code: str, calls: list[Call], *, timeout_s: Optional[float] = None,
             packages: Optional[Installed] = None) -> list[CallResult]:
         """``packages``: run in the derived image that holds them (``derived_images``)."""
         limits = jobs.limits_from(self.settings, timeout_s)
+        if packages:
+            self._derived.setdefault(packages.image, packages)
         pool = self.pools.get(packages.image if packages else self.image["Id"])  # the most recently used now
         return jobs.run_all(code, calls, limits, lambda req: self._call(req, limits, pool))
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from latm.errors import PackagesUnavailable
 from latm.progress import ProgressCallback, ProgressEvent
-from latm.sandbox.packages import LockedSet, Target, install
+from latm.sandbox.packages import LockedSet, Target, install, readable
 
 MARK = "env.json"
 
@@ -50,7 +50,7 @@ def build(envs: Path, locked: LockedSet, target: Target, interpreter: str, progr
                                   capture_output=True, text=True)
         if compiled.returncode != 0:
             raise PackagesUnavailable(f"Compiling the packages failed: {compiled.stdout.strip()[-300:]}")
-        _readable(work)
+        readable(work)
         (work / MARK).write_text(json.dumps({"digest": locked.digest, "interpreter": interpreter,
                                              "pins": [str(p) for p in locked.pins]}, indent=1), encoding="utf-8")
         folder = folder_for(envs, locked.digest)
@@ -59,13 +59,6 @@ def build(envs: Path, locked: LockedSet, target: Target, interpreter: str, progr
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return folder / "site"
-
-
-def _readable(root: Path) -> None:
-    """Calls may run as another user (65534): everything readable, nothing writable by them."""
-    for path in [root, *root.rglob("*")]:
-        if not path.is_symlink():
-            path.chmod(0o755 if path.is_dir() or path.stat().st_mode & 0o100 else 0o644)
 
 
 def listed(envs: Path) -> list[dict]:

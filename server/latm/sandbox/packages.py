@@ -299,6 +299,13 @@ def install(locked: LockedSet, target: Target, folder: Path, progress: ProgressC
              [str(p) for p in locked.pins])
 
 
+def readable(root: Path) -> None:
+    """Calls run as another user (65534): everything readable by all, writable by the owner only."""
+    for path in [root, *root.rglob("*")]:
+        if not path.is_symlink():
+            path.chmod(0o755 if path.is_dir() or path.stat().st_mode & 0o100 else 0o644)
+
+
 def _wheels_in(folder: Path) -> list[Path]:
     files = sorted(folder.iterdir()) if folder.is_dir() else []
     others = [f.name for f in files if not f.name.endswith(".whl")]

@@ -119,7 +119,7 @@ class ProcessSandbox:
         scratch = self._scratch()
         worker: Optional[_Worker] = None
         try:
-            worker = _Worker(self._command(scratch) + (["--packages", packages.site] if packages else []), scratch, limits)
+            worker = _Worker(self._command(scratch) + (packages.worker_args(packages.site) if packages else []), scratch, limits)
             return jobs.run_all(code, calls, limits, worker.call)
         finally:
             if worker is not None:

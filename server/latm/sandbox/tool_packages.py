@@ -57,8 +57,23 @@ class ToolPackages:
     def target(self) -> Target:
         with self._lock:
             if self._target is None:
-                self._target = Target.from_probe(self._probe_docker() if self.docker else self._probe_process())
+                self._target = Target.from_probe(self._probe_docker_once() if self.docker else self._probe_process())
             return self._target
+
+    def _probe_docker_once(self) -> str:
+        """An image id names its content: what its Python said is kept (a probe starts a container)."""
+        kept = self.cache.parent / "targets" / f"{self.sandbox.image['Id'].split(':')[-1]}.json"
+        try:
+            return kept.read_text(encoding="utf-8")
+        except OSError:
+            pass
+        said = self._probe_docker()
+        try:
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            kept.write_text(said, encoding="utf-8")
+        except OSError as err:
+            log.debug("could not keep the probe in %s: %s", kept, err)
+        return said
 
     def _probe_process(self) -> str:
         from latm.sandbox.process_backend import interpreter
@@ -213,7 +228,7 @@ class ToolPackages:
             progress(ProgressEvent("image", f"building {tag} for {', '.join(str(p.name) for p in locked.pins)}"))
             image = derived_images.build(api, base_tag, base_id, locked, self.target(), progress)
             progress(ProgressEvent("image", f"built {tag} in {time.monotonic() - started:.1f} s"))
-        return Installed(locked.digest, image=image)
+        return Installed(locked.digest, image=image, modules=self._preloaded(locked))
 
     def _process_site(self, locked: LockedSet, progress: ProgressCallback) -> Installed:
         from latm.sandbox.process_backend import interpreter
@@ -222,4 +237,7 @@ class ToolPackages:
         if not site.is_dir():
             progress(ProgressEvent("packages", f"installing {', '.join(p.name for p in locked.pins)} in {self.envs}"))
             site = package_envs.build(self.envs, locked, self.target(), interpreter(), progress)
-        return Installed(locked.digest, site=str(site))
+        return Installed(locked.digest, site=str(site), modules=self._preloaded(locked))
+
+    def _preloaded(self, locked: LockedSet) -> tuple[str, ...]:
+        return tuple(sorted(self.allowed_modules(locked) or {m for w in locked.wheels for m in w.modules}))

@@ -63,6 +63,11 @@ class Installed:
     digest: str  # of the requirement set (``packages.set_digest``)
     image: str = ""  # docker: the derived image's id
     site: str = ""  # process: the folder the packages were installed into
+    modules: tuple[str, ...] = ()  # what the tool imports of them: imported ahead of each call
+
+    def worker_args(self, folder: str) -> list[str]:
+        """The worker's arguments for packages installed in ``folder``."""
+        return ["--packages", folder] + (["--preload", ",".join(self.modules)] if self.modules else [])
 
 
 class Sandbox(Protocol):
