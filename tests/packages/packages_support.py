@@ -25,6 +25,16 @@ def derived_ids() -> set[str]:
     return {image["id"] for image in derived_images.listed(engine.connect().api)}
 
 
+def remove_images_of(*names: str) -> None:
+    """Remove the derived images that hold exactly these packages, so the next use builds one."""
+    from latm.sandbox import derived_images, engine
+
+    api = engine.connect().api
+    for image in derived_images.listed(api):
+        if {pin.split("==")[0] for pin in image["pins"]} == set(names):
+            api.remove_image(image["id"], force=True)
+
+
 def block(code: str) -> str:
     return f"```python\n{code.strip()}\n```"
 

@@ -10,7 +10,7 @@ from latm.engine.making import make_tool
 from latm.engine.verify import verify_tool
 from latm.requirement_specs import parse_pins
 from latm.sandbox import derived_images
-from packages_support import DATES, NUMPY, ROMAN
+from packages_support import DATES, NUMPY, ROMAN, remove_images_of
 
 pytestmark = pytest.mark.docker
 
@@ -18,6 +18,7 @@ pytestmark = pytest.mark.docker
 @pytest.mark.parametrize("backend", ["docker", "process"])
 def test_a_tool_using_a_pure_python_wheel_is_made_pinned_verified_and_solved(scripted_llm, make_workspace, backend):
     ws = make_workspace(allowed=["roman"], sandbox=backend)
+    remove_images_of("roman")
     scripted_llm.push(*ROMAN.script())
     events = []
     made = make_tool(ws, ROMAN.examples, ROMAN.name, progress=events.append)
