@@ -3,11 +3,16 @@ the package index, the tool verified and solved in a derived Docker image and in
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
+from engine_support import reference_transcript
 from latm.engine.answering import solve
+from latm.engine.importer import import_latm
 from latm.engine.making import make_tool
 from latm.engine.verify import verify_tool
+from latm.errors import VerificationFailed
 from latm.requirement_specs import parse_pins
 from latm.sandbox import derived_images
 from packages_support import DATES, NUMPY, ROMAN, remove_images_of
@@ -68,3 +73,23 @@ def test_a_tool_using_a_compiled_wheel_is_made_and_solved(scripted_llm, make_wor
     (pin,) = parse_pins(made.manifest.requirements)
     assert pin.name == "numpy" and made.manifest.verification.ok
     assert solve(ws, "What is the population standard deviation of: 1, 1, 1, 5?", NUMPY.name).answer == "1.7321"
+
+
+@pytest.mark.parametrize("allowed", [["roman"], []])
+def test_a_reference_transcript_using_a_package_imports_only_where_it_is_allowed(scripted_llm, make_workspace, tmp_path,
+                                                                                allowed):
+    transcript = tmp_path / "roman.json"
+    transcript.write_text(json.dumps(reference_transcript(ROMAN, ROMAN.train, ROMAN.validation)))
+    ws = make_workspace(allowed=allowed)
+    if not allowed:
+        with pytest.raises(VerificationFailed) as refused:
+            import_latm(ws, transcript, ROMAN.name)
+        assert "ImportNotAllowed" in str(refused.value) and "`roman`" in str(refused.value)
+        assert not (ws.toolbox_dir / ROMAN.name).exists()
+        return
+    imported = import_latm(ws, transcript, ROMAN.name)
+    assert [pin.name for pin in parse_pins(imported.manifest.requirements)] == ["roman"]
+    assert imported.manifest.verification.ok and imported.manifest.provenance.origin == "imported"
+    question = "Write the number 9 in Roman numerals."
+    scripted_llm.push(ROMAN.user_reply(question))  # an imported tool has no question parser: the user model calls it
+    assert solve(ws, question, ROMAN.name).answer == "IX"
