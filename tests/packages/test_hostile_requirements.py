@@ -13,11 +13,11 @@ import pytest
 from latm.engine.answering import solve
 from latm.engine.making import make_tool
 from latm.engine.verify import verify_tool
-from latm.sandbox import derived_images, engine
 from latm.errors import PackagesRefused, PackagesUnavailable, VerificationFailed
+from latm.sandbox import derived_images, engine
 from latm.settings import load_settings
 from latm.toolbox.manifest import ManifestError, loads
-from packages_support import ROMAN, block, derived_ids
+from packages_support import DATES, ROMAN, block, derived_ids
 
 pytestmark = pytest.mark.docker
 
@@ -137,3 +137,32 @@ def test_a_wheel_whose_hash_is_not_the_pinned_one_is_refused(scripted_llm, make_
     assert "hash" in str(refused.value) and "nothing was installed" in str(refused.value)
     assert derived_ids() == before
     assert not list((tmp_path / "empty-cache").rglob("*.whl")), "the mismatched wheel was not kept"
+
+
+def test_pins_that_lack_a_dependency_or_add_an_unneeded_package_are_refused(scripted_llm, make_workspace):
+    maker = make_workspace(allowed=["python-dateutil"], folder="maker")
+    scripted_llm.push(*DATES.script())
+    made = make_tool(maker, DATES.examples, DATES.name)
+    pins = dict(pin.split("==", 1) for pin in made.manifest.requirements)
+    roman = next(pin for pin in _roman_pins(make_workspace))
+    for edited, told in ((lambda text: _without_line(text, "tzdata=="), "lack tzdata"),
+                         (lambda text: text.replace('requirements = [\n', f'requirements = [\n    "{roman}",\n'),
+                          "roman 5.2, which your allowed_packages setting does not allow")):
+        ws = make_workspace(allowed=["python-dateutil"], folder=f"user-{len(told)}")
+        shutil.copytree(made.path, ws.toolbox_dir / DATES.name)
+        toml = ws.toolbox_dir / DATES.name / "tool.toml"
+        toml.write_text(edited(toml.read_text()))
+        ws.registry.reload({DATES.name})
+        with pytest.raises(PackagesRefused) as refused:
+            verify_tool(ws, DATES.name)
+        assert told in str(refused.value), str(refused.value)
+    assert set(pins) == {"python-dateutil", "tzdata"}
+
+
+def _roman_pins(make_workspace) -> list[str]:
+    ws = make_workspace(allowed=["roman"], folder="roman-catalog")
+    return [str(pin) for pin in ws.packages().catalog().pins]
+
+
+def _without_line(text: str, start: str) -> str:
+    return "".join(line for line in text.splitlines(keepends=True) if not line.strip().startswith(f'"{start}'))

@@ -9,7 +9,6 @@ base image's id (a rebuilt base makes its derived images stale), the set's diges
 
 from __future__ import annotations
 
-import logging
 import shutil
 import tempfile
 from pathlib import Path
@@ -19,8 +18,6 @@ from latm.errors import SandboxUnavailable
 from latm.progress import ProgressCallback, ProgressEvent
 from latm.sandbox.docker_backend import PACKAGES_DIR
 from latm.sandbox.packages import LockedSet, Target, install, readable
-
-log = logging.getLogger(__name__)
 
 BASE_LABEL = "latm.sandbox.base"
 SET_LABEL = "latm.sandbox.requirements"

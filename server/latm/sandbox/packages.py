@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Optional
 
-from packaging.markers import InvalidMarker, Marker
+from packaging.markers import InvalidMarker
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
@@ -141,15 +141,16 @@ def set_digest(pins: Iterable[Pin]) -> str:
 
 
 def closure(locked: LockedSet, names: Iterable[str], target: Target) -> set[str]:
-    """``names`` and, transitively, the dependencies each wheel declares for ``target``."""
+    """``names`` and, transitively, the dependencies each wheel declares for ``target`` (named even
+    when ``locked`` lacks them)."""
     todo, seen = [canonicalize_name(n) for n in names], set()
     while todo:
         name = todo.pop()
-        wheel = locked.wheel(name)
-        if name in seen or wheel is None:
+        if name in seen:
             continue
         seen.add(name)
-        todo += [dependency for dependency in _needs(wheel, target)]
+        wheel = locked.wheel(name)
+        todo += _needs(wheel, target) if wheel is not None else []
     return seen
 
 

@@ -24,7 +24,7 @@ from typing import Any, Iterable, Optional
 
 from latm.errors import PackagesRefused, PackagesUnavailable
 from latm.progress import ProgressCallback, ProgressEvent, no_progress
-from latm.requirement_specs import Allowed, Pin, parse_allowed_list
+from latm.requirement_specs import Allowed, Pin, parse_allowed_list, parse_pins
 from latm.sandbox import containers, derived_images, lifecycle, package_envs
 from latm.sandbox.imports import STANDARD
 from latm.sandbox.packages import PROBE, LockedSet, Target, closure, fetch, resolve, wheel_cache
@@ -47,6 +47,7 @@ class ToolPackages:
         self._target: Optional[Target] = None
         self._catalog: Optional[LockedSet] = None
         self._ready: dict[str, Installed] = {}
+        self._judged: dict[tuple[Pin, ...], LockedSet] = {}  # a committed tool's pins, judged and fetched
         self._building: dict[str, threading.Lock] = {}
 
     # Where calls run -------------------------------------------------------------------------
@@ -123,8 +124,6 @@ class ToolPackages:
         return self.cache.parent / "catalogs" / f"{key}.json"
 
     def _remembered(self, specs: list[str], target: Target) -> list[Pin]:
-        from latm.requirement_specs import parse_pins
-
         try:
             data = json.loads(self._catalog_file(specs, target).read_text(encoding="utf-8"))
             if time.time() - float(data["time"]) < CATALOG_TTL_S:
@@ -169,11 +168,23 @@ class ToolPackages:
             return LockedSet(())
         catalog = self.catalog(progress)
         provides = self.allowed_modules(catalog)
+        if wanted - provides.keys():
+            raise PackagesRefused(self.refused_imports(sorted(wanted - provides.keys()), progress))
         return catalog.subset({provides[m] for m in wanted}, self.target())
 
     def for_pins(self, pins: Iterable[Pin], progress: ProgressCallback = no_progress) -> LockedSet:
-        """A committed tool's set, judged against ``allowed_packages``, then fetched and hash-checked."""
+        """A committed tool's set, judged against ``allowed_packages``, then fetched and hash-checked
+        (once per set: a solve asks for it per question)."""
         pins = tuple(sorted(pins))
+        with self._lock:
+            if pins in self._judged:
+                return self._judged[pins]
+        locked = self._judge(pins, progress)
+        with self._lock:
+            self._judged[pins] = locked
+        return locked
+
+    def _judge(self, pins: tuple[Pin, ...], progress: ProgressCallback) -> LockedSet:
         allowed = {entry.name: entry for entry in self.allowed}
         roots = [pin for pin in pins if pin.name in allowed]
         for pin in roots:
