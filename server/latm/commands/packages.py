@@ -22,7 +22,8 @@ def requirements(ws: Workspace, args: argparse.Namespace) -> Result:
         text = f"{path} is up to date" if ok else f"{path} is missing or out of date: run `latm requirements`"
         return Result(text, {"path": str(path), "up_to_date": ok}, 0 if ok else 1)
     path, count = requirements_file.write(tools, ws.toolbox_dir)
-    text = f"wrote {path}: {count} pinned package(s); install with pip install --require-hashes -r {path}"
+    text = (f"wrote {path}: {count} pinned package(s); install with pip install --require-hashes -r {path}" if count
+            else f"no tool needs a package: there is no {path}")
     return Result(text, {"path": str(path), "pins": count})
 
 

@@ -99,6 +99,11 @@ def library(packages: str) -> str:
             f"{packages}")
 
 
+def pinned(requirements: Iterable[str]) -> str:
+    """A tool's pins as the prompts name them: "roman 5.2, ..."."""
+    return ", ".join(pin.split(" ", 1)[0].replace("==", " ") for pin in requirements)
+
+
 def qa_blocks(examples: Iterable[Example]) -> str:
     return "\n\n".join(f"Question: {e.question}\nAnswer: {e.answer}" for e in examples)
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Optional
 
-from latm.engine import checks, history, usecases
+from latm.engine import checks, history, prompts, usecases
 from latm.engine.failures import save_failed
 from latm.engine.llm import LLMClient
 from latm.engine.maker import Maker, StageFailed
@@ -47,7 +47,7 @@ It gives the right answer for these questions:
 It fails these:
 {failing}
 
-Keep `{signature}` (same name and parameters){keep}, use only the standard library, and keep \
+Keep `{signature}` (same name and parameters){keep}, use {library}, and keep \
 every answer it gets right. Send the functions you change, whole, in one ```python block."""
 
 USE_CASES = """
@@ -224,7 +224,8 @@ def _prompt(manifest: mf.Manifest, code: str, before: Checked) -> str:
            if parser else "Each question is answered by its recorded call of the function (shown with it below).")
     keep = f", and `{parser.parse}` and `{parser.format}`" if parser else ""
     text = REPAIR.format(code=code.rstrip(), how=how, passing=listed or "(none)\n", failing=_failing_text(manifest, before),
-                         signature=signature(code, manifest.entry), keep=keep)
+                         signature=signature(code, manifest.entry), keep=keep,
+                         library=prompts.library(prompts.pinned(manifest.requirements)))
     if before.unchecked:
         text += USE_CASES.format(questions="".join(f"- {e.question}\n" for e in before.unchecked))
     return text

@@ -43,8 +43,12 @@ def render(pins: dict[Pin, list[str]], toolbox_dir: Path) -> str:
 
 
 def write(tools: dict, toolbox_dir: Path) -> tuple[Path, int]:
-    """Write the file (atomically); its path and how many pins it holds."""
+    """Write the file (atomically); its path and how many pins it holds. With none, there is no
+    file (pip refuses a requirements file that names nothing)."""
     pins = union(tools)
     path = toolbox_dir / NAME
-    write_text_atomic(path, render(pins, toolbox_dir))
+    if pins:
+        write_text_atomic(path, render(pins, toolbox_dir))
+    else:
+        path.unlink(missing_ok=True)
     return path, len(pins)
