@@ -56,7 +56,10 @@ class ImagePools(Generic[T]):
             return {image: pool.held() for image, pool in self._pools.items()}
 
     def count(self) -> int:
-        return sum(self.images().values())
+        """Containers started (not those still starting), over all images."""
+        with self.cond:
+            pools = list(self._pools.values())
+        return sum(pool.count() for pool in pools)
 
     def close(self) -> None:
         with self.cond:
