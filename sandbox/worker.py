@@ -259,7 +259,8 @@ def _set_limits(req: dict, nproc) -> None:
         except (ValueError, OSError):  # a limit above the inherited hard limit stays as it is
             pass
 
-    cpu = int(req["timeout_s"]) + 1
+    usage = resource.getrusage(resource.RUSAGE_SELF)  # what the preloaded packages took is not the call's
+    cpu = int(req["timeout_s"] + usage.ru_utime + usage.ru_stime) + 1
     cap(resource.RLIMIT_CPU, cpu, cpu + 1)
     cap(resource.RLIMIT_AS, req["memory_mb"] << 20)
     cap(resource.RLIMIT_FSIZE, req.get("fsize_mb", 16) << 20)
@@ -287,6 +288,7 @@ def _spare_child(opts: dict, fds: dict, workdir: str) -> None:
         os.environ.update(SCRUBBED_ENV, HOME=workdir, TMPDIR=workdir)
         sys.argv = [TOOL_FILE]
         _warm_up()
+        _preload(opts["preload"])
         req = _DECODE(_read_to_end(4).decode("utf-8"))
         os.close(4)
         _set_limits(req, opts["nproc"])
@@ -308,6 +310,16 @@ def _spare_child(opts: dict, fds: dict, workdir: str) -> None:
         frame = encode_frame(_error("memory", "MemoryError", "out of memory while returning the result"))
     write_all(3, frame)
     os._exit(0)
+
+
+def _preload(names: str) -> None:
+    """Import the tool's packages (``--preload``) while waiting, locked down as the call itself:
+    a compiled package takes longer to import than most calls take to run."""
+    for name in filter(None, (names or "").split(",")):
+        try:
+            __import__(name)
+        except BaseException:  # the call's own import reports it
+            pass
 
 
 def _warm_up() -> None:
@@ -912,6 +924,7 @@ _MOUNT_FLAGS = {"nosuid": MS_NOSUID, "nodev": MS_NODEV, "noexec": MS_NOEXEC,
                 "noatime": 1024, "nodiratime": 2048, "relatime": 1 << 21}
 NOSEC = MS_NOSUID | MS_NODEV | MS_NOEXEC
 DEVICES = ("null", "zero", "full", "random", "urandom")
+PACKAGES_MOUNT = "/dev/latm-packages"
 
 
 def _mount(source, target, fstype, flags, data=None) -> None:
@@ -919,14 +932,19 @@ def _mount(source, target, fstype, flags, data=None) -> None:
     _check(_libc().mount(args[0], args[1], args[2], flags, args[3]), f"mount {target}")
 
 
-def private_mounts() -> list:
+def private_mounts(packages=None) -> list:
     """In a private mount namespace, made by the worker before any call (calls cannot undo it: they
     hold no capability, and in the process backend run by a user they are in a user namespace
     that does not own these mounts): every mount read-only (or, where that fails, hidden under an
     empty read-only tmpfs), a 16 MB tmpfs on /tmp, and a /dev of its own with only the harmless
     devices, a 1 MB tmpfs /dev/shm and this IPC namespace's /dev/mqueue. Raises SetupError when a
-    mount can be neither. Returns what was done, one short phrase each, for the host's status."""
+    mount can be neither. Returns what was done, one short phrase each, for the host's status.
+
+    ``packages`` (a folder of installed packages) is bound read-only at ``PACKAGES_MOUNT``: calls
+    reach it there even where its own path is closed to them (a root user's workspace under /root),
+    and it is taken hold of first, before /tmp (where it may lie) is covered."""
     done = []
+    held = os.open(packages, os.O_RDONLY | os.O_DIRECTORY) if packages else None
     with open("/proc/self/mountinfo") as handle:
         mounts = [(fields[4], fields[5].split(",")) for fields in (line.split() for line in handle)]
     for target, options in mounts:
@@ -946,8 +964,11 @@ def private_mounts() -> list:
     done.append("read-only everything else")
     _mount("tmpfs", "/tmp", "tmpfs", NOSEC, "size=16m,mode=1777")
     done.append("tmpfs /tmp 16m")
-    _own_dev()
+    _own_dev(held)
     done.append(f"own /dev: {' '.join(DEVICES)}, tmpfs /dev/shm 1m, /dev/mqueue")
+    if held is not None:
+        os.close(held)
+        done.append(f"packages read-only at {PACKAGES_MOUNT}")
     return done
 
 
@@ -961,11 +982,16 @@ def _reachable(path: str) -> bool:
     return True
 
 
-def _own_dev() -> None:
+def _own_dev(packages_fd=None) -> None:
     """Build the new /dev in /tmp, then move it onto /dev and make it read-only."""
     stage = "/tmp/.dev"
     os.mkdir(stage)
     _mount("tmpfs", stage, "tmpfs", MS_NOSUID | MS_NOEXEC, "size=64k,mode=755")
+    if packages_fd is not None:  # a mount of its own: exec stays allowed there for compiled modules
+        point = stage + PACKAGES_MOUNT[len("/dev"):]
+        os.mkdir(point)
+        _mount(f"/proc/self/fd/{packages_fd}", point, None, MS_BIND)
+        _mount(None, point, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
     for name in DEVICES:
         open(f"{stage}/{name}", "w").close()
         _mount(f"/dev/{name}", f"{stage}/{name}", None, MS_BIND)
@@ -1008,6 +1034,9 @@ def parse_args(argv: list) -> dict:
     parser.add_argument("--uid", type=int, default=None,
                         help="run calls as this user id (set, or mapped in a user namespace of each call's own)")
     parser.add_argument("--nproc", type=int, default=None, help="RLIMIT_NPROC for calls")
+    parser.add_argument("--packages",
+                        help="a folder of installed packages calls may import (after the standard library)")
+    parser.add_argument("--preload", help="comma-separated modules each call's process imports before its call")
     parser.add_argument("--scratch",
                         help="where calls get scratch space; without --sweep only a subdirectory the worker makes is used and emptied")
     opts = vars(parser.parse_args(argv))
@@ -1045,7 +1074,9 @@ def hold() -> int:
 
 def serve(opts: dict) -> int:
     if opts["private_mounts"]:
-        opts["isolation"] = private_mounts()
+        opts["isolation"] = private_mounts(opts["packages"])
+    if opts["packages"]:  # last on the path: a package cannot stand in for a standard module
+        sys.path.append(PACKAGES_MOUNT if opts["private_mounts"] else opts["packages"])
     opts["lockdown"] = Lockdown(opts["uid"])
     os.chdir("/")
     for name in PRELOAD:

@@ -12,7 +12,7 @@ import bm25s
 import pytest
 
 from cache_support import recorded, rewrite_body
-from dispatch_support import KNOWN_BBH, NEAR_MISS, NOUNS, bbh, near_miss_question, write_stand_in
+from stand_ins import KNOWN_BBH, NEAR_MISS, NOUNS, bbh, near_miss_question, write_stand_in
 from latm.route import index as route_index
 from latm.route import index_cache, route
 from latm.route.features import features
