@@ -29,7 +29,6 @@ class PackagedSandbox:
                  progress: ProgressCallback = no_progress) -> None:
         self.packages, self.pins, self.progress = packages, pins, progress
         self.base = packages.sandbox
-        self._locked: Optional[LockedSet] = None  # a committed tool's, judged once
 
     def run(self, code: str, calls: list[Call], *, timeout_s: Optional[float] = None) -> list[CallResult]:
         names = _imports(code, calls)
@@ -57,9 +56,8 @@ class PackagedSandbox:
         return self.packages.described(self.progress) if self.packages.allowed else ""
 
     def _pinned(self) -> LockedSet:
-        if self._locked is None:
-            self._locked = self.packages.for_pins(self.pins or (), self.progress) if self.pins else LockedSet(())
-        return self._locked
+        """A committed tool's set (``ToolPackages`` judges and fetches each set once)."""
+        return self.packages.for_pins(self.pins, self.progress) if self.pins else LockedSet(())
 
     def _catalog(self, names: set[str]) -> LockedSet:
         """Resolve the allowed list only when the code imports something beyond the standard library."""
