@@ -75,7 +75,7 @@ class Workspace:
     def sandbox(self) -> Sandbox:
         with self._lock:
             if self._sandbox is None:
-                from latm.sandbox import open_sandbox  # starts nothing until the first run
+                from latm.sandbox import open_sandbox  # its backends' modules: not for commands that run no code
 
                 self._sandbox = open_sandbox(self.settings, on_warning=self.on_warning)
             return self._sandbox
@@ -85,7 +85,7 @@ class Workspace:
         once the settings are replaced (the editor changed a model or the endpoint)."""
         with self._lock:
             if self._llm is None or self._llm_settings is not self.settings:
-                from latm.llm import Ledger, LLMClient  # the openai SDK: only when a model is asked
+                from latm.llm import Ledger, LLMClient  # not for commands that ask no model (openai: on a request)
 
                 self._llm = LLMClient(self.settings, Ledger.in_state_dir(self.state_dir))
                 self._llm_settings = self.settings

@@ -6,19 +6,28 @@ from __future__ import annotations
 
 import json
 import signal
+import itertools
 import subprocess
 import sys
+import threading
 import time
 
 from eval_support import REPO, bbh, by_method, latm, latm_env, plan_for, responder, results, write_jsonl
-from scripted_llm import Delay
 
 QUESTIONS = bbh("word_sorting")[:24]
 WAIT_S = 120
 
 
-def slowly(respond, seconds):
-    return lambda messages, model: Delay(seconds, respond(messages, model))
+def held_after(respond, count, release):
+    """``respond``, but requests after the first ``count`` wait for ``release``: the run is surely
+    part-way when it is interrupted, however slowly this machine runs it."""
+    seen = itertools.count(1)
+
+    def answer(messages, model):
+        if next(seen) > count:
+            release.wait(WAIT_S)
+        return respond(messages, model)
+    return answer
 
 
 def wait_for(condition, what):
@@ -31,7 +40,8 @@ def wait_for(condition, what):
 def test_an_interrupted_run_is_resumed_from_the_cache(scripted_llm, project, tmp_path):
     data = write_jsonl(tmp_path / "questions.jsonl", QUESTIONS)
     plan = plan_for([q["question"] for q in QUESTIONS], {"user-direct": 0})
-    scripted_llm.respond = slowly(responder(plan), 0.3)
+    release = threading.Event()
+    scripted_llm.respond = held_after(responder(plan), 8, release)
     env = latm_env(scripted_llm.url)
     args = ["eval", str(data), "--tool", "word_sorting", "--methods", "user-direct", "--concurrency", "2", "--json"]
 
@@ -39,6 +49,7 @@ def test_an_interrupted_run_is_resumed_from_the_cache(scripted_llm, project, tmp
                              cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     wait_for(lambda: len(scripted_llm.chat_requests()) >= 8, "8 requests")
     first.send_signal(signal.SIGINT)
+    release.set()  # the held requests answer now, whether or not latm waits for them on Ctrl-C
     stdout, stderr = first.communicate(timeout=WAIT_S)
 
     assert first.returncode == 130, stderr

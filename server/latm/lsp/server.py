@@ -21,11 +21,12 @@ from pygls.uris import from_fs_path, to_fs_path
 
 from latm import __version__
 from latm.lsp import actions, execute, framing, hover, kinds, progress
+from latm.lsp.answer_hover import answer_hover
 from latm.lsp.errors import guarded
 from latm.lsp.protocol import LatmProtocol
 from latm.lsp.session import Session
 from latm.lsp.settings import SECTION
-from latm.toolbox.watch import tool_names
+from latm.toolbox import tool_names
 
 log = logging.getLogger(__name__)
 CLIENT_WAIT_S = 10.0  # for the client's answer to workspace/configuration at start
@@ -117,8 +118,7 @@ async def _hover(session: Session, params: types.HoverParams) -> Optional[types.
     ws = await session.workspace()
     doc = await session.document(params.text_document.uri)
     found = await session.lookup(hover.hover, ws.registry, doc, params.position)
-    answers = importlib.import_module("latm.lsp.answer_hover")  # reads the answer log: loaded once serving
-    return found or await session.lookup(answers.answer_hover, ws, doc, params.position)
+    return found or await session.lookup(answer_hover, ws, doc, params.position)
 
 
 def _root_of(params: types.InitializeParams) -> Optional[Path]:

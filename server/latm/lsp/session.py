@@ -29,7 +29,7 @@ from latm.progress import CancelToken
 from latm.route import index_for
 from latm.safe_text import escape_controls
 from latm.settings import Settings
-from latm.toolbox.watch import ToolboxWatcher
+from latm.toolbox import ToolboxWatcher
 from latm.workspace import Workspace
 
 log = logging.getLogger(__name__)

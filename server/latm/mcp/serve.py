@@ -18,7 +18,7 @@ from typing import Any, Mapping, Optional
 import anyio
 
 from latm.mcp.server import ToolboxServer
-from latm.toolbox.watch import ToolboxWatcher
+from latm.toolbox import ToolboxWatcher
 from latm.workspace import Workspace
 
 log = logging.getLogger("latm.mcp")

@@ -33,7 +33,7 @@ from collections import Counter
 from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping, Optional
+from typing import TYPE_CHECKING, Mapping, Optional
 
 from latm.route import index_cache
 from latm.route.features import coverage, features, idf
