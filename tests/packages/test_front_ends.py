@@ -33,7 +33,7 @@ async def test_make_over_lsp_reports_the_image_build_and_the_tool_solves(tmp_pat
         doc = editor.open(root / "notes.md", notes + "\n")
         made = await editor.command("latm.makeTool", {"uri": doc, "name": ROMAN.name, "range": {
             "start": {"line": 0, "character": 0}, "end": {"line": len(notes.splitlines()), "character": 0}}})
-        assert made["verified"] is True and made["tool"]["sandbox"] == "docker"
+        assert made["verified"] is True and made["sandbox"] == "docker"
         said = [getattr(r, "message", None) or getattr(r, "title", "") or ""
                 for reports in editor.client.progress_reports.values() for r in reports]
         assert any("building latm-sandbox" in m for m in said), said
