@@ -322,7 +322,9 @@ def _ingest(path: Path, cache: Path) -> Wheel:
 
 def _pip(args: list[str], progress: ProgressCallback, doing: str, asked: list[str]) -> None:
     isolated = ["--isolated"] if args[0] == "--isolated" else []
-    command = [sys.executable, "-m", "pip", *isolated, "--disable-pip-version-check", "--no-input",
+    # -I: the working folder (often the repository) is not on the path, so a `pip` module planted
+    # there never runs on the host; nor are PYTHONPATH and user site-packages.
+    command = [sys.executable, "-I", "-m", "pip", *isolated, "--disable-pip-version-check", "--no-input",
                args[len(isolated)], "--progress-bar", "off", *args[len(isolated) + 1:]]
     progress(ProgressEvent("packages", doing))
     log.debug("running %s", command)

@@ -1,0 +1,32 @@
+"""Files a repository plants for latm's package machinery are not obeyed: a ``pip`` module at the
+project root (latm runs pip from there) and ``.latm/`` content (a package folder of the
+``process`` backend). What a tool gets is still exactly its pinned, hash-checked wheels."""
+
+from __future__ import annotations
+
+import pytest
+
+from latm.sandbox import Call
+from packages_support import ROMAN
+
+pytestmark = pytest.mark.docker
+
+PLANTED_PIP = """import pathlib
+pathlib.Path({marker!r}).write_text("the repository's pip ran on the host")
+raise SystemExit(1)
+"""
+
+
+def test_a_pip_module_planted_at_the_project_root_never_runs_on_the_host(make_workspace, monkeypatch, tmp_path):
+    ws = make_workspace(allowed=["roman"], sandbox="process")
+    marker = tmp_path / "host-code-ran"
+    for planted in (ws.root / "pip" / "__main__.py", ws.root / "pip" / "__init__.py"):
+        planted.parent.mkdir(exist_ok=True)
+        planted.write_text(PLANTED_PIP.format(marker=str(marker)))
+    monkeypatch.chdir(ws.root)  # `latm make` typed in the repository, or an editor's server started there
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "empty-cache"))  # nothing remembered: pip must run
+
+    (result,) = ws.making_sandbox().run(ROMAN.function.split("# Example usage")[0],
+                                        [Call(snippet="ret = to_roman_numeral(14)\nans = ret")])
+    assert not marker.exists(), "pip was imported from the repository"
+    assert result.ok and result.value == "XIV", result
