@@ -104,7 +104,7 @@ class Workspace:
         sandbox = self.sandbox()
         with self._lock:
             if self._packages is None:
-                self._packages = ToolPackages(self.settings, sandbox, self.state_dir / "envs")
+                self._packages = ToolPackages(self.settings, sandbox)
             return self._packages
 
     def sandbox_for(self, requirements: Sequence[str] = (), progress: Optional[ProgressCallback] = None) -> Sandbox:

@@ -18,19 +18,15 @@ TESTS = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(TESTS)]
 
 from model_support import TEST_KEY, TEST_KEY_ENV  # noqa: E402
-from packages_support import derived_ids  # noqa: E402
+from packages_support import derived_tags, untag  # noqa: E402
 
 
 @pytest.fixture(scope="session", autouse=True)
 def remove_derived_images():
-    """Every derived image this session built is removed when it ends."""
-    from latm.sandbox import docker_engine
-
-    before = derived_ids()
+    """Every derived image this session tagged is untagged when it ends (removed with its last tag)."""
+    before = derived_tags()
     yield
-    api = docker_engine.connect().api
-    for image in derived_ids() - before:
-        api.remove_image(image, force=True)
+    untag(derived_tags() - before)
 
 
 @pytest.fixture

@@ -18,21 +18,40 @@ from typing import Callable
 from latm.toolbox.manifest import Example
 
 
-def derived_ids() -> set[str]:
-    """The ids of the derived sandbox images on the engine."""
+def derived_tags() -> set[str]:
+    """The tags of the derived images of this run's base image. Only those: the engine is shared
+    with other runs, whose base tags differ but whose images may be the very same ones (a build
+    from the same base id and set gives the same image id)."""
     from latm.sandbox import derived_images, docker_engine
+    from sandbox_settings import sandbox_settings
 
-    return {image["id"] for image in derived_images.listed(docker_engine.connect().api)}
+    base = sandbox_settings().sandbox_image
+    return {tag for image in derived_images.listed(docker_engine.connect().api) for tag in image["tags"]
+            if tag == derived_images.tag_for(base, image["digest"])}
+
+
+def untag(tags) -> None:
+    """Remove these derived tags; an image goes with its last tag, unless another run's container
+    still uses it."""
+    import docker.errors
+
+    from latm.sandbox import docker_engine
+
+    api = docker_engine.connect().api
+    for tag in tags:
+        try:
+            api.remove_image(tag)
+        except docker.errors.APIError as err:  # gone meanwhile, or in use by another run
+            print(f"left {tag}: {err}")
 
 
 def remove_images_of(*names: str) -> None:
-    """Remove the derived images that hold exactly these packages, so the next use builds one."""
+    """Untag this run's derived images that hold exactly these packages, so the next use builds one."""
     from latm.sandbox import derived_images, docker_engine
 
-    api = docker_engine.connect().api
-    for image in derived_images.listed(api):
-        if {pin.split("==")[0] for pin in image["pins"]} == set(names):
-            api.remove_image(image["id"], force=True)
+    untag(tag for image in derived_images.listed(docker_engine.connect().api)
+          if {pin.split("==")[0] for pin in image["pins"]} == set(names)
+          for tag in image["tags"] if tag in derived_tags())
 
 
 def block(code: str) -> str:

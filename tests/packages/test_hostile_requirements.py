@@ -14,25 +14,26 @@ from latm.solve import solve
 from latm.make import make_tool
 from latm.make import verify_tool
 from latm.errors import PackagesRefused, PackagesUnavailable, VerificationFailed
-from latm.sandbox import derived_images, docker_engine
+from latm.sandbox import derived_images, docker_engine, package_envs
 from latm.settings import load_settings
 from latm.toolbox.manifest import ManifestError, loads
-from packages_support import DATES, ROMAN, block, derived_ids
+from packages_support import DATES, ROMAN, block, derived_tags
 
 pytestmark = pytest.mark.docker
 
 
 @pytest.fixture
 def nothing_built():
-    """Asserts, after the test, that no derived image appeared."""
-    before = derived_ids()
+    """Asserts, after the test, that no derived image and no package folder appeared."""
+    folders = lambda: set(package_envs.home().glob("*/site"))
+    before = derived_tags(), folders()
     yield
-    assert derived_ids() == before, "a derived image was built"
+    assert derived_tags() == before[0], "a derived image was built"
+    assert folders() == before[1], "a package folder was built"
 
 
 def assert_nothing_written(ws):
     assert not list(ws.toolbox_dir.glob("*/tool.toml")), "a tool was written"
-    assert not list((ws.root / ".latm" / "envs").glob("*/site")), "a package folder was built"
 
 
 def test_a_package_with_only_a_source_distribution_is_refused(scripted_llm, make_workspace, nothing_built):
@@ -114,13 +115,13 @@ def _committed(scripted_llm, make_workspace, **settings):
 
 def test_a_committed_tool_needing_a_package_the_user_did_not_allow_is_refused(scripted_llm, make_workspace):
     ws, made = _committed(scripted_llm, make_workspace, allowed=[])
-    before = derived_ids()
+    before = derived_tags()
     for attempt in (lambda: solve(ws, "Write the number 12 in Roman numerals.", ROMAN.name),
                     lambda: verify_tool(ws, ROMAN.name)):
         with pytest.raises(PackagesRefused) as refused:
             attempt()
         assert "roman" in str(refused.value) and "allowed_packages" in str(refused.value)
-    assert derived_ids() == before
+    assert derived_tags() == before
     assert (ws.toolbox_dir / ROMAN.name / "tool.toml").read_text() == (made.path / "tool.toml").read_text()
 
 
@@ -131,11 +132,11 @@ def test_a_wheel_whose_hash_is_not_the_pinned_one_is_refused(scripted_llm, make_
     wrong = "0" * 64
     toml.write_text(re.sub(r"--hash=sha256:[0-9a-f]{64}", f"--hash=sha256:{wrong}", toml.read_text()))
     ws.registry.reload({ROMAN.name})
-    before = derived_ids()
+    before = derived_tags()
     with pytest.raises(PackagesUnavailable) as refused:
         verify_tool(ws, ROMAN.name)
     assert "hash" in str(refused.value) and "nothing was installed" in str(refused.value)
-    assert derived_ids() == before
+    assert derived_tags() == before
     assert not list((tmp_path / "empty-cache").rglob("*.whl")), "the mismatched wheel was not kept"
 
 

@@ -43,7 +43,7 @@ def test_a_tool_using_a_pure_python_wheel_is_made_pinned_verified_and_solved(scr
                                     ws.packages().for_pins(parse_pins(manifest.requirements)).digest)
         assert image and any(e.stage == "image" and "built" in e.message for e in events)
     else:
-        assert list((ws.state_dir / "envs").glob("*/site/roman"))
+        assert list(ws.packages().envs.glob("*/site/roman"))
 
 
 def test_a_dependency_is_pinned_with_its_hash_and_a_fresh_clone_verifies_the_same_files(scripted_llm, make_workspace,

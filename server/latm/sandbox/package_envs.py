@@ -1,4 +1,7 @@
-"""Package folders for the ``process`` backend: one per requirement set, in ``.latm/envs/<digest>/``.
+"""Package folders for the ``process`` backend: one per requirement set, in ``~/.cache/latm/envs/<digest>/``.
+
+They live in the user's cache, never in the workspace: a repository can carry ``.latm/`` (git
+even overwrites ignored files on checkout), and a folder found there would be run unchecked.
 
 Built as the derived images are (``packages.install``: hash-checked wheels, ``--no-index``), then
 compiled by the interpreter that runs calls, and swapped into place with one rename, so a folder
@@ -17,9 +20,13 @@ from pathlib import Path
 
 from latm.errors import PackagesUnavailable
 from latm.progress import ProgressCallback, ProgressEvent
-from latm.sandbox.packages import LockedSet, Target, install, readable
+from latm.sandbox.packages import LockedSet, Target, cache_home, install, readable
 
 MARK = "env.json"
+
+
+def home(environ=os.environ) -> Path:
+    return cache_home(environ) / "envs"
 
 
 def folder_for(envs: Path, digest: str) -> Path:
@@ -54,8 +61,9 @@ def build(envs: Path, locked: LockedSet, target: Target, interpreter: str, progr
         (work / MARK).write_text(json.dumps({"digest": locked.digest, "interpreter": interpreter,
                                              "pins": [str(p) for p in locked.pins]}, indent=1), encoding="utf-8")
         folder = folder_for(envs, locked.digest)
-        shutil.rmtree(folder, ignore_errors=True)  # a stale one (another interpreter)
-        os.replace(work, folder)
+        if not find(envs, locked, interpreter).is_dir():  # one built meanwhile (another latm) may be in use: kept
+            shutil.rmtree(folder, ignore_errors=True)  # a stale one (another interpreter)
+            os.replace(work, folder)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return folder / "site"

@@ -1,10 +1,10 @@
 """``latm sandbox status`` and ``latm sandbox prune`` for packages: the derived images on the
-Docker engine and the ``process`` folders in ``.latm/envs/``, their sizes, and which of this
+Docker engine and the ``process`` folders in the user's cache, their sizes, and which of this
 workspace's tools use each requirement set.
 
-Derived images belong to the engine, not to one workspace: prune removes those no tool of *this*
-toolbox uses and no container runs; another project's tools get theirs built again on first use
-(from the wheel cache, with no download).
+Derived images belong to the engine and folders to the user's cache, not to one workspace: prune
+removes those no tool of *this* toolbox uses and no container runs; another project's tools get
+theirs built again on first use (from the wheel cache, with no download).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Optional
 
 from latm.errors import SandboxUnavailable
 from latm.requirement_specs import BadRequirement, parse_pins
@@ -52,7 +53,7 @@ def tool_sets(tools: dict) -> dict[str, PackageSet]:
     return sets
 
 
-def inventory(tools: dict, envs: Path, docker: bool = True) -> tuple[list[PackageSet], str]:
+def inventory(tools: dict, envs: Optional[Path] = None, docker: bool = True) -> tuple[list[PackageSet], str]:
     """Every known set (the toolbox's, built images, built folders) and, when Docker cannot be
     asked, why."""
     sets = tool_sets(tools)
@@ -66,7 +67,7 @@ def inventory(tools: dict, envs: Path, docker: bool = True) -> tuple[list[Packag
                 entry.image_mb = max(0, image["size"] - _size(api, image["base"])) / 1e6
         except SandboxUnavailable as err:
             problem = str(err)
-    for folder in package_envs.listed(envs):
+    for folder in package_envs.listed(envs or package_envs.home()):
         entry = sets.setdefault(folder["digest"], PackageSet(folder["digest"], folder["pins"]))
         entry.folder, entry.folder_mb = folder["folder"], folder["size"] / 1e6
     return sorted(sets.values(), key=lambda s: (not s.tools, s.pins)), problem
@@ -79,7 +80,7 @@ def _size(api, image_id: str) -> int:
         return 0
 
 
-def prune(tools: dict, envs: Path, docker: bool = True) -> tuple[list[str], list[str]]:
+def prune(tools: dict, envs: Optional[Path] = None, docker: bool = True) -> tuple[list[str], list[str]]:
     """Remove the sets no tool of this toolbox uses: (what was removed, what was kept and why)."""
     removed, kept = [], []
     sets, _ = inventory(tools, envs, docker)

@@ -169,9 +169,13 @@ def _needs(wheel: Wheel, target: Target) -> list[str]:
 
 
 # ------------------------------------------------------------------------- the wheel cache
+def cache_home(environ=os.environ) -> Path:
+    """The user's latm cache: wheels, package folders, what was resolved."""
+    return userdirs.cache_dir(environ) or Path(tempfile.gettempdir()) / "latm-cache"
+
+
 def wheel_cache(environ=os.environ) -> Path:
-    base = userdirs.cache_dir(environ) or Path(tempfile.gettempdir()) / "latm-cache"
-    return base / "wheels"
+    return cache_home(environ) / "wheels"
 
 
 def sha256_of(path: Path) -> str:

@@ -37,11 +37,11 @@ PROBE_TIMEOUT_S = 60
 
 
 class ToolPackages:
-    def __init__(self, settings: Any, sandbox: Any, envs: Path, cache: Optional[Path] = None) -> None:
+    def __init__(self, settings: Any, sandbox: Any, envs: Optional[Path] = None, cache: Optional[Path] = None) -> None:
         self.settings = settings
         self.allowed: tuple[Allowed, ...] = parse_allowed_list(settings.allowed_packages)
         self.sandbox = sandbox  # the workspace's backend (DockerSandbox or ProcessSandbox)
-        self.envs = envs
+        self.envs = envs or package_envs.home()  # the user's, shared by projects (never the workspace's)
         self.cache = cache or wheel_cache()
         self._lock = threading.Lock()
         self._target: Optional[Target] = None
