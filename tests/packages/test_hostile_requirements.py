@@ -167,3 +167,24 @@ def _roman_pins(make_workspace) -> list[str]:
 
 def _without_line(text: str, start: str) -> str:
     return "".join(line for line in text.splitlines(keepends=True) if not line.strip().startswith(f'"{start}'))
+
+
+def test_a_pin_no_allowed_package_needs_is_refused_before_anything_is_fetched(scripted_llm, make_workspace, tmp_path,
+                                                                              monkeypatch):
+    """A pull request adds a pin to a committed tool: refused by name, and its wheel never downloaded."""
+    maker = make_workspace(allowed=["python-dateutil"], folder="maker")
+    scripted_llm.push(*DATES.script())
+    made = make_tool(maker, DATES.examples, DATES.name)
+    roman = next(pin for pin in _roman_pins(make_workspace))
+    ws = make_workspace(allowed=["python-dateutil"], folder="user")
+    shutil.copytree(made.path, ws.toolbox_dir / DATES.name)
+    toml = ws.toolbox_dir / DATES.name / "tool.toml"
+    toml.write_text(toml.read_text().replace('requirements = [\n', f'requirements = [\n    "{roman}",\n'))
+    ws.registry.reload({DATES.name})
+    cache = tmp_path / "empty-cache"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))  # nothing cached: what is needed is downloaded
+    with pytest.raises(PackagesRefused) as refused:
+        verify_tool(ws, DATES.name)
+    assert "roman 5.2, which your allowed_packages setting does not allow" in str(refused.value)
+    fetched = sorted(path.name for path in cache.rglob("*.whl"))
+    assert not [name for name in fetched if name.startswith("roman")], fetched

@@ -193,8 +193,7 @@ class ToolPackages:
                                       f"{allowed[pin.name]}: refused. Change the setting or remake the tool.")
         if not roots:
             raise PackagesRefused(self._not_allowed(pins[0]))
-        locked = fetch(pins, self.target(), progress, self.cache)
-        needed = closure(locked, [pin.name for pin in roots], self.target())
+        locked, needed = self._fetch_needed(pins, roots, progress)
         for pin in pins:
             if pin.name not in needed:
                 raise PackagesRefused(self._not_allowed(pin))
@@ -203,6 +202,21 @@ class ToolPackages:
             raise PackagesRefused(f"The tool's requirements lack {', '.join(missing)}, which its packages need: "
                                   "refused. Remake the tool or correct its requirements.")
         return locked
+
+    def _fetch_needed(self, pins: tuple[Pin, ...], roots: list[Pin],
+                      progress: ProgressCallback) -> tuple[LockedSet, set[str]]:
+        """The pinned wheels the allowed ``roots`` need, fetched level by level (a wheel's own
+        metadata names its dependencies), and the names they need: a pin nothing needs is never
+        downloaded."""
+        by_name, target = {pin.name: pin for pin in pins}, self.target()
+        locked = LockedSet(())
+        while True:
+            needed = closure(locked, [pin.name for pin in roots], target)
+            todo = [by_name[name] for name in needed if name in by_name and locked.wheel(name) is None]
+            if not todo:
+                return locked, needed
+            wheels = locked.wheels + fetch(todo, target, progress, self.cache).wheels
+            locked = LockedSet(tuple(sorted(wheels, key=lambda w: w.name)))
 
     @staticmethod
     def _not_allowed(pin: Pin) -> str:
