@@ -27,7 +27,7 @@ def requirements(ws: Workspace, args: argparse.Namespace) -> Result:
 def package_lines(ws: Workspace, backend: str) -> tuple[list[str], dict]:
     """The status lines about packages: what is allowed, each requirement set, where it is built."""
     allowed = [str(entry) for entry in parse_allowed_list(ws.settings.allowed_packages)]
-    sets, problem = package_sets(ws.registry.tools, docker=backend == "docker")
+    sets, problem = package_sets(ws.registry.tools, ws.settings.sandbox_image, docker=backend == "docker")
     lines = [f"allowed packages: {', '.join(allowed) or 'none (standard library only)'}"]
     lines += [f"package set:      {entry.line()}" for entry in sets]
     lines += [f"package images:   cannot be listed: {problem}"] if problem else []
@@ -36,7 +36,8 @@ def package_lines(ws: Workspace, backend: str) -> tuple[list[str], dict]:
 
 
 def prune_packages(ws: Workspace) -> Result:
-    removed, kept = prune_package_sets(ws.registry.tools, docker=ws.settings.sandbox != "process")
+    docker = ws.settings.sandbox != "process"
+    removed, kept = prune_package_sets(ws.registry.tools, ws.settings.sandbox_image, docker=docker)
     lines = [f"removed {item}" for item in removed] + [f"kept {item}" for item in kept]
     return Result("\n".join(lines) or "nothing to prune: every package image and folder is used by a tool",
                   {"removed": removed, "kept": kept})

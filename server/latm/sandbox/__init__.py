@@ -6,7 +6,7 @@
     sb.status(); sb.close()
     build_image(settings, offline, progress)   # `latm sandbox build [--offline]`
     sandbox_status(settings)                   # `latm sandbox status`
-    package_sets(tools), prune_package_sets(tools)  # package images and folders: status, prune
+    package_sets(tools, base_tag), prune_package_sets(tools, base_tag)  # package images and folders: status, prune
 """
 
 from latm.sandbox.factory import open_sandbox, sandbox_status, unavailable_status

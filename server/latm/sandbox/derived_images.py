@@ -83,7 +83,8 @@ def listed(api) -> list[dict[str, Any]]:
     found = []
     for info in api.images(filters={"label": SET_LABEL}):
         labels = info.get("Labels") or {}
-        found.append({"tags": list(info.get("RepoTags") or []), "id": info["Id"], "size": int(info.get("Size") or 0),
+        tags = [tag for tag in info.get("RepoTags") or [] if tag != "<none>:<none>"]
+        found.append({"tags": tags, "id": info["Id"], "size": int(info.get("Size") or 0),
                       "digest": labels.get(SET_LABEL, ""), "base": labels.get(BASE_LABEL, ""),
                       "pins": [p for p in labels.get(PINS_LABEL, "").split(";") if p]})
     return found
@@ -93,5 +94,6 @@ def in_use(api, image_id: str) -> bool:
     return bool(api.containers(all=True, filters={"ancestor": image_id}))
 
 
-def remove(api, image_id: str) -> None:
-    api.remove_image(image_id, force=False, noprune=False)
+def remove(api, image: str) -> None:
+    """Remove ``image`` (a tag or an id); a tag with other tags left only untags it."""
+    api.remove_image(image, force=False, noprune=False)

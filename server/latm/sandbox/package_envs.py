@@ -69,6 +69,20 @@ def build(envs: Path, locked: LockedSet, target: Target, interpreter: str, progr
     return folder / "site"
 
 
+def in_use(folder: Path) -> bool:
+    """Is a ``process`` worker running with this folder's packages (any latm on this machine)?"""
+    site = os.fsencode(folder / "site")
+    for pid in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as handle:
+                args = handle.read().split(b"\0")
+        except OSError:  # not a process, or gone
+            continue
+        if any(args[i] == b"--packages" and args[i + 1] == site for i in range(len(args) - 1)):
+            return True
+    return False
+
+
 def listed(envs: Path) -> list[dict]:
     found = []
     for mark in sorted(envs.glob(f"*/{MARK}")) if envs.is_dir() else []:

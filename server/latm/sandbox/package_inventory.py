@@ -53,17 +53,18 @@ def tool_sets(tools: dict) -> dict[str, PackageSet]:
     return sets
 
 
-def inventory(tools: dict, envs: Optional[Path] = None, docker: bool = True) -> tuple[list[PackageSet], str]:
-    """Every known set (the toolbox's, built images, built folders) and, when Docker cannot be
-    asked, why."""
+def inventory(tools: dict, base_tag: str, envs: Optional[Path] = None,
+              docker: bool = True) -> tuple[list[PackageSet], str]:
+    """Every known set (the toolbox's, the derived images of ``base_tag``, built folders) and,
+    when Docker cannot be asked, why."""
     sets = tool_sets(tools)
     problem = ""
     if docker:
         try:
             api = docker_engine.connect().api
-            for image in derived_images.listed(api):
+            for image in _ours(api, base_tag):
                 entry = sets.setdefault(image["digest"], PackageSet(image["digest"], image["pins"]))
-                entry.image, entry.image_id = (image["tags"] or [image["id"][:19]])[0], image["id"]
+                entry.image, entry.image_id = image["name"], image["id"]
                 entry.image_mb = max(0, image["size"] - _size(api, image["base"])) / 1e6
         except SandboxUnavailable as err:
             problem = str(err)
@@ -73,6 +74,17 @@ def inventory(tools: dict, envs: Optional[Path] = None, docker: bool = True) -> 
     return sorted(sets.values(), key=lambda s: (not s.tools, s.pins)), problem
 
 
+def _ours(api, base_tag: str) -> list[dict]:
+    """The derived images of ``base_tag``, each named by its tag; and untagged ones (built on a base
+    since rebuilt), named by id. Those another base tag names belong to another latm: left alone."""
+    found = []
+    for image in derived_images.listed(api):
+        tag = derived_images.tag_for(base_tag, image["digest"])
+        if tag in image["tags"] or not image["tags"]:
+            found.append(image | {"name": tag if image["tags"] else image["id"][:19]})
+    return found
+
+
 def _size(api, image_id: str) -> int:
     try:
         return int(api.inspect_image(image_id).get("Size") or 0)
@@ -80,21 +92,40 @@ def _size(api, image_id: str) -> int:
         return 0
 
 
-def prune(tools: dict, envs: Optional[Path] = None, docker: bool = True) -> tuple[list[str], list[str]]:
+def prune(tools: dict, base_tag: str, envs: Optional[Path] = None,
+          docker: bool = True) -> tuple[list[str], list[str]]:
     """Remove the sets no tool of this toolbox uses: (what was removed, what was kept and why)."""
     removed, kept = [], []
-    sets, _ = inventory(tools, envs, docker)
+    sets, problem = inventory(tools, base_tag, envs, docker)
+    if problem:
+        kept.append(f"package images: cannot be listed: {problem}")
     for entry in sets:
         if entry.tools:
             continue
         if entry.image:
-            api = docker_engine.connect().api
-            if derived_images.in_use(api, entry.image_id):
-                kept.append(f"{entry.image}: a container runs it")
+            why = _remove_image(entry)
+            if why:
+                kept.append(f"{entry.image}: {why}")
             else:
-                derived_images.remove(api, entry.image_id)
                 removed.append(f"{entry.image} ({entry.image_mb:.1f} MB)")
         if entry.folder:
+            if package_envs.in_use(Path(entry.folder)):
+                kept.append(f"{entry.folder}: a sandbox run uses it")
+                continue
             shutil.rmtree(entry.folder, ignore_errors=True)
             removed.append(f"{entry.folder} ({entry.folder_mb:.1f} MB)")
     return removed, kept
+
+
+def _remove_image(entry: PackageSet) -> str:
+    """Remove the set's image (by its tag: another tag of the same image keeps it); why not, or ""."""
+    import docker.errors
+
+    api = docker_engine.connect().api
+    if derived_images.in_use(api, entry.image_id):
+        return "a container runs it"
+    try:
+        derived_images.remove(api, entry.image if ":" in entry.image else entry.image_id)
+    except docker.errors.APIError as err:  # a container started meanwhile
+        return f"the engine refused: {err.explanation or err}"
+    return ""

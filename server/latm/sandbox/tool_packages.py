@@ -232,17 +232,25 @@ class ToolPackages:
             return None
         digest = locked.digest
         with self._lock:
-            if digest in self._ready:
-                return self._ready[digest]
+            ready = self._still_ready(digest)
+            if ready:
+                return ready
             building = self._building.setdefault(digest, threading.Lock())
         with building:  # one build per set at a time; the others wait for it
             with self._lock:
-                if digest in self._ready:
-                    return self._ready[digest]
+                ready = self._still_ready(digest)
+                if ready:
+                    return ready
             ready = self._docker_image(locked, progress) if self.docker else self._process_site(locked, progress)
             with self._lock:
                 self._ready[digest] = ready
             return ready
+
+    def _still_ready(self, digest: str) -> Optional[Installed]:
+        """What was made ready for this set, unless its folder was pruned since (a stat; an image
+        is not looked up per run)."""
+        ready = self._ready.get(digest)
+        return ready if ready is not None and (ready.image or Path(ready.site).is_dir()) else None
 
     def _docker_image(self, locked: LockedSet, progress: ProgressCallback) -> Installed:
         api, base_tag, base_id = self.sandbox.api, self.settings.sandbox_image, self.sandbox.image["Id"]
