@@ -46,6 +46,20 @@ def test_a_package_with_only_a_source_distribution_is_refused(scripted_llm, make
     assert_nothing_written(ws)
 
 
+def test_an_index_that_cannot_be_reached_is_said_so(scripted_llm, make_workspace, tmp_path, monkeypatch,
+                                                    nothing_built):
+    for variable, value in {"PIP_INDEX_URL": "http://127.0.0.1:9/simple", "PIP_EXTRA_INDEX_URL": "",
+                            "PIP_FIND_LINKS": "", "PIP_RETRIES": "1", "XDG_CACHE_HOME": str(tmp_path / "c")}.items():
+        monkeypatch.setenv(variable, value)  # no network: nothing answers on port 9
+    ws = make_workspace(allowed=["roman"])
+    with pytest.raises(PackagesUnavailable) as refused:
+        make_tool(ws, ROMAN.examples, ROMAN.name)
+    message = str(refused.value)
+    assert "could not reach your package index" in message and "pip configuration" in message, message
+    assert "source distribution" not in message, "a package that publishes wheels is not blamed"
+    assert scripted_llm.chat_requests() == []
+
+
 @pytest.mark.parametrize("entry, why", [
     ("roman @ https://example.invalid/roman-5.2-py3-none-any.whl", "is a URL"),
     ("https://example.invalid/roman-5.2-py3-none-any.whl", "is a URL"),

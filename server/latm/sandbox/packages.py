@@ -45,6 +45,9 @@ log = logging.getLogger(__name__)
 
 PIP_TIMEOUT_S = 900.0
 MAX_METADATA = 1 << 20
+# What pip prints when an index does not answer (it then also says "No matching distribution").
+UNREACHABLE = ("NewConnectionError", "Failed to establish a new connection", "Could not fetch URL",
+               "Max retries exceeded", "ConnectTimeoutError", "Temporary failure in name resolution")
 # Run by the sandbox's own Python (standard library only) to learn which wheels fit it.
 PROBE = ("import json, os, platform, sys; print(json.dumps({'version': '%d.%d' % sys.version_info[:2], "
          "'full': platform.python_version(), 'implementation': sys.implementation.name, "
@@ -356,6 +359,9 @@ def _short(line: str) -> str:
 def _pip_failure(tail: list[str], asked: list[str]) -> str:
     text = "\n".join(tail)
     said = next((line for line in tail if line.startswith("ERROR:")), tail[-1] if tail else "no output")
+    if any(sign in text for sign in UNREACHABLE):
+        return (f"pip could not reach your package index for {', '.join(asked)} ({said}): nothing was installed. "
+                "Check the network, or the index in your pip configuration (pip config list).")
     if "No matching distribution" in text or "Could not find a version" in text:
         return (f"pip found no wheel for {', '.join(asked)} that fits the sandbox's Python ({said}). latm installs "
                 "wheels only: a source distribution runs code when it is built, so it is refused. Pick a package "
