@@ -16,6 +16,7 @@ from latm.sandbox.containers import LABEL, OWNER_LABEL
 log = logging.getLogger(__name__)
 
 WORKER_LABEL = "latm.sandbox.worker"  # sha256 of the worker.py the image was built with
+WORKER_FILES = ("worker.py", "protocol.py")  # what runs the calls, side by side in the image (and the process backend)
 BUILD_HINT = "run `latm sandbox build` (or `latm sandbox build --offline` where no registry is reachable)"
 
 
