@@ -2,7 +2,8 @@
 
 A ``Link`` moves bytes (a Docker exec socket, or a subprocess's pipes); a ``WorkerSession`` speaks
 the worker's framed protocol over it, one request at a time, matching replies by nonce and
-skipping anything else. The framing is the module the worker runs too (``latm.sandbox.recipe.protocol``).
+skipping anything else. The framing is the module the worker runs too
+(``latm.sandbox.recipe.protocol``).
 """
 
 from __future__ import annotations
