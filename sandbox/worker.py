@@ -1,14 +1,12 @@
 """latm sandbox worker: runs untrusted tool code, one fresh forked child per call.
 
 Standard library only; runs inside the sandbox container (and, for the ``process`` backend, in a
-subprocess on the host). The host imports the framing helpers from this same file.
+subprocess on the host). The framing and the values that travel are ``protocol.py``, beside this
+file; the host imports that module, never this one.
 
-Protocol. The parent loop reads request frames on fd 0 and writes one result frame per request
-on fd 1. A frame is ``MAGIC + 8 hex digits length + 8 hex digits CRC32 + JSON``; the reader
-resynchronises on the magic, so stray bytes on either channel are skipped, never fatal. Each
-request carries a fresh nonce that its result echoes; the host ignores results with another
-nonce. The tool never sees these channels: the child closes them, its stdout/stderr are
-separate pipes, and the parent is non-dumpable so its ``/proc/<pid>/fd`` cannot be opened.
+The parent loop reads request frames on fd 0 and writes one result frame per request on fd 1.
+The tool never sees these channels: the child closes them, its stdout/stderr are separate pipes,
+and the parent is non-dumpable so its ``/proc/<pid>/fd`` cannot be opened.
 
 Per call the parent forks a child that: joins a new process group, is locked down (``Lockdown``:
 the call's user ``--uid``, no capabilities in any namespace, no_new_privs, a seccomp filter), sets
@@ -20,32 +18,37 @@ PID namespace) every other process the call left behind, then empties the scratc
 (``--sweep``) /dev/shm, /dev/mqueue and SysV IPC. A call found stopped or traced when its time
 ran out makes the worker retire, so the host replaces the sandbox.
 
-Return values travel as JSON: ``None``, ``bool``, ``int``, ``float`` (NaN and infinities included)
-and ``str`` as they are; tuples and lists become lists; dicts keep ``str`` keys, and ``int``,
-``float``, ``bool`` or ``None`` keys become strings (as JSON does). Anything else (sets, bytes,
-objects, cycles, ints too long to print, nesting deeper than the interpreter allows) gives
-outcome ``error`` with error type ``UnserializableResult`` and a short repr. A value whose JSON
-is larger than the output limit gives outcome ``output_limit``.
+A return value travels as JSON (``protocol.to_json_data``); one that cannot gives outcome
+``error`` with error type ``UnserializableResult`` and a short repr, and one whose JSON is larger
+than the output limit gives outcome ``output_limit``.
 """
 
 from __future__ import annotations
 
 import fcntl
-import json
 import os
 import resource
 import select
 import signal
 import sys
 import time
-import zlib
 
-PROTOCOL = 1
-MAGIC = b"\x00\x1eLATM1\x1f"
-_HEADER = len(MAGIC) + 16
+
+def _load_protocol():
+    """``protocol.py`` from beside this file, by path: ``-I`` keeps this folder off ``sys.path``,
+    and the module stays out of ``sys.modules``, so a tool's own ``import protocol`` never finds it."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "protocol", os.path.join(os.path.dirname(os.path.abspath(__file__)), "protocol.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+protocol = _load_protocol()
 TOOL_FILE = "<tool>"
 CALL_FILE = "<call>"
-REPR_LIMIT = 200
 # The holder and the serving parent shrug these off, so a tool cannot stop them with a polite
 # signal (SIGKILL and SIGSTOP still work: the host's backstop replaces the container then).
 IGNORED_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2,
@@ -57,121 +60,6 @@ PRELOAD = (
     "statistics fractions decimal heapq bisect typing dataclasses textwrap unicodedata copy "
     "traceback linecache ast enum numbers hashlib base64 struct array time"
 ).split()
-
-
-# ---------------------------------------------------------------------------------- framing
-# Bound now: a call may replace json.dumps in its own process, and must not garble its report.
-_ENCODE = json.JSONEncoder(ensure_ascii=True, separators=(",", ":")).encode
-_DECODE = json.JSONDecoder().decode
-
-
-def encode_frame(obj: dict) -> bytes:
-    payload = _ENCODE(obj).encode("ascii")
-    return MAGIC + b"%08x%08x" % (len(payload), zlib.crc32(payload)) + payload
-
-
-class FrameReader:
-    """Splits a byte stream into frames, skipping anything that is not a whole, valid frame."""
-
-    def __init__(self, max_len: int) -> None:
-        self.max_len = max_len
-        self.buf = bytearray()
-
-    def feed(self, data: bytes) -> list:
-        self.buf += data
-        frames = []
-        while True:
-            found = self._next_frame()
-            if found is None:
-                return frames
-            frames.append(found)
-
-    def _next_frame(self):
-        start = self.buf.find(MAGIC)
-        if start < 0:
-            del self.buf[: max(0, len(self.buf) - len(MAGIC) + 1)]
-            return None
-        waiting = None  # first position that may still become a frame when more bytes arrive
-        pos = start
-        while pos >= 0:
-            state, obj, end = self._frame_at(pos)
-            if state == "ok":
-                del self.buf[:end]
-                return obj
-            if state == "partial" and waiting is None:
-                waiting = pos
-            pos = self.buf.find(MAGIC, pos + 1)
-        del self.buf[: waiting if waiting is not None else max(0, len(self.buf) - len(MAGIC) + 1)]
-        return None
-
-    def _frame_at(self, pos: int):
-        head = bytes(self.buf[pos + len(MAGIC): pos + _HEADER])
-        if len(head) < 16:
-            return "partial", None, 0
-        try:
-            length, crc = int(head[:8], 16), int(head[8:], 16)
-        except ValueError:
-            return "bad", None, 0
-        if length > self.max_len:
-            return "bad", None, 0
-        end = pos + _HEADER + length
-        if end > len(self.buf):
-            return "partial", None, 0
-        payload = bytes(self.buf[pos + _HEADER: end])
-        if zlib.crc32(payload) != crc:
-            return "bad", None, 0
-        try:
-            obj = _DECODE(payload.decode("utf-8"))
-        except ValueError:
-            return "bad", None, 0
-        return ("ok", obj, end) if isinstance(obj, dict) else ("bad", None, 0)
-
-
-def write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view):]
-
-
-# ------------------------------------------------------------------ values that travel as JSON
-class Unserializable(Exception):
-    pass
-
-
-def short_repr(value) -> str:
-    try:
-        text = repr(value)
-    except BaseException as err:  # a hostile __repr__ must not break the report
-        text = f"<{type(value).__name__} whose repr raised {type(err).__name__}>"
-    return text if len(text) <= REPR_LIMIT else text[: REPR_LIMIT - 3] + "..."
-
-
-def to_json_data(value):
-    """``value`` as JSON-compatible data (see the module docstring), or raise Unserializable."""
-    if value is None or isinstance(value, (bool, int, float, str)):
-        if type(value) not in (type(None), bool, int, float, str):  # subclasses may lie in repr/str
-            value = _plain(value)
-        return value
-    if isinstance(value, (list, tuple)):
-        return [to_json_data(item) for item in value]
-    if isinstance(value, dict):
-        return {_key(k): to_json_data(v) for k, v in value.items()}
-    raise Unserializable(f"a value of type {type(value).__name__} cannot travel as JSON: {short_repr(value)}")
-
-
-def _plain(value):
-    for kind in (bool, int, float, str):
-        if isinstance(value, kind):
-            return kind(value)
-    return value
-
-
-def _key(key) -> str:
-    if isinstance(key, str):
-        return str(key)
-    if key is None or isinstance(key, (bool, int, float)):
-        return _ENCODE(_plain(key))
-    raise Unserializable(f"a dict key of type {type(key).__name__} cannot travel as JSON: {short_repr(key)}")
 
 
 # ------------------------------------------------------------------------ inside the child
@@ -227,17 +115,18 @@ def _result_frame(outcome: dict, limit: int) -> bytes:
     """The child's report, with the return value converted and capped."""
     if "value" in outcome:
         try:
-            frame = encode_frame({"outcome": "ok", "value": to_json_data(outcome["value"])})
-        except Unserializable as err:
-            return encode_frame(_error("error", "UnserializableResult", str(err)))
+            frame = protocol.encode_frame({"outcome": "ok", "value": protocol.to_json_data(outcome["value"])})
+        except protocol.Unserializable as err:
+            return protocol.encode_frame(_error("error", "UnserializableResult", str(err)))
         except (ValueError, RecursionError, MemoryError) as err:
             text = f"the return value cannot travel as JSON ({type(err).__name__}: {err}): "
-            return encode_frame(_error("error", "UnserializableResult", text + short_repr(outcome["value"])))
+            text += protocol.short_repr(outcome["value"])
+            return protocol.encode_frame(_error("error", "UnserializableResult", text))
         if len(frame) > limit + 256:
             message = f"the return value is {len(frame)} bytes as JSON, more than the {limit}-byte limit"
-            return encode_frame(_error("output_limit", "", message))
+            return protocol.encode_frame(_error("output_limit", "", message))
         return frame
-    return encode_frame(outcome)
+    return protocol.encode_frame(outcome)
 
 
 def _describe_exception(err: BaseException, memory_mb: int) -> dict:
@@ -248,7 +137,7 @@ def _describe_exception(err: BaseException, memory_mb: int) -> dict:
     try:
         message = str(err)
     except BaseException:
-        message = short_repr(err)
+        message = protocol.short_repr(err)
     return _error("error", type(err).__name__, message, _tool_traceback(err))
 
 
@@ -259,7 +148,8 @@ def _set_limits(req: dict, nproc) -> None:
         except (ValueError, OSError):  # a limit above the inherited hard limit stays as it is
             pass
 
-    cpu = int(req["timeout_s"]) + 1
+    usage = resource.getrusage(resource.RUSAGE_SELF)  # what the preloaded packages took is not the call's
+    cpu = int(req["timeout_s"] + usage.ru_utime + usage.ru_stime) + 1
     cap(resource.RLIMIT_CPU, cpu, cpu + 1)
     cap(resource.RLIMIT_AS, req["memory_mb"] << 20)
     cap(resource.RLIMIT_FSIZE, req.get("fsize_mb", 16) << 20)
@@ -287,11 +177,13 @@ def _spare_child(opts: dict, fds: dict, workdir: str) -> None:
         os.environ.update(SCRUBBED_ENV, HOME=workdir, TMPDIR=workdir)
         sys.argv = [TOOL_FILE]
         _warm_up()
-        req = _DECODE(_read_to_end(4).decode("utf-8"))
+        _preload(opts["preload"])
+        req = protocol.decode_json(_read_to_end(4).decode("utf-8"))
         os.close(4)
         _set_limits(req, opts["nproc"])
     except BaseException as err:
-        write_all(3, encode_frame(_error("crashed", type(err).__name__, f"the sandbox could not prepare the call: {err}")))
+        message = f"the sandbox could not prepare the call: {err}"
+        write_all(3, protocol.encode_frame(_error("crashed", type(err).__name__, message)))
         os._exit(1)
     try:
         outcome = _invoke(req["code"], req["call"])
@@ -305,16 +197,32 @@ def _spare_child(opts: dict, fds: dict, workdir: str) -> None:
     try:
         frame = _result_frame(outcome, req["output_limit"])
     except MemoryError:
-        frame = encode_frame(_error("memory", "MemoryError", "out of memory while returning the result"))
+        frame = protocol.encode_frame(_error("memory", "MemoryError", "out of memory while returning the result"))
     write_all(3, frame)
     os._exit(0)
+
+
+def _preload(names: str) -> None:
+    """Import the tool's packages (``--preload``) while waiting, locked down as the call itself:
+    a compiled package takes longer to import than most calls take to run."""
+    for name in filter(None, (names or "").split(",")):
+        try:
+            __import__(name)
+        except BaseException:  # the call's own import reports it
+            pass
 
 
 def _warm_up() -> None:
     """Walk a call's usual path once while waiting: the memory pages it writes get copied from
     the parent now (copy-on-write faults are slow in VMs) instead of during the real call."""
     _result_frame(_invoke("def _warm(x):\n    return [x, str(x)]\n", {"entry": "_warm", "args": [1]}), 1 << 16)
-    _DECODE(_ENCODE({"code": "x", "call": {"entry": "f", "args": [1, "a"]}}))
+    protocol.decode_json(protocol.encode_json({"code": "x", "call": {"entry": "f", "args": [1, "a"]}}))
+
+
+def write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 def _read_to_end(fd: int) -> bytes:
@@ -376,7 +284,7 @@ class Spare:
 
     def start(self, req: dict) -> None:
         try:
-            write_all(self.req_w, _ENCODE(req).encode())
+            write_all(self.req_w, protocol.encode_json(req).encode())
         except BrokenPipeError:  # died meanwhile; the collector reports how
             pass
         os.close(self.req_w)
@@ -409,7 +317,7 @@ class Collector:
         self.result = None  # the child's report, once whole
         self.exited = False
         self.stopped = ""  # "timeout" | "output_limit" when the call must be killed
-        self.reader = FrameReader(limit + (1 << 16))
+        self.reader = protocol.FrameReader(limit + (1 << 16))
         try:
             self.pidfd = os.pidfd_open(spare.pid)
         except (AttributeError, OSError):  # old kernel: poll instead
@@ -583,9 +491,9 @@ class Worker:
             if not _out_of_reach(self.keep - {os.getpid()}):
                 raise SetupError("a long-lived process of the sandbox is still dumpable: tool code could take it over")
         self.after_call()
-        reader = FrameReader(1 << 26)
-        write_all(1, encode_frame({"hello": PROTOCOL, "python": sys.version.split()[0],
-                                   "isolation": self.opts.get("isolation", [])}))
+        reader = protocol.FrameReader(1 << 26)
+        write_all(1, protocol.encode_frame({"hello": protocol.PROTOCOL, "python": sys.version.split()[0],
+                                            "isolation": self.opts.get("isolation", [])}))
         while True:
             try:
                 data = os.read(0, 1 << 16)
@@ -594,10 +502,10 @@ class Worker:
             if not data:
                 return
             for req in reader.feed(data):
-                write_all(1, encode_frame(self._answer(req)))
+                write_all(1, protocol.encode_frame(self._answer(req)))
                 self.after_call()
                 if self.retire:  # the host retries the next call elsewhere
-                    write_all(1, encode_frame({"retire": self.retire}))
+                    write_all(1, protocol.encode_frame({"retire": self.retire}))
                     return
 
     def _answer(self, req: dict) -> dict:
@@ -912,6 +820,7 @@ _MOUNT_FLAGS = {"nosuid": MS_NOSUID, "nodev": MS_NODEV, "noexec": MS_NOEXEC,
                 "noatime": 1024, "nodiratime": 2048, "relatime": 1 << 21}
 NOSEC = MS_NOSUID | MS_NODEV | MS_NOEXEC
 DEVICES = ("null", "zero", "full", "random", "urandom")
+PACKAGES_MOUNT = "/dev/latm-packages"
 
 
 def _mount(source, target, fstype, flags, data=None) -> None:
@@ -919,14 +828,19 @@ def _mount(source, target, fstype, flags, data=None) -> None:
     _check(_libc().mount(args[0], args[1], args[2], flags, args[3]), f"mount {target}")
 
 
-def private_mounts() -> list:
+def private_mounts(packages=None) -> list:
     """In a private mount namespace, made by the worker before any call (calls cannot undo it: they
     hold no capability, and in the process backend run by a user they are in a user namespace
     that does not own these mounts): every mount read-only (or, where that fails, hidden under an
     empty read-only tmpfs), a 16 MB tmpfs on /tmp, and a /dev of its own with only the harmless
     devices, a 1 MB tmpfs /dev/shm and this IPC namespace's /dev/mqueue. Raises SetupError when a
-    mount can be neither. Returns what was done, one short phrase each, for the host's status."""
+    mount can be neither. Returns what was done, one short phrase each, for the host's status.
+
+    ``packages`` (a folder of installed packages) is bound read-only at ``PACKAGES_MOUNT``: calls
+    reach it there even where its own path is closed to them (a root user's workspace under /root),
+    and it is taken hold of first, before /tmp (where it may lie) is covered."""
     done = []
+    held = os.open(packages, os.O_RDONLY | os.O_DIRECTORY) if packages else None
     with open("/proc/self/mountinfo") as handle:
         mounts = [(fields[4], fields[5].split(",")) for fields in (line.split() for line in handle)]
     for target, options in mounts:
@@ -946,8 +860,11 @@ def private_mounts() -> list:
     done.append("read-only everything else")
     _mount("tmpfs", "/tmp", "tmpfs", NOSEC, "size=16m,mode=1777")
     done.append("tmpfs /tmp 16m")
-    _own_dev()
+    _own_dev(held)
     done.append(f"own /dev: {' '.join(DEVICES)}, tmpfs /dev/shm 1m, /dev/mqueue")
+    if held is not None:
+        os.close(held)
+        done.append(f"packages read-only at {PACKAGES_MOUNT}")
     return done
 
 
@@ -961,11 +878,16 @@ def _reachable(path: str) -> bool:
     return True
 
 
-def _own_dev() -> None:
+def _own_dev(packages_fd=None) -> None:
     """Build the new /dev in /tmp, then move it onto /dev and make it read-only."""
     stage = "/tmp/.dev"
     os.mkdir(stage)
     _mount("tmpfs", stage, "tmpfs", MS_NOSUID | MS_NOEXEC, "size=64k,mode=755")
+    if packages_fd is not None:  # a mount of its own: exec stays allowed there for compiled modules
+        point = stage + PACKAGES_MOUNT[len("/dev"):]
+        os.mkdir(point)
+        _mount(f"/proc/self/fd/{packages_fd}", point, None, MS_BIND)
+        _mount(None, point, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
     for name in DEVICES:
         open(f"{stage}/{name}", "w").close()
         _mount(f"/dev/{name}", f"{stage}/{name}", None, MS_BIND)
@@ -1008,6 +930,9 @@ def parse_args(argv: list) -> dict:
     parser.add_argument("--uid", type=int, default=None,
                         help="run calls as this user id (set, or mapped in a user namespace of each call's own)")
     parser.add_argument("--nproc", type=int, default=None, help="RLIMIT_NPROC for calls")
+    parser.add_argument("--packages",
+                        help="a folder of installed packages calls may import (after the standard library)")
+    parser.add_argument("--preload", help="comma-separated modules each call's process imports before its call")
     parser.add_argument("--scratch",
                         help="where calls get scratch space; without --sweep only a subdirectory the worker makes is used and emptied")
     opts = vars(parser.parse_args(argv))
@@ -1045,7 +970,9 @@ def hold() -> int:
 
 def serve(opts: dict) -> int:
     if opts["private_mounts"]:
-        opts["isolation"] = private_mounts()
+        opts["isolation"] = private_mounts(opts["packages"])
+    if opts["packages"]:  # last on the path: a package cannot stand in for a standard module
+        sys.path.append(PACKAGES_MOUNT if opts["private_mounts"] else opts["packages"])
     opts["lockdown"] = Lockdown(opts["uid"])
     os.chdir("/")
     for name in PRELOAD:

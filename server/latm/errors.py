@@ -100,3 +100,13 @@ class ImageMissing(SandboxUnavailable):
 class Cancelled(LatmError):
     def __init__(self, message: str = "Cancelled; nothing was written.") -> None:
         super().__init__(message)
+
+
+class PackagesRefused(LatmError):
+    """A tool needs a package the user's ``allowed_packages`` does not allow, or a requirement
+    string latm does not hand to pip (a URL, a path, an option)."""
+
+
+class PackagesUnavailable(LatmError):
+    """The packages a tool needs could not be fetched, checked or installed (no wheel, a hash that
+    differs, pip failing)."""

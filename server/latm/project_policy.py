@@ -11,6 +11,8 @@ That file comes with the repository, so whoever wrote the repository wrote it. T
   the user's own is lowered to it. Trust does not change this; the user raises their own limits.
 - What spends the user's money on the user's behalf without asking (``mcp_make``: agents making
   tools) may be turned off by a project, never on, trusted or not.
+- ``allowed_packages`` only narrows: a project keeps the packages of the user's own list it names
+  (with both version constraints); any other entry is dropped, trusted or not.
 
 Each ignored or lowered value is reported through ``report(key, message)``, once per load.
 """
@@ -22,6 +24,7 @@ from typing import Any, Callable, Mapping, Optional
 
 from latm import trust
 from latm.errors import SettingsError
+from latm.requirement_specs import narrowed, parse_allowed_list
 from latm.toolbox.reading import linked_to
 
 IGNORED = object()  # what ``admit`` returns for a value that must not be applied
@@ -92,11 +95,20 @@ class ProjectPolicy:
             self.report(key, f"ignored: {value!r} would weaken the sandbox below your own setting {own!r}; "
                              "a project may only make it stricter")
             return IGNORED
+        if key == "allowed_packages":
+            return self._narrowed(value, own)
         if key in LIMITS and value > own:
             self.report(key, f"lowered from {value:g} to your own setting {own:g}: a project may only make "
                              "sandbox limits stricter")
             return own
         return value
+
+    def _narrowed(self, value: tuple, own: tuple) -> tuple:
+        kept, dropped = narrowed(parse_allowed_list(value), parse_allowed_list(own))
+        if dropped:
+            self.report("allowed_packages", f"ignored {', '.join(map(repr, dropped))}: a project may only narrow "
+                                            "your own allowed_packages; add a package to your user config to allow it")
+        return tuple(entry.text for entry in kept)
 
     def trusted(self) -> bool:
         if self._trusted is None:

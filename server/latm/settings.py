@@ -26,6 +26,7 @@ from typing import Any, Callable, Mapping, NamedTuple, Optional
 
 from latm import trust, userdirs
 from latm.project_policy import IGNORED, ProjectPolicy
+from latm.requirement_specs import BadRequirement, parse_allowed_list
 from latm.toolbox import reading
 
 if sys.version_info >= (3, 11):
@@ -107,6 +108,9 @@ class Settings:
     # `latm mcp` offers agents `latm_make`, which spends the maker model's money: only the user's
     # own settings may turn it on (project_policy.USER_ONLY).
     mcp_make: bool = False
+    # Distributions a tool may import besides the standard library (``requirement_specs``): a
+    # project may narrow the user's list, never widen it (project_policy).
+    allowed_packages: tuple[str, ...] = ()
     prices: Mapping[str, Price] = field(
         default_factory=lambda: {m: Price(*p) for m, p in DEFAULT_PRICES.items()}
     )
@@ -156,6 +160,8 @@ def _coerce(key: str, value: Any, from_text: bool) -> Any:
     kind = FIELDS[key].type
     if key == "prices":
         return _coerce_prices(json.loads(value) if from_text else value)
+    if key == "allowed_packages":
+        return _coerce_packages(value, from_text)
     if kind == "bool":
         if isinstance(value, bool):
             return value
@@ -211,6 +217,19 @@ def _coerce_prices(value: Any) -> dict:
             raise ValueError(f"price of {model!r} must be a finite number of dollars, not below 0")
         prices[model] = price
     return prices
+
+
+def _coerce_packages(value: Any, from_text: bool) -> tuple[str, ...]:
+    """A list of package names with optional versions; from the environment, a JSON list or names
+    separated by spaces."""
+    if from_text and isinstance(value, str):
+        value = json.loads(value) if value.lstrip().startswith("[") else value.split()
+    if not isinstance(value, (list, tuple)):
+        raise ValueError(f'expected a list of package names like ["roman", "numpy>=1.26"], got {value!r}')
+    try:
+        return tuple(entry.text for entry in parse_allowed_list(value))
+    except BadRequirement as err:
+        raise ValueError(str(err)) from None
 
 
 class Layer(NamedTuple):

@@ -28,3 +28,9 @@ def config_file(environ: Mapping[str, str]) -> Optional[Path]:
 def state_dir(environ: Mapping[str, str]) -> Optional[Path]:
     base = _base(environ, "XDG_STATE_HOME", ".local/state")
     return base / "latm" if base else None
+
+
+def cache_dir(environ: Mapping[str, str]) -> Optional[Path]:
+    """``$XDG_CACHE_HOME/latm`` (default ``~/.cache/latm``): what can be fetched or built again."""
+    base = _base(environ, "XDG_CACHE_HOME", ".cache")
+    return base / "latm" if base else None

@@ -11,8 +11,9 @@ from __future__ import annotations
 import logging
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional, Sequence
 
+from latm.progress import ProgressCallback, ProgressEvent
 from latm.settings import Settings, SettingProblem, load_settings
 from latm.state_folder import keep_out_of_git
 from latm.toolbox.registry import Registry
@@ -26,6 +27,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+def _logged(event: ProgressEvent) -> None:
+    log.info("%s", event.message)
+
+
 class Workspace:
     def __init__(self, root: Path, settings: Settings, problems: list[SettingProblem] | None = None) -> None:
         self.root = Path(root).resolve()
@@ -36,9 +41,11 @@ class Workspace:
         remove_leftovers(toolbox_dir)  # of writers that died
         self.registry = Registry(toolbox_dir, RegistryCache(self.state_path)).load()
         self.on_warning: Callable[[str], None] = log.warning
+        self.on_progress: ProgressCallback = _logged  # package installs that no caller reports (the CLI shows them)
         self._sandbox: Optional[Sandbox] = None
         self._llm: Optional[LLMClient] = None
         self._llm_settings: Optional[Settings] = None  # the settings it was built for
+        self._packages = None
         self._state_ready = False
         self._lock = threading.Lock()
 
@@ -90,8 +97,34 @@ class Workspace:
         with self._lock:
             self._llm, self._llm_settings = client, self.settings
 
+    def packages(self):
+        """What ``allowed_packages`` lets tools use, made ready for this workspace's sandbox."""
+        from latm.sandbox.tool_packages import ToolPackages
+
+        sandbox = self.sandbox()
+        with self._lock:
+            if self._packages is None:
+                self._packages = ToolPackages(self.settings, sandbox)
+            return self._packages
+
+    def sandbox_for(self, requirements: Sequence[str] = (), progress: Optional[ProgressCallback] = None) -> Sandbox:
+        """The sandbox of a tool with these ``requirements`` (its manifest's pins): the plain one
+        for a standard-library tool, else one that runs it with its packages."""
+        if not requirements:
+            return self.sandbox()
+        from latm.requirement_specs import parse_pins
+        from latm.sandbox.packaged import PackagedSandbox
+
+        return PackagedSandbox(self.packages(), parse_pins(requirements), progress or self.on_progress)
+
+    def making_sandbox(self, progress: Optional[ProgressCallback] = None):
+        """The sandbox of a make: each run's packages follow what the code imports."""
+        from latm.sandbox.packaged import PackagedSandbox
+
+        return PackagedSandbox(self.packages(), None, progress or self.on_progress)
+
     def close(self) -> None:
         with self._lock:
             if self._sandbox is not None:
                 self._sandbox.close()
-                self._sandbox = None
+                self._sandbox = self._packages = None

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sandbox_settings import sandbox_settings as settings  # noqa: F401 - the sandbox tests call it settings
 
+from latm.sandbox.docker_engine import WORKER_FILES
 from latm.sandbox.process_backend import ProcessSandbox, isolation_mode, worker_command, worker_path
 
 # Who runs the tests, and the user that the tests of "latm run by a user who is not root" run
@@ -63,18 +64,18 @@ def kill_the_first_start(sandbox, monkeypatch) -> list:
 
 
 def readable_worker_copy() -> Path:
-    """worker.py copied into a fresh directory anyone may read (the checkout may be under /root)."""
+    """The worker's files copied into a fresh directory anyone may read (the checkout may be
+    under /root); the copy of worker.py."""
     folder = Path(tempfile.mkdtemp(prefix="latm-worker-", dir="/var/tmp"))
     folder.chmod(0o755)
-    copy = folder / "worker.py"
-    shutil.copyfile(worker_path(), copy)
-    copy.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
-    return copy
+    for name in WORKER_FILES:
+        shutil.copyfile(Path(worker_path()).parent / name, folder / name)
+        (folder / name).chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+    return folder / "worker.py"
 
 
 def remove_worker_copy(copy: Path) -> None:
-    copy.unlink()
-    os.rmdir(copy.parent)
+    shutil.rmtree(copy.parent)
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""The worker's framing and value conversion, used on both ends of the protocol."""
+"""The protocol's framing and value conversion, used on both ends (the worker and the host)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from latm.sandbox.recipe.worker import MAGIC, FrameReader, Unserializable, encode_frame, to_json_data
+from latm.sandbox.recipe.protocol import MAGIC, FrameReader, Unserializable, encode_frame, to_json_data
 
 
 def test_frames_survive_being_split_anywhere():

@@ -9,6 +9,7 @@ from sandbox_support import settings
 
 from latm.errors import SandboxUnavailable
 from latm.sandbox import build_image, rootfs
+from latm.sandbox.docker_engine import WORKER_FILES
 from latm.sandbox.image import recipe_dir
 
 DEB822 = """Types: deb
@@ -65,7 +66,7 @@ def test_slim_removes_docs_but_keeps_the_rest(tmp_path):
 
 def test_the_recipe_ships_everything_the_build_needs():
     shipped = {p.name for p in recipe_dir().iterdir()}
-    assert {"Dockerfile", ".dockerignore", "worker.py"} <= shipped
+    assert {"Dockerfile", ".dockerignore", *WORKER_FILES} <= shipped
     assert "ARG BASE=" in (recipe_dir() / "Dockerfile").read_text()
 
 

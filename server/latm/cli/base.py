@@ -29,6 +29,7 @@ def command(name: str) -> Callable[[Command], Command]:
     def register(fn: Command) -> Command:
         @functools.wraps(fn)
         def run(ws: Workspace, args: argparse.Namespace) -> Result:
+            ws.on_progress = stderr_progress  # a tool's packages being installed, wherever that happens
             try:
                 return fn(ws, args)
             finally:  # a bar left on stderr would run into what the command prints next

@@ -18,6 +18,7 @@ FAMILIES = {
     "trust": ("trust",),
     "evaluate": ("eval",),
     "living": ("feedback", "repair", "history", "rollback", "prune"),
+    "packages": ("requirements",),
 }
 
 

@@ -1,4 +1,5 @@
-"""``latm sandbox build|status``: the sandbox image and which backend runs tools."""
+"""``latm sandbox build|status|prune``: the sandbox image, which backend runs tools, and the
+derived images (or folders) that hold tools' packages."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import argparse
 import dataclasses
 
 from latm.cli.base import Result, command, stderr_progress
+from latm.cli.packages import package_lines, prune_packages
 from latm.sandbox import build_image, sandbox_status
 from latm.workspace import Workspace
 
@@ -15,6 +17,8 @@ def sandbox(ws: Workspace, args: argparse.Namespace) -> Result:
     if args.action == "build":
         image_id = build_image(ws.settings, offline=args.offline, progress=stderr_progress)
         return Result(f"built {ws.settings.sandbox_image} ({image_id})", {"image": ws.settings.sandbox_image, "id": image_id})
+    if args.action == "prune":
+        return prune_packages(ws)
     status = sandbox_status(ws.settings)
     lines = [
         f"backend:          {status.backend}",
@@ -22,4 +26,5 @@ def sandbox(ws: Workspace, args: argparse.Namespace) -> Result:
         f"warm containers:  {status.warm_containers}",
         f"isolation:        {status.isolation}",
     ] + ([f"warning:          {status.warning}"] if status.warning else [])
-    return Result("\n".join(lines), dataclasses.asdict(status), 1 if status.backend == "unavailable" else 0)
+    packages, data = package_lines(ws, status.backend)
+    return Result("\n".join(lines + packages), dataclasses.asdict(status) | data, 1 if status.backend == "unavailable" else 0)

@@ -38,6 +38,7 @@ def show_tool(ws: Workspace, args: argparse.Namespace) -> Result:
         f"  examples:  {len(m.split('train'))} train, {len(m.split('validation'))} validation, "
         f"{len(m.split('reported'))} reported; {len(m.use_cases)} use cases",
         f"  version:   {m.version}" + (f" ({m.history[-1].reason}; `latm history {m.name}`)" if m.history else ""),
+        f"  packages:  {', '.join(p.split(' ', 1)[0] for p in m.requirements) or 'none (standard library only)'}",
         f"  uses:      {uses}",
         f"  folder:    {tool.path}",
         *(f"  {w.severity}: {w.message}" for w in tool.warnings),

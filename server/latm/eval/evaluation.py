@@ -72,7 +72,8 @@ def evaluate(ws, request: Request, *, progress: ProgressCallback = no_progress,
         tool, making = made_tool(ws, request.make, data, train, validation, progress=progress, cancel=cancel)
     else:
         tool, making = committed_tool(ws, request.tool)
-    plans = method_plans.plan(request.methods, method_plans.Context(settings, ws.llm(), ws.sandbox, tool, few_shot))
+    plans = method_plans.plan(request.methods, method_plans.Context(
+        settings, ws.llm(), lambda: ws.sandbox_for(tool.manifest.requirements), tool, few_shot))
     out = _out_dir(ws, request.out, tool.name)
     tallies = [Tally(plan, settings, data.count) for plan in plans]
     status = "complete"

@@ -35,7 +35,8 @@ from latm.workspace import Workspace
 log = logging.getLogger(__name__)
 
 # Settings the running sandbox was started with; a change restarts it once no job uses it.
-SANDBOX_FIELDS = {"sandbox", "sandbox_image", "sandbox_pool", "timeout_s", "memory_mb", "output_limit_kb"}
+SANDBOX_FIELDS = {"sandbox", "sandbox_image", "sandbox_pool", "timeout_s", "memory_mb", "output_limit_kb",
+                  "allowed_packages"}
 WATCH_STEP_MS = 20  # a lone change is picked up this long after the last write
 CANCEL_GRACE_S = 30.0  # a cancelled job stops at its next check; this bounds the wait
 

@@ -27,7 +27,7 @@ from latm.toolbox.manifest import Example, UseCase
 T = TypeVar("T")
 STAGE_START = {"propose": 0.0, "verify": 0.3, "wrap": 0.55, "parser": 0.65, "write": 0.95}
 NO_CODE = ("Your reply has no ```python code block. Please send {what} in a ```python block, "
-           "using only the standard library.")
+           "using {library}.")
 CUT_OFF = ("Your reply was cut off at {limit} tokens, the longest reply allowed, before it was complete. Please "
            "send it again, shorter: only the ```python code asked for, without explanations.")
 
@@ -74,8 +74,10 @@ class Maker:
     """One making conversation. ``messages`` is the conversation so far (kept on failure)."""
 
     def __init__(self, settings: Settings, llm: LLMClient, sandbox: Sandbox, *, name: str,
-                 progress: ProgressCallback = no_progress, cancel: Optional[CancelToken] = None) -> None:
+                 progress: ProgressCallback = no_progress, cancel: Optional[CancelToken] = None,
+                 library: str = prompts.STANDARD_ONLY) -> None:
         self.settings, self.llm, self.name = settings, llm, name
+        self.library = library  # what the tool may import, as the prompts say it
         self.progress, self.cancel = progress, cancel or CancelToken()
         self.sandbox = _Cancellable(sandbox, self.cancel)
         self.messages: list[dict] = []
@@ -157,7 +159,7 @@ class Maker:
         def attempt(reply: str) -> str:
             written = python_code(reply)
             if not written:
-                raise _Retry(NO_CODE.format(what="the whole function"))
+                raise _Retry(NO_CODE.format(what="the whole function", library=self.library))
             require_function(written)
             # Run it as written, example usage included (a cheap first test), but keep it tidy.
             error = checks.loads(self.sandbox, written, self.settings.timeout_s)
@@ -165,7 +167,7 @@ class Maker:
                 raise _Retry(prompts.PROPOSE_FIX.format(error=error), error)
             return clean_tool(written)
 
-        return self._stage("propose", prompts.propose(train), attempt)
+        return self._stage("propose", prompts.propose(train, self.library), attempt)
 
     # Stage 2: tests in the paper's shape that assert every validation answer.
 
@@ -174,7 +176,7 @@ class Maker:
             nonlocal code  # a reply may fix the function; later tries build on the latest version
             written = python_code(reply)
             if not written:
-                raise _Retry(NO_CODE.format(what="the unit tests"))
+                raise _Retry(NO_CODE.format(what="the unit tests", library=self.library))
             code, tests = merge_definitions(code, written)
             problem = checks.tests_assert_every_answer(self.sandbox, code, tests, validation, pick_entry(code, tests),
                                                        self.settings.timeout_s)
@@ -216,7 +218,7 @@ class Maker:
         def attempt(reply: str) -> str:
             written = python_code(reply)
             if not written:
-                raise _Retry(NO_CODE.format(what="parse_question and format_answer"))
+                raise _Retry(NO_CODE.format(what="parse_question and format_answer", library=self.library))
             parser_code = clean_tool(without_functions(written, tool_functions))
             missing = [f for f in PARSER_FUNCTIONS if f not in functions(parse(parser_code, "parser"))]
             if missing:
@@ -230,7 +232,7 @@ class Maker:
             return parser_code
 
         try:
-            return self._stage("parser", prompts.parser(entry, signature(code, entry), examples), attempt), ""
+            return self._stage("parser", prompts.parser(entry, signature(code, entry), examples, self.library), attempt), ""
         except (StageFailed, LLMUnavailable, LLMReplyError) as err:
             return "", f"saved without a question parser: {err}"
 

@@ -49,12 +49,12 @@ def tool_that_answers(ws: Workspace, examples: Sequence[Example]) -> Optional[Ex
     """The closest tool that answers every example right, if one does."""
     if not examples:
         return None
-    sandbox = ws.sandbox()
     for name in closest_tools(ws, examples):
         tool = ws.registry.tools[name]
         if not tool.usable or not has_parser(tool):
             continue
         asked = replace(tool.manifest, examples=tuple(examples))
+        sandbox = ws.sandbox_for(tool.manifest.requirements)
         if all(o.passed for o in parser_outcomes(sandbox, asked, tool.code, ws.settings.timeout_s)):
             return Existing(name, len(examples))
     return None

@@ -78,7 +78,7 @@ def add_examples(ws, name: str, examples: Sequence[mf.Example], *, progress: Pro
     progress(ProgressEvent("feedback", f"adding {len(examples)} example(s) to {name}", 0.1))
     use_cases, tokens = _calls(ws, name, base, merged, cancel)
     updated = replace(base, examples=merged, use_cases=use_cases)
-    sandbox = ws.sandbox()
+    sandbox = ws.sandbox_for(updated.requirements, progress)
     progress(ProgressEvent("verify", f"re-running {name} on every stored example", 0.5))
     checked = check_stored(sandbox, updated, code, ws.settings.timeout_s)
     if cancel:
@@ -131,7 +131,7 @@ def _calls(ws, name: str, manifest: mf.Manifest, examples: Sequence[mf.Example],
     needed = [e for e in examples if e.split == REPORTED and manifest.parser is None and _plain(e.question) not in have]
     if not needed:
         return manifest.use_cases, 0
-    solver = Solver(ws.settings, ws.sandbox(), ws.llm())
+    solver = Solver(ws.settings, ws.sandbox(), ws.llm(), ws.sandbox_for)
     tool = ws.registry.get(name)
     found, tokens = list(manifest.use_cases), 0
     for example in needed:

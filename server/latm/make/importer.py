@@ -64,7 +64,7 @@ def import_latm(ws, transcript_path: Path, name: str, *, progress: ProgressCallb
         require_function(code)
     except CodeProblem as err:
         raise VerificationFailed(f"Cannot import {transcript_path}: {err}") from None
-    sandbox, timeout = ws.sandbox(), ws.settings.timeout_s
+    sandbox, timeout = ws.making_sandbox(progress), ws.settings.timeout_s  # packages as the settings allow
     progress(ProgressEvent("verify", f"verify {name}", 0.2))
     error = checks.loads(sandbox, code, timeout)
     if error:
@@ -82,7 +82,8 @@ def import_latm(ws, transcript_path: Path, name: str, *, progress: ProgressCallb
         raise VerificationFailed(f"Nothing was imported: in the sandbox, the transcript's tool does not answer "
                                  f"{len(missing)} of its {len(validation)} verification question(s): {shown}")
     manifest = proven_manifest(name, code, entry, train + validation, use_cases, parser_verified_on=0,
-                               origin="imported", maker_model="", sandbox_backend=sandbox.status().backend)
+                               origin="imported", maker_model="", sandbox_backend=sandbox.status().backend,
+                               requirements=sandbox.requirements(code, *(u.code for u in use_cases)))
     path = write_tool(ws.toolbox_dir, ToolFiles(manifest, code), based_on=based_on)
     ws.registry.reload({name})
     history.keep_copy(ws, manifest, code)

@@ -22,6 +22,7 @@ def proven_manifest(
     origin: str,
     maker_model: str,
     sandbox_backend: str,
+    requirements: Sequence[str] = (),
 ) -> Manifest:
     """Every use case and (with a parser) every example passed: passed == total, as test_tool.py counts."""
     parser: Optional[ParserEntry] = ParserEntry(verified_on=parser_verified_on) if parser_verified_on else None
@@ -38,4 +39,5 @@ def proven_manifest(
         use_cases=tuple(use_cases),
         parser=parser,
         history=(HistoryEntry(1, utc_now(), tool_hash(code), origin, maker_model, len(examples)),),
+        requirements=tuple(requirements),
     )

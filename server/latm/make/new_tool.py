@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Optional, Sequence, Union
 
 from latm.examples import ExampleScan, split_examples
-from latm.make import history
+from latm.make import history, prompts
 from latm.make.failures import save_failed
 from latm.make.conversation import Maker, StageFailed
 from latm.make.manifests import proven_manifest
@@ -48,13 +48,15 @@ def make_tool(ws, examples: Union[ExampleScan, Sequence[Example]], name: str, *,
     train, validation = chosen[: settings.train_examples], chosen[settings.train_examples:]
     cancel = cancel or CancelToken()
     based_on = basis(ws.toolbox_dir / name, "making")  # replaced only if still as it is now
-    sandbox = ws.sandbox()
-    maker = Maker(settings, ws.llm(), sandbox, name=name, progress=progress, cancel=cancel)
+    sandbox = ws.making_sandbox(progress)
+    maker = Maker(settings, ws.llm(), sandbox, name=name, progress=progress, cancel=cancel,
+                  library=prompts.library(sandbox.described()))
     try:
         made = maker.make(train, validation)
         manifest = proven_manifest(
             name, made.code, made.entry, chosen, made.use_cases, parser_verified_on=made.parser_verified_on,
             origin="made", maker_model=settings.maker_model, sandbox_backend=sandbox.status().backend,
+            requirements=sandbox.requirements(made.code, *(u.code for u in made.use_cases)),
         )
         cancel.check()
         path = write_tool(ws.toolbox_dir, ToolFiles(manifest, made.code), based_on=based_on)

@@ -21,8 +21,7 @@ CALL_SHAPE = """```python
 
 PROPOSE = """{examples}
 
-Write a generic Python function that solves this type of problem, using only the Python standard \
-library. Its return value will later be converted into the answer (the option, for a \
+Write a generic Python function that solves this type of problem, using {library}. Its return value will later be converted into the answer (the option, for a \
 multiple-choice question). Put the whole function, with its imports, in one block:
 ```python
 ```"""
@@ -65,7 +64,7 @@ returns the keyword arguments for `{signature}`;
 - `format_answer(result, question: str) -> str` that turns the function's return value into the \
 answer text exactly as in the examples (for a multiple-choice question, the option, e.g. "(A)"); \
 the answer must come from `result` (a wrong `result` must give a wrong answer).
-Use only the standard library, do not change `{entry}`, and put both in one ```python block. They \
+Use {library}, do not change `{entry}`, and put both in one ```python block. They \
 must work for all of these questions:
 
 {examples}"""
@@ -77,17 +76,33 @@ PARSER_FIX = """These questions did not give the expected answer with your parse
 {failures}
 Please fix them and send both functions again in one ```python block."""
 
+STANDARD_ONLY = "only the Python standard library"
+
+
+def library(packages: str) -> str:
+    """What a tool may import, as the prompts say it; ``packages``: "roman 5.2 (import roman), ..."."""
+    if not packages:
+        return STANDARD_ONLY
+    return (f"only the Python standard library and these installed packages (nothing else can be imported): "
+            f"{packages}")
+
+
+def pinned(requirements: Iterable[str]) -> str:
+    """A tool's pins as the prompts name them: "roman 5.2, ..."."""
+    return ", ".join(pin.split(" ", 1)[0].replace("==", " ") for pin in requirements)
+
+
 def qa_blocks(examples: Iterable[Example]) -> str:
     return "\n\n".join(f"Question: {e.question}\nAnswer: {e.answer}" for e in examples)
 
 
-def propose(train: list[Example]) -> str:
-    return PROPOSE.format(examples=qa_blocks(train))
+def propose(train: list[Example], library: str = STANDARD_ONLY) -> str:
+    return PROPOSE.format(examples=qa_blocks(train), library=library)
 
 
 def verify(validation: list[Example]) -> str:
     return VERIFY.replace("{examples}", qa_blocks(validation))
 
 
-def parser(entry: str, signature: str, examples: list[Example]) -> str:
-    return PARSER.format(entry=entry, signature=signature, examples=qa_blocks(examples))
+def parser(entry: str, signature: str, examples: list[Example], library: str = STANDARD_ONLY) -> str:
+    return PARSER.format(entry=entry, signature=signature, examples=qa_blocks(examples), library=library)

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Optional
 
-from latm.make import checks, history, usecases
+from latm.make import checks, history, prompts, usecases
 from latm.make.failures import save_failed
 from latm.make.conversation import Maker, StageFailed
 from latm.llm.replies import python_code, wrapped_tool
@@ -45,7 +45,7 @@ It gives the right answer for these questions:
 It fails these:
 {failing}
 
-Keep `{signature}` (same name and parameters){keep}, use only the standard library, and keep \
+Keep `{signature}` (same name and parameters){keep}, use {library}, and keep \
 every answer it gets right. Send the functions you change, whole, in one ```python block."""
 
 USE_CASES = """
@@ -125,7 +125,7 @@ def repair_tool(ws, name: str, *, progress: ProgressCallback = no_progress,
                 cancel: Optional[CancelToken] = None) -> RepairResult:
     """Patch the tool ``name`` so that it passes every stored example, or change nothing and raise."""
     contents = _accepted(ws, name)
-    sandbox = ws.sandbox()
+    sandbox = ws.sandbox_for(contents.manifest.requirements, progress)
     before = check_stored(sandbox, contents.manifest, contents.code, ws.settings.timeout_s)
     if before.ok and not before.unchecked:
         raise NothingToRepair(f"Tool '{name}' passes every stored example ({before.passed}/{before.total}); nothing "
@@ -149,12 +149,15 @@ def remake_tool(ws, name: str, *, progress: ProgressCallback = no_progress,
     contents = _accepted(ws, name)
     manifest = contents.manifest
     train = [e for e in manifest.examples if e.split == "train"] or list(manifest.examples[:1])
-    maker = Maker(ws.settings, ws.llm(), ws.sandbox(), name=name, progress=progress, cancel=cancel)
+    sandbox = ws.making_sandbox(progress)
+    maker = Maker(ws.settings, ws.llm(), sandbox, name=name, progress=progress, cancel=cancel,
+                  library=prompts.library(sandbox.described()))
     try:
         made = maker.make(train, list(manifest.examples))
         parser = mf.ParserEntry() if made.parser_verified_on else None
         candidate = replace(manifest, entry=made.entry, signature=signature(made.code, made.entry),
-                            use_cases=tuple(made.use_cases), parser=parser)
+                            use_cases=tuple(made.use_cases), parser=parser,
+                            requirements=sandbox.requirements(made.code, *(u.code for u in made.use_cases)))
         checked = check_stored(maker.sandbox, candidate, made.code, ws.settings.timeout_s)
         if not checked.ok or checked.unchecked:
             raise VerificationFailed(f"the re-made tool does not pass every stored example: {_still_failing(checked)}")
@@ -223,7 +226,8 @@ def _prompt(manifest: mf.Manifest, code: str, before: Checked) -> str:
            if parser else "Each question is answered by its recorded call of the function (shown with it below).")
     keep = f", and `{parser.parse}` and `{parser.format}`" if parser else ""
     text = REPAIR.format(code=code.rstrip(), how=how, passing=listed or "(none)\n", failing=_failing_text(manifest, before),
-                         signature=signature(code, manifest.entry), keep=keep)
+                         signature=signature(code, manifest.entry), keep=keep,
+                         library=prompts.library(prompts.pinned(manifest.requirements)))
     if before.unchecked:
         text += USE_CASES.format(questions="".join(f"- {e.question}\n" for e in before.unchecked))
     return text

@@ -63,7 +63,7 @@ def rollback_tool(ws, name: str, version: Optional[int] = None, *,
     copy = history.kept_copy(ws, manifest, target)
     progress(ProgressEvent("verify", f"re-verifying version {target} of {name}", 0.3))
     restored = _restored(copy.manifest, manifest)
-    sandbox = ws.sandbox()
+    sandbox = ws.sandbox_for(restored.requirements, progress)
     checked = check_stored(sandbox, restored, copy.code, ws.settings.timeout_s)
     checked_manifest = recorded(restored, checked, sandbox.status().backend)
     if target == manifest.version:  # the hand edit undone: the recorded version itself, no new one

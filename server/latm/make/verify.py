@@ -61,7 +61,7 @@ def verify_tool(ws, name: str, *, progress: ProgressCallback = no_progress) -> V
     folder = ws.toolbox_dir / validate_name(name)
     contents = read_tool_contents(folder)
     manifest, code = contents.manifest, contents.code
-    sandbox = ws.sandbox()
+    sandbox = ws.sandbox_for(manifest.requirements, progress)
     progress(ProgressEvent("verify", f"verify {name}", 0.0))
     checked = check_stored(sandbox, manifest, code, ws.settings.timeout_s)
     backend = sandbox.status().backend

@@ -27,7 +27,8 @@ def call_listed(ws: Workspace, listed: Listed, arguments: dict[str, Any]) -> typ
                               f"{name} says what it takes.")
     call = Call(entry=listed.signature.entry, args=listed.signature.call_args(arguments))
     try:
-        (result,) = run_calls(ws.sandbox(), listed.tool.code, [call], ws.settings.timeout_s)
+        (result,) = run_calls(ws.sandbox_for(listed.tool.manifest.requirements), listed.tool.code, [call],
+                              ws.settings.timeout_s)
     except LatmError as err:  # e.g. the sandbox cannot start
         return results.failed(f"{name} could not run: {err}")
     if not result.ok:

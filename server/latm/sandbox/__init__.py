@@ -6,12 +6,14 @@
     sb.status(); sb.close()
     build_image(settings, offline, progress)   # `latm sandbox build [--offline]`
     sandbox_status(settings)                   # `latm sandbox status`
+    package_sets(tools, base_tag), prune_package_sets(tools, base_tag)  # package images and folders: status, prune
 """
 
 from latm.sandbox.factory import open_sandbox, sandbox_status, unavailable_status
 from latm.sandbox.image import build_image
+from latm.sandbox.package_inventory import inventory as package_sets, prune as prune_package_sets
 from latm.sandbox.running import run_calls
 from latm.sandbox.types import OUTCOMES, Call, CallResult, Sandbox, SandboxStatus
 
-__all__ = ["open_sandbox", "sandbox_status", "unavailable_status", "build_image", "run_calls", "Call", "CallResult",
-           "Sandbox", "SandboxStatus", "OUTCOMES"]
+__all__ = ["open_sandbox", "sandbox_status", "unavailable_status", "build_image", "package_sets", "prune_package_sets",
+           "run_calls", "Call", "CallResult", "Sandbox", "SandboxStatus", "OUTCOMES"]

@@ -84,7 +84,7 @@ class Container:
             log.warning("sandbox container %s is still listed after removal", self.id[:12])
 
 
-def start(api, image: str, memory_mb: int, labels: dict, max_frame: int) -> Container:
+def start(api, image: str, memory_mb: int, labels: dict, max_frame: int, serve_args: list = ()) -> Container:
     """Create, start and greet one container; remove it again if any step fails."""
     # stdin_open without detach makes the SDK set StdinOnce: Docker closes stdin when we go away.
     cid = api.create_container(
@@ -95,7 +95,7 @@ def start(api, image: str, memory_mb: int, labels: dict, max_frame: int) -> Cont
     try:
         hold = api.attach_socket(cid, params={"stdin": 1, "stream": 1})
         api.start(cid)
-        exec_id = api.exec_create(cid, SERVE, stdin=True, stdout=True, stderr=True, user=USER)["Id"]
+        exec_id = api.exec_create(cid, [*SERVE, *serve_args], stdin=True, stdout=True, stderr=True, user=USER)["Id"]
         session = WorkerSession(SocketLink(api.exec_start(exec_id, socket=True)), max_frame)
         session.hello(HELLO_TIMEOUT_S)
     except Exception as err:  # any failure to start is reported the same way

@@ -15,11 +15,13 @@ from typing import Any, Optional
 
 from latm.sandbox import containers, docker_engine, jobs, lifecycle
 from latm.sandbox.link import LinkDown, LinkSilent
+from latm.sandbox.image_pools import ImagePools
 from latm.sandbox.pool import Pool, PoolClosed
-from latm.sandbox.types import Call, CallResult, SandboxStatus
+from latm.sandbox.types import Call, CallResult, Installed, SandboxStatus
 
 log = logging.getLogger(__name__)
 
+PACKAGES_DIR = "/opt/latm/packages"  # where a derived image holds its packages
 GRACE_S = 5.0  # on top of the call's timeout: the worker's own cleanup after a violent call
 ATTEMPTS = 3  # containers tried for a call that did not reach a worker (failed start, found dead)
 
@@ -39,7 +41,10 @@ class DockerSandbox:
         self.labels = {containers.LABEL: "1", containers.OWNER_LABEL: lifecycle.owner_label(),
                        containers.INSTANCE_LABEL: self.instance}
         self.max_frame = 20 * int(settings.output_limit_kb) * 1024 + (1 << 20)
-        self.pool: Pool = Pool(int(settings.sandbox_pool), self._start, containers.Container.remove)
+        # One pool per image (the base, and derived images with packages) under one limit on the total.
+        self.pools: ImagePools = ImagePools(int(settings.sandbox_pool), self._start, containers.Container.remove)
+        self.pool: Pool = self.pools.get(image["Id"])
+        self._derived: dict[str, Installed] = {}  # derived image id -> its packages
         lifecycle.track(self)
 
     @classmethod
@@ -50,53 +55,59 @@ class DockerSandbox:
         docker_engine.reap_orphans(client.api)
         return cls(settings, client, info)
 
-    def _start(self) -> containers.Container:
-        return containers.start(self.api, self.image["Id"], int(self.settings.memory_mb), self.labels, self.max_frame)
+    def _start(self, image: str) -> containers.Container:
+        derived = self._derived[image].worker_args(PACKAGES_DIR) if image in self._derived else []
+        return containers.start(self.api, image, int(self.settings.memory_mb), self.labels, self.max_frame, derived)
 
-    def run(self, code: str, calls: list[Call], *, timeout_s: Optional[float] = None) -> list[CallResult]:
+    def run(self, code: str, calls: list[Call], *, timeout_s: Optional[float] = None,
+            packages: Optional[Installed] = None) -> list[CallResult]:
+        """``packages``: run in the derived image that holds them (``derived_images``)."""
         limits = jobs.limits_from(self.settings, timeout_s)
-        return jobs.run_all(code, calls, limits, lambda req: self._call(req, limits))
+        if packages:
+            self._derived.setdefault(packages.image, packages)
+        pool = self.pools.get(packages.image if packages else self.image["Id"])  # the most recently used now
+        return jobs.run_all(code, calls, limits, lambda req: self._call(req, limits, pool))
 
-    def _call(self, req: dict, limits: jobs.Limits) -> CallResult:
+    def _call(self, req: dict, limits: jobs.Limits, pool: Pool) -> CallResult:
         failed_start = ""
         for _ in range(ATTEMPTS):
             try:
-                container = self.pool.acquire()
+                container = pool.acquire()
             except PoolClosed:
                 return jobs.error("sandbox_unavailable", "the sandbox was closed")
             except Exception as err:  # the engine went away, or the container would not start: a fresh one
                 failed_start = f"could not start a sandbox container ({ATTEMPTS} tries): {err}"
                 continue
             if not container.alive():
-                self.pool.discard(container)
+                pool.discard(container)
                 continue
             try:
                 frame = container.session.call(req, limits.timeout_s + GRACE_S)
             except LinkDown as err:
-                self.pool.discard(container)
+                pool.discard(container)
                 if not err.sent:
                     continue
                 return jobs.error("crashed", "the sandbox worker died during the call (the tool may have killed "
                                   "it); its container was replaced" + _said(container))
             except LinkSilent:
-                self.pool.discard(container)
+                pool.discard(container)
                 return jobs.error("crashed", f"the sandbox stopped answering {limits.timeout_s + GRACE_S:g} s after "
                                   "the call started; its container was killed and replaced")
             except Exception as err:  # never let a sandbox fault reach the caller as an exception
-                self.pool.discard(container)
+                pool.discard(container)
                 return jobs.error("crashed", f"the sandbox failed: {type(err).__name__}: {err}")
-            self.pool.release(container)
+            pool.release(container)
             return jobs.result(frame)
         return jobs.error("sandbox_unavailable", failed_start or "sandbox containers kept dying before the call reached them")
 
     def status(self) -> SandboxStatus:
         tag = self.settings.sandbox_image
-        return SandboxStatus("docker", f"{tag} ({docker_engine.short_id(self.image)})", self.pool.count(),
+        return SandboxStatus("docker", f"{tag} ({docker_engine.short_id(self.image)})", self.pools.count(),
                              ISOLATION.format(memory=self.settings.memory_mb))
 
     def close(self) -> None:
         lifecycle.untrack(self)
-        self.pool.close()
+        self.pools.close()
 
     def __enter__(self) -> "DockerSandbox":
         return self

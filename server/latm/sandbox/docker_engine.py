@@ -15,7 +15,8 @@ from latm.sandbox import lifecycle
 from latm.sandbox.containers import LABEL, OWNER_LABEL
 log = logging.getLogger(__name__)
 
-WORKER_LABEL = "latm.sandbox.worker"  # sha256 of the worker.py the image was built with
+WORKER_LABEL = "latm.sandbox.worker"  # worker_sha256() of the files the image was built with
+WORKER_FILES = ("worker.py", "protocol.py")  # what runs the calls, side by side in the image (and the process backend)
 BUILD_HINT = "run `latm sandbox build` (or `latm sandbox build --offline` where no registry is reachable)"
 
 
@@ -52,7 +53,12 @@ def image_info(api, tag: str) -> dict:
 
 
 def worker_sha256() -> str:
-    return hashlib.sha256(worker_file().read_bytes()).hexdigest()
+    """One digest of the worker files, each with its name and length: a change to either makes an image stale."""
+    digest = hashlib.sha256()
+    for name in WORKER_FILES:
+        data = (worker_file().parent / name).read_bytes()
+        digest.update(b"%s %d\n" % (name.encode(), len(data)) + data)
+    return digest.hexdigest()
 
 
 def worker_file() -> Path:

@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Callable, Optional, Union
 
-from latm.sandbox.recipe.worker import short_repr
+from latm.sandbox.recipe.protocol import short_repr
 from latm.sandbox.types import OUTCOMES, Call, CallResult
 
 

@@ -2,7 +2,8 @@
 
 A ``Link`` moves bytes (a Docker exec socket, or a subprocess's pipes); a ``WorkerSession`` speaks
 the worker's framed protocol over it, one request at a time, matching replies by nonce and
-skipping anything else. The framing code is the worker's own (``latm.sandbox.recipe.worker``).
+skipping anything else. The framing is the module the worker runs too
+(``latm.sandbox.recipe.protocol``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import struct
 import time
 from typing import Optional
 
-from latm.sandbox.recipe.worker import PROTOCOL, FrameReader, encode_frame
+from latm.sandbox.recipe.protocol import PROTOCOL, FrameReader, encode_frame
 
 STDERR_TAIL = 4096  # bytes of the worker's own stderr kept to explain a death
 

@@ -4,6 +4,8 @@ Nothing starts before the first call; then the first caller starts one container
 rest of the pool is filled in the background (as is the place of a container removed after a
 fault), so later calls rarely wait for a start. Idle containers are handed out least recently
 used first: the worker that just answered gets time to clean up and fork its next child.
+Pools of several images may share one ``budget`` (``image_pools``): a limit on their total, met
+by evicting an idle item of the least recently used other pool.
 """
 
 from __future__ import annotations
@@ -23,15 +25,16 @@ class PoolClosed(Exception):
 
 
 class Pool(Generic[T]):
-    def __init__(self, size: int, make: Callable[[], T], dispose: Callable[[T], None]) -> None:
+    def __init__(self, size: int, make: Callable[[], T], dispose: Callable[[T], None], budget=None) -> None:
         self.size = size
         self._make, self._dispose = make, dispose
+        self._budget = budget
         self._idle: collections.deque = collections.deque()
         self._all: set = set()
         self._starting = 0
         self._closed = False
         self._used = False  # nothing starts before the first acquire
-        self._cond = threading.Condition()
+        self._cond = budget.cond if budget is not None else threading.Condition()
 
     def acquire(self) -> T:
         """An idle item, a new one, or wait for one; raises what ``make`` raises, or PoolClosed."""
@@ -42,10 +45,11 @@ class Pool(Generic[T]):
                     raise PoolClosed()
                 if self._idle:
                     return self._idle.popleft()
-                if len(self._all) + self._starting < self.size:
+                if len(self._all) + self._starting < self.size and self._room(evict=True):
                     self._starting += 1
                     break
                 self._cond.wait()
+        self._dispose_evicted()
         try:
             item = self._make()
         except BaseException:
@@ -77,7 +81,7 @@ class Pool(Generic[T]):
     def _fill(self) -> None:
         """Start one more item in the background when the pool is not full."""
         with self._cond:
-            if self._closed or not self._used or len(self._all) + self._starting >= self.size:
+            if self._closed or not self._used or len(self._all) + self._starting >= self.size or not self._room(False):
                 return
             self._starting += 1
         threading.Thread(target=self._make_idle, name="latm-sandbox-fill", daemon=True).start()
@@ -111,6 +115,26 @@ class Pool(Generic[T]):
             self._cond.notify()
         self._dispose(item)
         self._fill()
+
+    def _room(self, evict: bool) -> bool:
+        """Under the lock: may one more item start (evicting another pool's idle one if need be)?"""
+        return self._budget is None or self._budget.room(self, evict)
+
+    def _dispose_evicted(self) -> None:
+        for item in self._budget.take_evicted() if self._budget is not None else ():
+            self._dispose(item)
+
+    def held(self) -> int:
+        """Under the lock: items alive or starting."""
+        return len(self._all) + self._starting
+
+    def evict_idle(self):
+        """Under the lock: take out the idle item used least recently, or None."""
+        if not self._idle:
+            return None
+        item = self._idle.popleft()
+        self._all.discard(item)
+        return item
 
     def count(self) -> int:
         with self._cond:

@@ -28,7 +28,7 @@ from typing import Any, Optional
 
 from latm.sandbox import docker_engine, jobs
 from latm.sandbox.link import LinkDown, LinkSilent, PipeLink, WorkerSession
-from latm.sandbox.types import Call, CallResult, SandboxStatus
+from latm.sandbox.types import Call, CallResult, Installed, SandboxStatus
 
 NOBODY = 65534
 GRACE_S = 5.0
@@ -112,12 +112,14 @@ class ProcessSandbox:
     def _command(self, scratch: str) -> list:
         return worker_command(self.mode, os.geteuid(), scratch, worker_path())
 
-    def run(self, code: str, calls: list[Call], *, timeout_s: Optional[float] = None) -> list[CallResult]:
+    def run(self, code: str, calls: list[Call], *, timeout_s: Optional[float] = None,
+            packages: Optional[Installed] = None) -> list[CallResult]:
+        """``packages``: calls may import what is installed in its ``site`` folder (``package_envs``)."""
         limits = jobs.limits_from(self.settings, timeout_s)
         scratch = self._scratch()
         worker: Optional[_Worker] = None
         try:
-            worker = _Worker(self._command(scratch), scratch, limits)
+            worker = _Worker(self._command(scratch) + (packages.worker_args(packages.site) if packages else []), scratch, limits)
             return jobs.run_all(code, calls, limits, worker.call)
         finally:
             if worker is not None:

@@ -56,6 +56,20 @@ class SandboxStatus:
     missing_image: str = ""  # Docker answers but this image must be built (the fix for the warning)
 
 
+@dataclass(frozen=True)
+class Installed:
+    """A tool's packages, ready for a backend: a derived Docker ``image`` or a ``site`` folder."""
+
+    digest: str  # of the requirement set (``packages.set_digest``)
+    image: str = ""  # docker: the derived image's id
+    site: str = ""  # process: the folder the packages were installed into
+    modules: tuple[str, ...] = ()  # what the tool imports of them: imported ahead of each call
+
+    def worker_args(self, folder: str) -> list[str]:
+        """The worker's arguments for packages installed in ``folder``."""
+        return ["--packages", folder] + (["--preload", ",".join(self.modules)] if self.modules else [])
+
+
 class Sandbox(Protocol):
     def run(self, code: str, calls: list[Call], *, timeout_s: Optional[float] = None) -> list[CallResult]:
         """Run each call on a fresh copy of ``code``. Never raises for anything the code does."""

@@ -40,7 +40,7 @@ def solve(ws, question: str, tool: str, *, cancel: Optional[CancelToken] = None)
     """Answer one question with ``tool`` (choosing one is the dispatcher's job, ``latm.route``);
     raises ToolNotFound / VerificationFailed when that tool is missing or not verified."""
     chosen = ws.registry.get(tool)
-    return Solver(ws.settings, ws.sandbox(), ws.llm()).solve(chosen, question, cancel)
+    return Solver(ws.settings, ws.sandbox(), ws.llm(), ws.sandbox_for).solve(chosen, question, cancel)
 
 
 def read_questions(path: Path) -> list[tuple[str, str]]:
@@ -70,7 +70,7 @@ def solve_batch(ws, in_path: Path, out_path: Optional[Path] = None, tool: Option
     started = time.monotonic()
     rows = read_questions(in_path)
     answers, groups = _assign(ws, rows, tool, route, unknown)
-    solver = Solver(ws.settings, ws.sandbox(), ws.llm())
+    solver = Solver(ws.settings, ws.sandbox(), ws.llm(), ws.sandbox_for)
     finished = len(rows) - sum(len(indices) for _, indices in groups.values())
     sandbox_errors, sandbox_error = 0, ""
     for chosen, indices in groups.values():

@@ -40,7 +40,7 @@ def with_call(ws: Workspace, tool: Tool, answer: Answer, cancel: Optional[Cancel
         )
     if cancel:
         cancel.check()
-    (result,) = ws.sandbox().run(tool.code, [Call(entry=parser.parse, args=[answer.question])],
+    (result,) = ws.sandbox_for(tool.manifest.requirements).run(tool.code, [Call(entry=parser.parse, args=[answer.question])],
                                  timeout_s=ws.settings.timeout_s)
     arguments = result.value if result.ok else None
     if not isinstance(arguments, dict) or not all(isinstance(k, str) and k.isidentifier() for k in arguments):

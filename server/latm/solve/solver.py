@@ -83,8 +83,10 @@ def require_verified(tool: Tool) -> None:
 class Solver:
     """Answers questions with tools; one sandbox for all of them."""
 
-    def __init__(self, settings: Settings, sandbox: Sandbox, llm: LLMClient) -> None:
+    def __init__(self, settings: Settings, sandbox: Sandbox, llm: LLMClient,
+                 sandboxes: Optional[Callable[[Sequence[str]], Sandbox]] = None) -> None:
         self.settings, self.sandbox, self.llm = settings, sandbox, llm
+        self.sandboxes = sandboxes  # a tool's requirements -> the sandbox with its packages (``Workspace.sandbox_for``)
         self._llm_down = ""  # once the endpoint is unavailable, later questions fail fast
 
     def solve(self, tool: Tool, question: str, cancel: Optional[CancelToken] = None) -> Answer:
@@ -121,17 +123,23 @@ class Solver:
         parser = tool.manifest.parser
         calls = [Call(snippet=call_snippet(tool.manifest.entry, q, parser.parse, parser.format), result_var=ANSWER_VAR)
                  for q in questions]
-        return [_accepted(result, question) for result, question in zip(self._run_spread(tool.code, calls), questions)]
+        ran = self._run_spread(self._sandbox_of(tool), tool.code, calls)
+        return [_accepted(result, question) for result, question in zip(ran, questions)]
 
-    def _run_spread(self, code: str, calls: list[Call]) -> list[CallResult]:
+    def _sandbox_of(self, tool: Tool) -> Sandbox:
+        if self.sandboxes is None or not tool.manifest.requirements:
+            return self.sandbox
+        return self.sandboxes(tool.manifest.requirements)
+
+    def _run_spread(self, sandbox: Sandbox, code: str, calls: list[Call]) -> list[CallResult]:
         """Split the calls over the sandbox's warm workers (``sandbox_pool``); results stay in order."""
         ways = max(1, min(self.settings.sandbox_pool, len(calls) // MIN_PART))
         size = -(-len(calls) // ways)
         parts = [calls[i: i + size] for i in range(0, len(calls), size)]
         if len(parts) == 1:
-            return run_calls(self.sandbox, code, calls, self.settings.timeout_s)
+            return run_calls(sandbox, code, calls, self.settings.timeout_s)
         with ThreadPoolExecutor(len(parts), thread_name_prefix="latm-solve") as pool:
-            done = pool.map(lambda part: run_calls(self.sandbox, code, part, self.settings.timeout_s), parts)
+            done = pool.map(lambda part: run_calls(sandbox, code, part, self.settings.timeout_s), parts)
             return [result for part in done for result in part]
 
     # Path 2: the user model writes the call.
@@ -156,7 +164,7 @@ class Solver:
         except LLMReplyError as err:
             return failed(str(err), "model_error")
         others = [u.code for u in tool.manifest.use_cases if u.question.strip() != question.strip()]
-        ran = run_reply(self.sandbox, self.settings.timeout_s, tool.code, question, reply.text, others)
+        ran = run_reply(self._sandbox_of(tool), self.settings.timeout_s, tool.code, question, reply.text, others)
         if ran.answer is None:
             return failed(ran.error, ran.kind, reply)
         return Answer(question, tool.name, ran.answer, USER_MODEL, reply.tokens, "", why, ran.code)

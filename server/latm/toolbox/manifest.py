@@ -14,6 +14,7 @@ from typing import Any, Optional
 
 import tomli_w
 
+from latm.requirement_specs import BadRequirement, parse_pins
 from latm.toolbox.names import NAME_RE
 
 if sys.version_info >= (3, 11):
@@ -34,7 +35,7 @@ _TOKENS = re.compile(
     re.S,
 )
 SPLITS = ("train", "validation", "reported")  # reported: a person's correction (``latm feedback``)
-FORMAT_VERSION = 2  # understood; a manifest is written as 1 unless it holds what only 2 reads
+FORMAT_VERSION = 3  # understood; a manifest is written as 1 unless it holds what only 2 (or 3) reads
 # Why a version of a tool came to be (its history entry's ``reason``).
 REASONS = ("made", "imported", "hand-written", "repaired", "remade", "edited by hand", "rolled back")
 
@@ -121,6 +122,9 @@ class Manifest:
     format_version: int = FORMAT_VERSION
     version: int = 1  # a manifest without one (written before versions) is version 1
     history: tuple[HistoryEntry, ...] = ()
+    # Third-party packages: "name==version --hash=sha256:..." for the tool's packages and every
+    # dependency, resolved when it was made (``requirement_specs.Pin``); empty: standard library only.
+    requirements: tuple[str, ...] = ()
 
     def split(self, which: str) -> list[Example]:
         return [e for e in self.examples if e.split == which]
@@ -157,14 +161,17 @@ def dumps(manifest: Manifest) -> str:
     data.pop("format_version")
     data = {"format_version": needed_format(manifest), "name": data.pop("name"), "version": data.pop("version"), **data}
     # Empty lists are left out.
-    for table, key in ((data["verification"], "failures"), (data, "history")):
+    for table, key in ((data["verification"], "failures"), (data, "history"), (data, "requirements")):
         if not table[key]:
             del table[key]
     return tomli_w.dumps(data, multiline_strings=True)
 
 
 def needed_format(manifest: Manifest) -> int:
-    """1 unless the manifest holds reported examples, which a latm reading format 1 would refuse."""
+    """1 unless the manifest holds reported examples (2), or requirements (3), which an older latm
+    would refuse, or (requirements) ignore and run the tool without its packages."""
+    if manifest.requirements:
+        return 3
     return 2 if any(e.split == "reported" for e in manifest.examples) else 1
 
 
@@ -244,7 +251,14 @@ class _Reader:
             format_version=version,
             version=self.positive(data, "version"),
             history=tuple(self.history_entry(h, i) for i, h in enumerate(self.get(data, "history", list, required=False) or [])),
+            requirements=self.requirements(self.get(data, "requirements", list, required=False) or []),
         )
+
+    def requirements(self, items: list) -> tuple[str, ...]:
+        try:
+            return tuple(str(pin) for pin in parse_pins(items))
+        except BadRequirement as err:
+            raise self.fail("requirements", str(err)) from None
 
     def positive(self, table: dict, key: str, where: str = "") -> int:
         value = self.get(table, key, int, where, required=False)

@@ -44,6 +44,7 @@ def tool_details(tool: Tool, uses: int = 0) -> dict[str, Any]:
         "code": tool.code,
         "examples": [vars(e) for e in m.examples],
         "use_cases": [vars(u) for u in m.use_cases],
+        "requirements": list(m.requirements),
     }
 
 

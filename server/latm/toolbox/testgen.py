@@ -21,7 +21,7 @@ import importlib.util
 import pathlib
 
 import pytest
-
+{requirements}
 _spec = importlib.util.spec_from_file_location(
     "latm_toolbox_{name}", pathlib.Path(__file__).resolve().parent / "tool.py"
 )
@@ -52,6 +52,31 @@ def test_parser(question, expected):
 '''
 
 
+# Only for a tool with requirements: without its packages, the file is skipped with the reason.
+REQUIREMENTS = '''
+REQUIREMENTS = [
+{pins}]
+
+
+def _missing():
+    from importlib import metadata
+
+    for line in REQUIREMENTS:
+        name, version = line.split(" ", 1)[0].split("==")
+        try:
+            if metadata.version(name) != version:
+                return f"{{name}} {{metadata.version(name)}} is installed, the tool is verified with {{version}}"
+        except metadata.PackageNotFoundError:
+            return f"{{name}}=={{version}} is not installed"
+    return ""
+
+
+if _missing():
+    pytest.skip(f"{{_missing()}} (pip install --require-hashes -r toolbox/requirements.txt, written by "
+                "`latm requirements`)", allow_module_level=True)
+'''
+
+
 def use_case_triples(manifest: Manifest) -> list[tuple[str, str, str]]:
     """(question, code, expected answer) for each use case whose question has a known answer."""
     answers = {e.question: e.answer for e in manifest.examples}
@@ -75,8 +100,10 @@ def render_tests(manifest: Manifest) -> str:
         return "".join(f"    pytest.param({', '.join(map(repr, case))}, id={name!r}),\n" for name, case in _named(manifest, items))
 
     parser_cases = [(e.question, e.answer) for e in manifest.examples] if manifest.parser else []
+    pins = "".join(f"    {pin!r},\n" for pin in manifest.requirements)
     text = TEMPLATE.format(
-        name=manifest.name, use_cases=rows(use_case_triples(manifest)), parser_cases=rows(parser_cases)
+        name=manifest.name, use_cases=rows(use_case_triples(manifest)), parser_cases=rows(parser_cases),
+        requirements=REQUIREMENTS.format(pins=pins) if manifest.requirements else "",
     )
     if manifest.parser:
         text += PARSER_TEST.format(parse=manifest.parser.parse, format=manifest.parser.format, entry=manifest.entry)
