@@ -32,6 +32,8 @@ latm=(python3 -m latm mcp --root "$work/project")
 env_args=(-e LATM_SANDBOX=docker -e "HOME=$work" -e "XDG_STATE_HOME=$work/state")
 # The Inspector refuses an empty value (`-e PYTHONPATH=`), so PYTHONPATH goes along only when set.
 [ -n "${PYTHONPATH:-}" ] && env_args+=(-e "PYTHONPATH=$PYTHONPATH")
+# Likewise the image a whole run was pointed at (the Inspector starts the server with its own environment).
+[ -n "${LATM_SANDBOX_IMAGE:-}" ] && env_args+=(-e "LATM_SANDBOX_IMAGE=$LATM_SANDBOX_IMAGE")
 
 check() {  # check WHAT FILE PYTHON-EXPRESSION-ON-data
   python3 - "$2" "$3" "$1" <<'PY'
