@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import threading
@@ -23,6 +24,8 @@ def solve_command(ws: Workspace, args: argparse.Namespace) -> Result:
     question = (args.question or "").strip()
     if not question:
         raise EmptyQuestion('Give a question: latm solve "QUESTION" [--tool NAME], or --batch IN.jsonl.')
+    # One question needs one container: a second one warming beside it costs a start and a removal.
+    ws.settings = dataclasses.replace(ws.settings, sandbox_pool=1)
     # Opening the sandbox (Docker: its SDK, the engine, the image) overlaps loading the toolbox and
     # routing; a failure is raised again, and reported, where the answer needs the sandbox.
     threading.Thread(target=_open_sandbox, args=(ws,), name="latm-open-sandbox", daemon=True).start()
