@@ -2,8 +2,8 @@
 model client.
 
 The CLI, the language server and the MCP server each hold one; the feature packages' functions
-take it. Expensive parts (the sandbox containers, the model client) start on first use; the
-sandbox stops with ``close()``.
+take it. Expensive parts (the toolbox registry, the sandbox containers, the model client) start
+on first use; the sandbox stops with ``close()``.
 """
 
 from __future__ import annotations
@@ -37,9 +37,10 @@ class Workspace:
         self.state_path = self.root / ".latm"  # made by ``state_dir`` when first needed
         self.settings = settings
         self.problems = list(problems or [])
-        toolbox_dir = settings.toolbox_path(self.root)
-        remove_leftovers(toolbox_dir)  # of writers that died
-        self.registry = Registry(toolbox_dir, RegistryCache(self.state_path)).load()
+        self.toolbox_dir = settings.toolbox_path(self.root)
+        remove_leftovers(self.toolbox_dir)  # of writers that died
+        self._registry: Optional[Registry] = None
+        self._registry_lock = threading.Lock()
         self.on_warning: Callable[[str], None] = log.warning
         self.on_progress: ProgressCallback = _logged  # package installs that no caller reports (the CLI shows them)
         self._sandbox: Optional[Sandbox] = None
@@ -61,8 +62,15 @@ class Workspace:
         return cls(root, settings, problems)
 
     @property
-    def toolbox_dir(self) -> Path:
-        return self.registry.toolbox_dir
+    def registry(self) -> Registry:
+        """The toolbox, loaded on first use (a language server answers its first requests meanwhile)."""
+        registry = self._registry
+        if registry is None:
+            with self._registry_lock:
+                if self._registry is None:
+                    self._registry = Registry(self.toolbox_dir, RegistryCache(self.state_path)).load()
+                registry = self._registry
+        return registry
 
     @property
     def state_dir(self) -> Path:

@@ -20,6 +20,7 @@ from pytest_lsp import client_capabilities
 from pytest_lsp.client import LanguageClient, make_test_lsp_client
 from sandbox_settings import clean_env
 
+from latm.lsp.actions import UNROUTED_TITLE
 from latm.toolbox.manifest import Example, Manifest, ParserEntry, Provenance, UseCase, Verification
 from latm.toolbox.store import ToolFiles, write_tool
 
@@ -184,10 +185,24 @@ class Editor:
 
     async def actions(self, doc_uri: str, start: tuple[int, int], end: Optional[tuple[int, int]] = None,
                       only: Optional[list[str]] = None) -> list[types.CodeAction]:
-        end = end or start
+        """The code actions once the server routes (asked again while its routing index loads)."""
+        return await self._routed_actions(doc_uri, start, end or start, only)
+
+    async def _routed_actions(self, doc_uri: str, start: tuple[int, int], end: tuple[int, int],
+                              only: Optional[list[str]]) -> list[types.CodeAction]:
+        deadline = time.monotonic() + WAIT_S
+        while True:
+            found = await self.first_actions(doc_uri, start, end, only)
+            if UNROUTED_TITLE not in [a.title for a in found] or time.monotonic() > deadline:
+                return found
+            await asyncio.sleep(0.05)
+
+    async def first_actions(self, doc_uri: str, start: tuple[int, int], end: Optional[tuple[int, int]] = None,
+                            only: Optional[list[str]] = None) -> list[types.CodeAction]:
+        """The code actions as the server answers at once (before its routing index is loaded, too)."""
         found = await self.client.text_document_code_action_async(types.CodeActionParams(
             text_document=types.TextDocumentIdentifier(doc_uri),
-            range=types.Range(types.Position(*start), types.Position(*end)),
+            range=types.Range(types.Position(*start), types.Position(*(end or start))),
             context=types.CodeActionContext(diagnostics=[], only=only),
         ))
         return list(found or [])

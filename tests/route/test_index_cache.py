@@ -7,9 +7,14 @@ from __future__ import annotations
 
 import os
 import random
+import sys
+from pathlib import Path
 
 import bm25s
 import pytest
+
+sys.path.append(str(Path(__file__).resolve().parents[1] / "bench"))  # the benchmark's own toolbox maker
+from route_bench import SYLLABLES, synthetic_examples, write_fast  # noqa: E402
 
 from cache_support import recorded, rewrite_body
 from stand_ins import KNOWN_BBH, NEAR_MISS, NOUNS, bbh, near_miss_question, write_stand_in
@@ -79,19 +84,48 @@ def cache_of(ws):
     return ws.state_path / "cache" / "route-index.json"
 
 
-def test_the_lexical_index_scores_as_bm25s_does(crowded_toolbox, open_ws):
-    ws = open_ws()
-    index = index_for(ws)
-    profiles = {name: index.profile(name) for name in index.names()}
-    lexical = Lexical.build(profiles)
+def scores_and_ranks_as_bm25s(ws, asked: list[str]) -> None:
+    """The lexical index restored from the cache (pure Python, no numpy) scores every row as bm25s
+    scores it, and hands on the tools bm25s ranks first."""
+    index_for(ws)
+    index = index_cache.load(ws.state_path, ws.toolbox_dir)
+    profiles, lexical = index.state()
     reference = bm25s.BM25()
     reference.index([list(profiles[n].document) for n in lexical.names], show_progress=False)
     assert len(lexical.names) > 2 * route_index.RECALL
-    for question in questions():
+    for question in asked:
         ids = sorted({reference.vocab_dict[t] for t in features(question) if t in reference.vocab_dict})
         expected = reference.get_scores_from_ids(ids) if ids else [0.0] * len(lexical.names)
         found = lexical.scores(features(question))
         assert found == pytest.approx({row: float(s) for row, s in enumerate(expected) if s > 0}, rel=1e-5), question
+        ranked = sorted((row for row, s in enumerate(expected) if s > 0), key=lambda row: -expected[row])
+        top = lexical.top(features(question), set(), route_index.RECALL)
+        assert len(top) == min(route_index.RECALL, len(ranked)), question
+        if not top:
+            continue
+        # bm25s sums in single precision: tools tied at the cut (within that precision) may fall either way.
+        cut = float(expected[ranked[len(top) - 1]])
+        surely_in = {lexical.names[row] for row in ranked if expected[row] > cut * (1 + 1e-5)}
+        assert surely_in <= set(top), question
+        assert all(expected[lexical.rows[name]] >= cut * (1 - 1e-5) for name in top), question
+
+
+def test_the_lexical_index_scores_as_bm25s_does(crowded_toolbox, open_ws):
+    scores_and_ranks_as_bm25s(open_ws(), questions())
+
+
+def test_the_lexical_index_ranks_as_bm25s_on_the_startup_benchmarks_toolbox(toolbox, open_ws):
+    """The toolbox ``startup_bench`` times (made-up kinds of question, word_sorting among them), 300
+    tools, with the five BIG-Bench Hard families beside them."""
+    rnd = random.Random(11)
+    vocabulary = sorted({"".join(rnd.choice(SYLLABLES) for _ in range(rnd.randint(2, 3))) for _ in range(3000)})
+    kinds = [synthetic_examples(rnd, vocabulary) for _ in range(300)]
+    for i, examples in enumerate(kinds):
+        write_fast(toolbox, f"synthetic_{i:05d}", examples)
+    for task in KNOWN_BBH:
+        write_stand_in(toolbox, task, bbh(task)[:6])
+    asked = [examples[-1].question for examples in kinds[::15]] + [e.question for task in KNOWN_BBH for e in bbh(task)[10:12]]
+    scores_and_ranks_as_bm25s(open_ws(), asked + ["Sort the following words alphabetically: List: syndrome fig apple"])
 
 
 def test_a_workspace_opened_later_routes_as_a_fresh_index_without_building_one(crowded_toolbox, open_ws, builds, profiled):

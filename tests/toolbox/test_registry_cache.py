@@ -12,6 +12,7 @@ import sys
 
 import pytest
 
+from latm.errors import ToolboxError
 from latm.toolbox import cache_file, registry_cache, store
 from latm.toolbox.registry import Registry
 from latm.toolbox.registry_cache import RegistryCache
@@ -96,7 +97,7 @@ DAMAGE = {
     "empty": lambda p: p.write_bytes(b""),
     "not json": lambda p: p.write_bytes(b"\x00\xff garbage\n{"),
     "edited, hash left": lambda p: p.write_text(p.read_text().replace("Add two numbers.", "Subtract two numbers.", 1)),
-    "edited, hash fixed, wrong type": lambda p: rewrite_body(p, set_summary(5)),
+    "edited, hash fixed, an unknown state": lambda p: rewrite_body(p, lambda d: d["good"]["tool"].__setitem__("state", "fine")),
     "edited, hash fixed, problem of the wrong shape": lambda p: rewrite_body(
         p, lambda d: d["no_code"].__setitem__("problems", [["tool.py", "one", "x", "error", ""]])),
     "edited, hash fixed, another tool's entry": lambda p: rewrite_body(p, lambda d: d["good"].__setitem__("tool", d["second"]["tool"])),
@@ -113,6 +114,33 @@ def test_a_damaged_or_stale_cache_is_rebuilt_and_the_result_is_right(tmp_path, t
     DAMAGE[damage](state / "cache" / "registry.json")
     same(load(toolbox, state), cold)
     assert parsed() == everything  # nothing of the damaged cache was used
+    load(toolbox, state)
+    assert parsed() == set()  # and it was written anew
+
+
+# A manifest is checked when it is first used (routing 1,000 tools looks at none of them).
+MANIFEST_DAMAGE = {
+    "a summary of the wrong type": ("good", set_summary(5)),
+    "an example that is no table": ("good", lambda d: d["good"]["tool"]["manifest"]["examples"].__setitem__(0, "x")),
+}
+
+
+@pytest.mark.parametrize("damage", sorted(MANIFEST_DAMAGE))
+def test_a_damaged_manifest_is_read_from_the_files_when_used_and_the_cache_rebuilt(
+        tmp_path, tool_files, settled, parsed, damage):
+    toolbox, state = project(tmp_path, tool_files)
+    cold = load(toolbox, state)
+    everything = parsed()
+    name, change = MANIFEST_DAMAGE[damage]
+    rewrite_body(state / "cache" / "registry.json", change)
+    loaded = load(toolbox, state)
+    assert parsed() == set()
+    assert loaded.tools[name].manifest == cold.tools[name].manifest  # checked as it is used: from the files
+    assert parsed() == {name}
+    same(loaded, cold)
+    assert not (state / "cache" / "registry.json").exists()
+    same(load(toolbox, state), cold)
+    assert parsed() == everything  # nothing of the damaged cache is used again
     load(toolbox, state)
     assert parsed() == set()  # and it was written anew
 
@@ -185,3 +213,17 @@ def test_two_latm_processes_loading_at_once_leave_a_cache_that_loads_right(tmp_p
     assert [p.wait(timeout=120) for p in loaders] == [0, 0]
     body = cache_file.read(state, registry_cache.NAME, registry_cache.KIND, f"{registry_cache.CODE}:{toolbox}")
     assert body is not None and set(body) == set(Registry(toolbox).load().tools) | set(Registry(toolbox).load().broken)
+
+
+def test_a_state_the_files_do_not_have_fails_the_tool_as_soon_as_its_manifest_is_used(tmp_path, tool_files, settled, parsed):
+    """A hand-edited tool cached as verified (hash fixed) would be routed to; it is never run as one."""
+    toolbox, state = project(tmp_path, tool_files)
+    cold = load(toolbox, state)
+    parsed()
+    rewrite_body(state / "cache" / "registry.json", lambda d: d["hash_changed"]["tool"].__setitem__("state", "verified"))
+    lied = load(toolbox, state).tools["hash_changed"]
+    with pytest.raises(ToolboxError, match="not what latm's toolbox cache recorded"):
+        lied.manifest
+    assert parsed() == {"hash_changed"} and not (state / "cache" / "registry.json").exists()
+    same(load(toolbox, state), cold)
+    assert cold.tools["hash_changed"].state == "edited"

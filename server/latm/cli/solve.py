@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
+import threading
 from pathlib import Path
 from typing import Optional
 
@@ -22,6 +24,11 @@ def solve_command(ws: Workspace, args: argparse.Namespace) -> Result:
     question = (args.question or "").strip()
     if not question:
         raise EmptyQuestion('Give a question: latm solve "QUESTION" [--tool NAME], or --batch IN.jsonl.')
+    # One question needs one container: a second one warming beside it costs a start and a removal.
+    ws.settings = dataclasses.replace(ws.settings, sandbox_pool=1)
+    # Opening the sandbox (Docker: its SDK, the engine, the image) overlaps loading the toolbox and
+    # routing; a failure is raised again, and reported, where the answer needs the sandbox.
+    threading.Thread(target=_open_sandbox, args=(ws,), name="latm-open-sandbox", daemon=True).start()
     asked = answer_question(ws, question, args.tool)
     answer = asked.answer
     if answer.answer is None:
@@ -30,6 +37,13 @@ def solve_command(ws: Workspace, args: argparse.Namespace) -> Result:
     how += "; control characters escaped" if has_controls(answer.answer) else ""
     warning = f"\n  warning: {answer.warning}" if answer.warning else ""
     return Result(f"{answer.answer}\n  ({answer.tool}; {how}){warning}" if answer.tool else answer.answer, asked.record())
+
+
+def _open_sandbox(ws: Workspace) -> None:
+    try:
+        ws.sandbox()
+    except Exception:  # the answer's own use of the sandbox raises it again, and reports it
+        pass
 
 
 def _solve_batch(ws: Workspace, in_path: Path, tool: Optional[str]) -> Result:

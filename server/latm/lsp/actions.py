@@ -3,6 +3,10 @@
 Computing the menu must be fast (it is asked for on every cursor move): it parses the selection
 and routes offline, from the retrieval index alone. Nothing is solved here; an action carries a
 ``latm.*`` command, and the answer and its edit are computed when the user picks it.
+
+While the routing index is still loading (the first second of a large toolbox), a question gets
+one action that routes when it is picked ("Solve with latm"), never a guess at the tools; the
+next request, once the index is there, names them.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from latm.workspace import Workspace
 
 MAX_SOLVE_ACTIONS = 3
 MIN_WORDS = 3  # a line shorter than this is not looked up
+UNROUTED_TITLE = "Solve with latm (it picks the tool; the toolbox index is still loading)"
 
 
 async def code_actions(session: Session, params: types.CodeActionParams) -> list[types.CodeAction]:
@@ -32,11 +37,12 @@ async def code_actions(session: Session, params: types.CodeActionParams) -> list
     caps = session.ls.client_capabilities.text_document
     disabled_ok = bool(caps and caps.code_action and caps.code_action.disabled_support)
     wanted = params.context.only
-    return await session.lookup(_actions, ws, doc, params.range, wanted, disabled_ok, params.context.diagnostics)
+    return await session.lookup(_actions, ws, doc, params.range, wanted, disabled_ok, params.context.diagnostics,
+                                session.routable(ws))
 
 
 def _actions(ws: Workspace, doc: TextDocument, client_range: types.Range, wanted: Optional[list[str]],
-             disabled_ok: bool, diagnostics: list[types.Diagnostic]) -> list[types.CodeAction]:
+             disabled_ok: bool, diagnostics: list[types.Diagnostic], routable: bool) -> list[types.CodeAction]:
     living = living_actions(ws, doc, client_range, diagnostics, lambda kind: _wants(wanted, kind))
     sel = edits.selection(doc, client_range)
     selected = (client_range.start.line, client_range.start.character) != (
@@ -51,7 +57,10 @@ def _actions(ws: Workspace, doc: TextDocument, client_range: types.Range, wanted
         question = edits.question_text(sel.text)
         # A line that is not plainly a question still gets the tools that fit it, never "no tool fits".
         asked = selected or edits.looks_like_question(sel.text)
-        if question and (asked or len(question.split()) >= MIN_WORDS):
+        if question and not routable:
+            found += [_action(UNROUTED_TITLE, SOLVE, "latm.solve", {"uri": doc.uri, "range": wire_range(client_range)})] \
+                if asked else []
+        elif question and (asked or len(question.split()) >= MIN_WORDS):
             found += _solve_actions(ws, doc, client_range, question, asked)
     return living + found
 

@@ -56,6 +56,7 @@ class Session:
         self.editor = EditorSettings()
         self.problem_filter = ProblemFilter()
         self.ws: Optional[Workspace] = None
+        self._indexed: Optional[Workspace] = None  # the workspace whose routing index is loaded
         self.loop: Optional[asyncio.AbstractEventLoop] = None
         self.ready: Optional[asyncio.Event] = None
         self.jobs = ThreadPoolExecutor(max_workers=4, thread_name_prefix="latm-job")
@@ -160,13 +161,13 @@ class Session:
 
     async def open_workspace(self) -> None:
         """Open the workspace (off the loop). ``ready`` is set once requests can be answered (or opening
-        failed); the toolbox's list and diagnostics go to the editor after that."""
+        failed): before the toolbox is loaded (requests that need it wait for it) and its routing index
+        (``routable``); the toolbox's list and diagnostics go to the editor after that."""
         try:
             settings, problems = await self.quickly(self.editor.resolve, self.root)
             _set_log_level(settings.log_level)
             self.ws = await self.quickly(Workspace, self.root, settings, problems)
             self._report_problems(problems)
-            await self._serve_workspace()
         except Exception as err:  # requests then fail with "not initialized" instead of waiting forever
             log.exception("opening the workspace %s failed", self.root)
             self.show(f"latm: cannot open the workspace {self.root}: {err}", types.MessageType.Error)
@@ -174,7 +175,7 @@ class Session:
         finally:
             if self.ready is not None:
                 self.ready.set()
-        await self.quickly(self._on_registry_change, None)
+        await self._serve_workspace(self.ws)
 
     async def apply_settings(self) -> None:
         """Re-resolve settings after the editor's changed; swap what depends on them."""
@@ -203,19 +204,33 @@ class Session:
         old = self.ws
         self._stop_watcher()
         self.ws = await self.quickly(Workspace, self.root, settings, problems)
-        await self._serve_workspace()
-        await self.quickly(self._on_registry_change, None)
+        await self._serve_workspace(self.ws)
         if old is not None:
             self._retired.append(old)
             if self._running == 0:
                 await self.quickly(self._tidy_when_idle)
 
-    async def _serve_workspace(self) -> None:
-        """Watch the new workspace's toolbox and load (or build) its routing index."""
-        ws = self.ws
+    async def _serve_workspace(self, ws: Workspace) -> None:
+        """Load the new workspace's toolbox and watch it; load (or build) its routing index now, not
+        in a code action's time; then send the toolbox's list and diagnostics."""
+        try:
+            await self.quickly(self._load_toolbox, ws)
+        except Exception as err:  # requests that need the toolbox fail each with its own message
+            log.exception("loading the toolbox of %s failed", ws.root)
+            self.show(f"latm: cannot load the toolbox {ws.toolbox_dir}: {err}", types.MessageType.Error)
+            return
+        self._indexed = ws
+        await self.quickly(self._on_registry_change, None)
+
+    def _load_toolbox(self, ws: Workspace) -> None:
         ws.registry.subscribe(self._on_registry_change)
         self._start_watcher()
-        await self.quickly(index_for, ws)  # now, not by the first code action
+        index_for(ws)
+
+    def routable(self, ws: Workspace) -> bool:
+        """Whether ``ws``'s routing index is loaded: until then code actions do not route (a lookup
+        would wait for the load), and offer what needs no routing."""
+        return self._indexed is ws
 
     def _tidy_when_idle(self) -> None:
         """With no job running: close replaced workspaces, restart the sandbox if its settings changed."""

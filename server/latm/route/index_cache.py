@@ -13,7 +13,7 @@ import logging
 import sys
 from array import array
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, Collection, Iterable, Optional
 
 from latm.route import features, index, profile
 from latm.route.profile import ToolProfile
@@ -82,15 +82,26 @@ def _profile(name: str, data: Any) -> ToolProfile:
         raise BadCache(f"the profile of {name} has {len(fields)} fields")
     key, summary, template, self_cover, document, example = fields
     template = _typed(template, dict)
-    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and 0 < v <= 1 for v in template.values()):
+    if not _shares(template.values()):
         raise BadCache(f"the template of {name} holds a share that is not a number in (0, 1]")
     document = _typed(document, list)
-    if not all(isinstance(token, str) for token in document):
+    if not _all_of(str, document):
         raise BadCache(f"the document of {name} holds a token that is not text")
-    if not (isinstance(self_cover, (int, float)) and not isinstance(self_cover, bool) and 0 < self_cover <= 1):
+    if not _shares((self_cover,)):
         raise BadCache(f"the self-coverage of {name} is not in (0, 1]")
-    return ToolProfile(name, _typed(summary, str), {t: float(v) for t, v in template.items()}, float(self_cover),
-                       tuple(document), _typed(example, str), _typed(key, str))
+    return ToolProfile(name, _typed(summary, str), template, self_cover, tuple(document), _typed(example, str),
+                       _typed(key, str))
+
+
+def _all_of(kind: type, values: Iterable[Any]) -> bool:
+    """Every value is exactly of ``kind`` (not a subclass: a bool is no number here). Checked by type
+    sets rather than one ``isinstance`` per value: a cache holds ~100,000 of them at 1,000 tools."""
+    return set(map(type, values)) <= {kind}
+
+
+def _shares(values: Collection[Any]) -> bool:
+    """Numbers in (0, 1] as JSON gives them back (floats: ``save`` writes every share as one)."""
+    return _all_of(float, values) and (not values or (min(values) > 0 and max(values) <= 1 and sum(values) == sum(values)))
 
 
 def _little_endian(values: array) -> bytes:
@@ -120,7 +131,7 @@ def _check_matrix(vocab: dict, rows: int, data: array, indices: array, indptr: a
         raise BadCache("the score matrix's arrays do not fit together")
     if any(a > b for a, b in zip(indptr, indptr[1:])) or (indices and (min(indices) < 0 or max(indices) >= rows)):
         raise BadCache("the score matrix points outside itself")
-    if not all(isinstance(t, str) and isinstance(c, int) and not isinstance(c, bool) and 0 <= c for t, c in vocab.items()):
+    if not (_all_of(str, vocab) and _all_of(int, vocab.values()) and (not vocab or min(vocab.values()) >= 0)):
         raise BadCache("the vocabulary is not text -> column")
     numbers = [c for c in vocab.values() if c < columns]
     if len(set(numbers)) != len(numbers):

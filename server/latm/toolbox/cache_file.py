@@ -61,6 +61,14 @@ def read(state_dir: Path, name: str, kind: str, key: str) -> Optional[Any]:
         return None
 
 
+def drop(state_dir: Path, name: str) -> None:
+    """Remove cache ``name`` (a link is removed, never followed): the next write builds it anew."""
+    try:
+        path_of(state_dir, name).unlink()
+    except OSError as err:  # gone already, or a read-only checkout: it is never trusted anyway
+        log.debug("cannot remove the %s cache: %s", name, err)
+
+
 def write(state_dir: Path, name: str, kind: str, key: str, body: Any) -> bool:
     """Replace cache ``name`` atomically; False (and nothing written) when it cannot be."""
     path = path_of(state_dir, name)

@@ -7,6 +7,7 @@ tool becomes problems with file and line and is left out; the rest keep serving.
 from __future__ import annotations
 
 import ast
+import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,22 +35,40 @@ class Problem:
         return f"{self.path}:{self.line}: {self.severity}: {self.message}"
 
 
-@dataclass(frozen=True)
 class Tool:
-    manifest: mf.Manifest
-    code: str
-    path: Path
-    warnings: tuple[Problem, ...] = ()
-    key: str = ""  # the digest of the files it was read from (reading.Fingerprint): equal keys, equal tool
+    """A loaded tool: manifest, code, folder, warnings and ``key``, the digest of the files it was
+    read from (``reading.Fingerprint``: equal keys, equal tool). Immutable.
+
+    ``manifest`` may be given as a function that reads it: a tool taken from the registry cache has
+    its manifest checked and built on first use, since routing and listing 1,000 tools need only
+    names, keys and ``state`` (then given too, as the cache recorded it with the manifest)."""
+
+    __slots__ = ("_manifest", "code", "path", "warnings", "key", "state")
+
+    def __init__(self, manifest: Union[mf.Manifest, Callable[[], mf.Manifest]], code: str, path: Path,
+                 warnings: tuple[Problem, ...] = (), key: str = "", state: Optional[str] = None) -> None:
+        if state is None:
+            if not isinstance(manifest, mf.Manifest):
+                raise TypeError("a manifest read on first use comes with the tool's state")
+            state = st.state_of(manifest, code)
+        for slot, value in (("_manifest", manifest), ("code", code), ("path", path), ("warnings", warnings),
+                            ("key", key), ("state", state)):  # ``state``: latm.toolbox.state's verified, regressed, ...
+            object.__setattr__(self, slot, value)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"a Tool is immutable ({name})")
+
+    @property
+    def manifest(self) -> mf.Manifest:
+        manifest = self._manifest
+        if not isinstance(manifest, mf.Manifest):
+            manifest = manifest()  # two threads may both read it: the same value, kept by one
+            object.__setattr__(self, "_manifest", manifest)
+        return manifest
 
     @property
     def name(self) -> str:
-        return self.manifest.name
-
-    @property
-    def state(self) -> str:
-        """``latm.toolbox.state``: verified, regressed, edited (by hand, not verified) or unverified."""
-        return st.state_of(self.manifest, self.code)
+        return self.path.name  # the manifest's name: a folder whose manifest names another is no tool
 
     @property
     def verified(self) -> bool:
@@ -63,6 +82,18 @@ class Tool:
     def usable(self) -> bool:
         """Answers questions: verified, or regressed (with a warning, per ``use_regressed``)."""
         return self.state in st.USABLE
+
+    def _fields(self) -> tuple:
+        return self.manifest, self.code, self.path, self.warnings, self.key
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Tool) and self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash((self.path, self.key))
+
+    def __repr__(self) -> str:
+        return f"Tool({self.name!r}, {self.state}, key={self.key[:12]!r})"
 
 
 @dataclass
@@ -210,7 +241,8 @@ class Registry:
     def reload(self, names: Iterable[str], cache: Optional[FolderCache] = None) -> set[str]:
         names = set(names)
         refused = reading.toolbox_link_problem(self.toolbox_dir)
-        present = set() if refused else {name for name in names if _is_tool_entry(self.toolbox_dir / name)}
+        base = os.fspath(self.toolbox_dir)  # strings, not paths: 1,000 tools are checked at each load
+        present = set() if refused else {name for name in names if _is_tool_entry(os.path.join(base, name), name)}
         loaded = cache.load_folders(self.toolbox_dir, present) if cache else \
             {name: load_folder(self.toolbox_dir / name) for name in present}
         with self._lock:
@@ -233,7 +265,8 @@ class Registry:
         """Tool folders and links in their place; dot-folders are writers' staging folders."""
         if not self.toolbox_dir.is_dir() or reading.toolbox_link_problem(self.toolbox_dir):
             return []
-        return [p.name for p in self.toolbox_dir.iterdir() if _is_tool_entry(p) and not p.name.startswith((".", "_"))]
+        with os.scandir(self.toolbox_dir) as entries:
+            return [e.name for e in entries if not e.name.startswith((".", "_")) and _is_tool_entry(e.path, e.name)]
 
     @property
     def tools(self) -> dict[str, Tool]:
@@ -261,6 +294,6 @@ class Registry:
         return found + [w for tool in self._tools.values() for w in tool.warnings]
 
 
-def _is_tool_entry(path: Path) -> bool:
+def _is_tool_entry(path: str, name: str) -> bool:
     """A folder, or a link that stands where a tool folder could (reported, never followed)."""
-    return path.is_dir() or (path.is_symlink() and bool(NAME_RE.fullmatch(path.name)))
+    return os.path.isdir(path) or (os.path.islink(path) and bool(NAME_RE.fullmatch(name)))

@@ -23,6 +23,7 @@ from latm.toolbox import manifest as mf
 
 VERIFIED, REGRESSED, EDITED, UNVERIFIED = "verified", "regressed", "edited", "unverified"
 USABLE = (VERIFIED, REGRESSED)
+STATES = (VERIFIED, REGRESSED, EDITED, UNVERIFIED)
 # Diagnostic codes, so an editor can offer the fix that goes with each.
 REGRESSED_CODE, EDITED_CODE = "latm.regressed", "latm.edited"
 _EXAMPLE_HEADER = re.compile(r"^\s*\[\[\s*examples\s*\]\]")

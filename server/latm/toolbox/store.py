@@ -13,8 +13,6 @@ died, and is removed at the next start (``remove_leftovers``).
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import fcntl
 import logging
 import os
@@ -240,6 +238,8 @@ _AT_FDCWD = -100
 
 
 def _exchange(a: Path, b: Path) -> bool:
+    import ctypes.util  # with subprocess: only when a tool is replaced, not with every command that reads one
+
     libc_name = ctypes.util.find_library("c")
     libc = ctypes.CDLL(libc_name, use_errno=True) if libc_name else None
     renameat2 = getattr(libc, "renameat2", None)

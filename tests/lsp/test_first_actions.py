@@ -1,0 +1,37 @@
+"""The first code actions (issue 10): the server answers them before its routing index is loaded,
+with what needs no routing, never with a wrong menu ("no tool fits" for a question a tool fits);
+once the index is there the menu names the tool, and the action offered meanwhile answers the
+question with that tool when it is picked. Real server over stdio, real sandbox."""
+
+from __future__ import annotations
+
+import random
+import shutil
+import sys
+from pathlib import Path
+
+from latm.lsp.actions import UNROUTED_TITLE
+
+sys.path.append(str(Path(__file__).resolve().parents[1] / "bench"))  # the benchmark's own toolbox maker
+from route_bench import SYLLABLES, synthetic_examples, write_fast  # noqa: E402
+
+REPO_TOOLBOX = Path(__file__).resolve().parents[2] / "toolbox"
+QUESTION = "Sort the following words alphabetically: List: pear apple fig"
+
+
+async def test_the_first_menu_offers_what_needs_no_routing_and_never_a_wrong_one(root, open_editor, docker_sandbox):
+    shutil.copytree(REPO_TOOLBOX / "word_sorting", root / "toolbox" / "word_sorting")
+    rnd = random.Random(3)
+    vocabulary = sorted({"".join(rnd.choice(SYLLABLES) for _ in range(rnd.randint(2, 3))) for _ in range(2000)})
+    for i in range(200):  # enough tools that the index takes a moment to build
+        write_fast(root / "toolbox", f"synthetic_{i:05d}", synthetic_examples(rnd, vocabulary))
+    editor = await open_editor(root)
+    doc = editor.open(root / "q.md", QUESTION + "\n")
+    line = (0, 0), (0, len(QUESTION))  # selected: a question for certain
+    first = [a.title for a in await editor.first_actions(doc, *line)]
+    assert first in ([UNROUTED_TITLE], ["Solve with tool: word_sorting"]), first  # whichever the index allows
+    routed = await editor.actions(doc, *line)
+    assert [a.title for a in routed] == ["Solve with tool: word_sorting"]
+    unrouted = {key: value for key, value in routed[0].command.arguments[0].items() if key != "tool"}  # the first menu's
+    solved = await editor.command("latm.solve", unrouted)
+    assert solved["tool"] == "word_sorting" and solved["answer"] == "apple fig pear"
