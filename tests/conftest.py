@@ -7,6 +7,20 @@ import os
 import pytest
 from sandbox_settings import sandbox_settings
 
+# ------------------------------------------------------------------------------ the user's state
+@pytest.fixture(scope="session", autouse=True)
+def users_state_folder(tmp_path_factory):
+    """The user's state (the trust file: every tool latm makes is trusted there) goes to a temporary
+    folder, so no test writes the real user's; tests that need a user of their own set theirs."""
+    before = os.environ.get("XDG_STATE_HOME")
+    os.environ["XDG_STATE_HOME"] = str(tmp_path_factory.mktemp("state"))
+    yield
+    if before is None:
+        os.environ.pop("XDG_STATE_HOME", None)
+    else:
+        os.environ["XDG_STATE_HOME"] = before
+
+
 # ------------------------------------------------------------------------------ sandbox
 BUILD_HINT = "run `latm sandbox build --offline` (with a running Docker engine) before the tests"
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional, Sequence, Union
 
+from latm import trust
 from latm.examples import ExampleScan, split_examples
 from latm.make import history, prompts
 from latm.make.failures import save_failed
@@ -16,6 +19,8 @@ from latm.progress import CancelToken, ProgressCallback, no_progress
 from latm.toolbox.manifest import Example, Manifest
 from latm.toolbox.names import validate_name
 from latm.toolbox.store import ToolFiles, basis, write_tool
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -65,10 +70,22 @@ def make_tool(ws, examples: Union[ExampleScan, Sequence[Example]], name: str, *,
         if explained is err:
             raise
         raise explained from err
+    _trust_made(path, name)  # before the reload, so a server offers it to agents with its first listing
     ws.registry.reload({name})
     history.keep_copy(ws, manifest, made.code)
     return MakeResult(name, path, manifest, dict(maker.attempts), maker.tokens_in, maker.tokens_out,
                       maker.cost_usd, tuple(made.notes))
+
+
+def _trust_made(path: Path, name: str) -> None:
+    """A tool latm made here is trusted as written (agents are offered it over MCP): the user asked
+    for it and their own maker model wrote it. Saving that is bookkeeping: when it fails, the tool
+    is made but not offered yet."""
+    try:
+        trust.trust(path, trust.folder_digest(path), os.environ)
+    except (LatmError, OSError) as err:
+        log.warning("%s is made but could not be recorded as trusted (%s); run `latm trust --tool %s`",
+                    name, err, name)
 
 
 def _keep_conversation(ws, name: str, maker: Maker, err: BaseException) -> str:

@@ -9,14 +9,12 @@ They block (models, the sandbox), so the server runs them in worker threads.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from typing import Any, Callable, Optional
 
 import mcp_types as types
 
-from latm import trust
-from latm.errors import EmptyQuestion, LatmError
+from latm.errors import EmptyQuestion
 from latm.examples import ExampleScan, scan_examples
 from latm.make import make_tool
 from latm.mcp import results
@@ -164,21 +162,7 @@ class OwnTools:
             scan = scan_examples(given) if isinstance(given, str) else ExampleScan(
                 examples=[Example(e["question"], e["answer"]) for e in given])
             made = make_tool(ws, scan, name, progress=progress, cancel=cancel)
-            self._trust_made(ws, name)
         finally:
             with self._lock:
                 self._making.discard(name)
         return results.ok(made.record())
-
-    @staticmethod
-    def _trust_made(ws: Workspace, name: str) -> None:
-        """A tool latm_make wrote is trusted as written: the user turned latm_make on, their maker model
-        wrote it. Saving that is bookkeeping: when it fails, the tool is made but not offered yet."""
-        tool = ws.registry.get(name)
-        try:
-            trust.trust(tool.path, tool.key, os.environ)
-        except (LatmError, OSError) as err:
-            log.warning("%s is made but could not be recorded as trusted (%s); run `latm trust --tool %s`",
-                        name, err, name)
-            return
-        ws.registry.reload({name})  # so the server tells agents the tool list changed, now that it is offered
