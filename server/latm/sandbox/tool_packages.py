@@ -41,14 +41,26 @@ class ToolPackages:
         self.settings = settings
         self.allowed: tuple[Allowed, ...] = parse_allowed_list(settings.allowed_packages)
         self.sandbox = sandbox  # the workspace's backend (DockerSandbox or ProcessSandbox)
-        self.envs = envs or package_envs.home()  # the user's, shared by projects (never the workspace's)
-        self.cache = cache or wheel_cache()
+        self._envs, self._cache = envs, cache  # found when first needed: a standard-library tool needs neither
         self._lock = threading.Lock()
         self._target: Optional[Target] = None
         self._catalog: Optional[LockedSet] = None
         self._ready: dict[str, Installed] = {}
         self._judged: dict[tuple[Pin, ...], LockedSet] = {}  # a committed tool's pins, judged and fetched
         self._building: dict[str, threading.Lock] = {}
+
+    @property
+    def envs(self) -> Path:
+        """The ``process`` backend's package folders: the user's, shared by projects (never the workspace's)."""
+        if self._envs is None:
+            self._envs = package_envs.home()
+        return self._envs
+
+    @property
+    def cache(self) -> Path:
+        if self._cache is None:
+            self._cache = wheel_cache()
+        return self._cache
 
     # Where calls run -------------------------------------------------------------------------
     @property
