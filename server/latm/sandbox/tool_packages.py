@@ -196,6 +196,17 @@ class ToolPackages:
             self._judged[pins] = locked
         return locked
 
+    def judge_tools(self, tools: dict, progress: ProgressCallback = no_progress) -> None:
+        """Each tool's pins judged as solve and verify judge them (``for_pins``); ``PackagesRefused``
+        names the first tool refused. ``tools``: name -> Tool (the registry's)."""
+        for name in sorted(tools):
+            pins = parse_pins(tools[name].manifest.requirements)
+            if pins:
+                try:
+                    self.for_pins(pins, progress)
+                except PackagesRefused as err:
+                    raise PackagesRefused(f"Tool '{name}': {err}") from None
+
     def _judge(self, pins: tuple[Pin, ...], progress: ProgressCallback) -> LockedSet:
         allowed = {entry.name: entry for entry in self.allowed}
         roots = [pin for pin in pins if pin.name in allowed]
