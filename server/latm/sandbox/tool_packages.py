@@ -269,6 +269,12 @@ class ToolPackages:
                 self._ready[digest] = ready
             return ready
 
+    def forget(self, installed: Installed) -> None:
+        """``installed`` is gone (its image was pruned): the next ``installed`` of its set builds it again."""
+        with self._lock:
+            if self._ready.get(installed.digest) == installed:
+                del self._ready[installed.digest]
+
     def _still_ready(self, digest: str) -> Optional[Installed]:
         """What was made ready for this set, unless its folder was pruned since (a stat; an image
         is not looked up per run)."""
