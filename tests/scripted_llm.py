@@ -9,7 +9,9 @@ honours a request's ``stop`` sequences and ``max_tokens`` (a reply longer than t
 ends with ``finish_reason: "length"``), and with ``context_tokens`` set it refuses a prompt that
 does not fit with HTTP 400 ``context_length_exceeded``. A model named in ``completion_token_models``
 behaves as OpenAI's reasoning models do: it refuses ``max_tokens`` (HTTP 400
-``unsupported_parameter``) and honours ``max_completion_tokens`` instead.
+``unsupported_parameter``) and honours ``max_completion_tokens`` instead; one named in
+``default_temperature_models`` refuses a ``temperature`` other than 1 (HTTP 400
+``unsupported_value``), as they do too.
 
 In-process::
 
@@ -107,6 +109,13 @@ def unsupported_max_tokens() -> Fault:
     return Fault(400, _error(message, "invalid_request_error", "unsupported_parameter", "max_tokens"))
 
 
+def unsupported_temperature(value: Any) -> Fault:
+    """What OpenAI's reasoning models answer to a request whose ``temperature`` is not 1."""
+    message = (f"Unsupported value: 'temperature' does not support {value} with this model. "
+               "Only the default (1) value is supported.")
+    return Fault(400, _error(message, "invalid_request_error", "unsupported_value", "temperature"))
+
+
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 
 
@@ -170,6 +179,7 @@ class ScriptedLLM:
         record_path: Optional[str] = None,
         context_tokens: Optional[int] = None,
         completion_token_models: tuple = (),
+        default_temperature_models: tuple = (),
     ) -> None:
         self.queue: collections.deque = collections.deque(replies or [])
         self.respond = respond
@@ -180,6 +190,7 @@ class ScriptedLLM:
         self.record_path = record_path
         self.context_tokens = context_tokens  # None: any prompt fits
         self.completion_token_models = tuple(completion_token_models)  # refuse max_tokens, as reasoning models do
+        self.default_temperature_models = tuple(default_temperature_models)  # refuse a temperature but 1, as they do
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
         self._httpd = _Listener(("127.0.0.1", port), _handler_for(self))
@@ -237,6 +248,8 @@ class ScriptedLLM:
             return context_overflow(self.context_tokens, _prompt_tokens(request))
         if request.model in self.completion_token_models and "max_tokens" in request.body:
             return unsupported_max_tokens()
+        if request.model in self.default_temperature_models and request.body.get("temperature", 1) != 1:
+            return unsupported_temperature(request.body["temperature"])
         with self._lock:
             if self.queue:
                 return self.queue.popleft()

@@ -6,7 +6,7 @@ interleave; a line torn by a crash is closed off by the next append and skipped 
 count it instead of failing. A record that cannot be written (a full disk, a read-only folder)
 is a warning, once per file until a write to it works again, and the work goes on (``keep``).
 Appends and reads never follow a symlink, at the file itself or on the way to it (a ``.latm``
-linked elsewhere), and only a regular file is read: ``answers.jsonl -> /dev/zero`` reads as
+linked elsewhere: ``latm.state_folder``), and only a regular file is read: ``answers.jsonl -> /dev/zero`` reads as
 empty, with a warning.
 """
 
@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from latm.input_files import load_json
-from latm.toolbox.reading import refuse_linked_folder
+from latm.state_folder import UnfitFolder, require_fit
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ def append_record(path: Path, record: dict[str, Any]) -> None:
     """Append ``record`` as one line; raises OSError (see ``keep``)."""
     line = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
     with _lock:
-        refuse_linked_folder(path.parent)
+        require_fit(path.parent)
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
         try:
@@ -56,6 +56,8 @@ def keep(path: Path, write: Callable[[], Any]) -> bool:
     """Run ``write`` (which records something in ``path``); if it fails, warn once and go on."""
     try:
         write()
+    except UnfitFolder:
+        return False  # said once, for the whole folder
     except OSError as err:
         _warn_once(path, f"could not write {path} ({_reason(err)}); latm goes on without this record")
         return False
@@ -84,9 +86,9 @@ def read_records(path: Path) -> tuple[list[dict[str, Any]], int]:
 
 def _read_lines(path: Path) -> list[str]:
     try:
-        refuse_linked_folder(path.parent)
+        require_fit(path.parent)
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-    except FileNotFoundError:
+    except (FileNotFoundError, UnfitFolder):
         return []
     except OSError as err:
         _warn_once(path, f"could not read {path} ({_reason(err)}); it is skipped")

@@ -86,3 +86,17 @@ def test_an_endpoint_that_refuses_the_model_stops_that_method_only(scripted_llm,
     methods = by_method(json.loads(run.stdout))
     assert methods["user-direct"]["status"] == "stopped" and "does not know the model 'no-such-model'" in methods["user-direct"]["reason"]
     assert methods["tool-parser"]["correct"] == 5
+
+
+def test_results_are_not_written_through_a_linked_state_folder(project, tmp_path):
+    """The default results folder is in ``.latm/eval``: a ``.latm`` committed as a link is refused
+    before anything runs, and the line says to remove it or to give ``--out``."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (project / ".latm").symlink_to(elsewhere)
+    data = write_jsonl(tmp_path / "q.jsonl", bbh("word_sorting")[:10])
+    run = latm(project, "eval", str(data), "--tool", "word_sorting", "--methods", "tool-parser", env=latm_env())
+    errors = [line for line in run.stderr.splitlines() if line.startswith("latm: ") and "warning" not in line]
+    assert run.returncode == 1 and len(errors) == 1, run.stderr
+    assert "symbolic link" in errors[0] and "--out" in errors[0], errors
+    assert list(elsewhere.iterdir()) == []

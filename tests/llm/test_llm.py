@@ -186,6 +186,25 @@ def test_a_model_that_refuses_max_tokens_gets_max_completion_tokens_and_a_local_
     assert outcomes(ledger) == ["unsupported_parameter", "ok", "ok", "ok"]
 
 
+def test_a_model_that_refuses_the_temperature_is_asked_again_without_it_and_remembered(
+        scripted_llm, llm_settings, ledger):
+    # OpenAI's reasoning models refuse max_tokens, then any temperature but their default of 1.
+    scripted_llm.models += ("o3-mini",)
+    scripted_llm.completion_token_models = scripted_llm.default_temperature_models = ("o3-mini",)
+    scripted_llm.push("first", "second", "local")
+    client = make_client(llm_settings, ledger, maker_model="o3-mini", maker_temperature=0.2, user_temperature=0.5)
+    assert client.chat("maker", ASK).text == "first"
+    assert client.chat("maker", ASK).text == "second"  # remembered: no refusal again
+    assert client.chat("user", ASK).text == "local"
+    no_limit, no_temperature, answered, remembered, local = scripted_llm.chat_requests()
+    assert no_limit.status == 400 and no_limit.body["max_tokens"] and no_limit.body["temperature"] == 0.2
+    assert no_temperature.status == 400 and no_temperature.body["temperature"] == 0.2
+    for request in (answered, remembered):
+        assert request.status == 200 and "temperature" not in request.body and "max_completion_tokens" in request.body
+    assert local.model == "gpt-4o-mini" and local.body["temperature"] == 0.5  # other models keep theirs
+    assert outcomes(ledger) == ["unsupported_parameter", "unsupported_parameter", "ok", "ok", "ok"]
+
+
 def test_a_reply_cut_off_at_max_completion_tokens_is_cut_off_too(scripted_llm, llm_settings, ledger):
     from latm.errors import LLMTruncated
 

@@ -8,12 +8,15 @@ import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from model_support import TEST_KEY, TEST_KEY_ENV
 from packages_support import ROMAN, remove_images_of
 from sandbox_settings import clean_env
+
+REPO_TOOLBOX = Path(__file__).resolve().parents[2] / "toolbox"
 
 pytestmark = pytest.mark.docker
 
@@ -22,11 +25,11 @@ pytestmark = pytest.mark.docker
 def latm(tmp_path, scripted_llm):
     root = tmp_path / "project"
     (root / "toolbox").mkdir(parents=True)
-    env = clean_env(LATM_SANDBOX="docker", LATM_ALLOWED_PACKAGES="roman", LATM_BASE_URL=scripted_llm.url,
+    base = clean_env(LATM_SANDBOX="docker", LATM_ALLOWED_PACKAGES="roman", LATM_BASE_URL=scripted_llm.url,
                     LATM_API_KEY_ENV=TEST_KEY_ENV, **{TEST_KEY_ENV: TEST_KEY})
 
-    def run(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "latm", *args, "--root", str(root)], env=env,
+    def run(*args: str, env: dict = {}) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "latm", *args, "--root", str(root)], env={**base, **env},
                               capture_output=True, text=True, timeout=600)
 
     run.root = root
@@ -71,3 +74,29 @@ def test_make_status_requirements_ci_and_prune(latm, scripted_llm, tmp_path):
     assert pruned.returncode == 0 and f"removed {used['image']}" in pruned.stdout
     after = json.loads(latm("sandbox", "status", "--json").stdout)
     assert used["digest"] not in [s["digest"] for s in after["package_sets"]]
+
+
+PIN = "roman==4.2 --hash=sha256:" + "a" * 64
+
+
+def _committed_with(root, pin: str) -> None:
+    """The repository's word_sorting, as a pull request might commit it: also pinning ``pin``."""
+    folder = root / "toolbox" / "word_sorting"
+    shutil.copytree(REPO_TOOLBOX / "word_sorting", folder)
+    toml = folder / "tool.toml"
+    text = toml.read_text().replace("format_version = 1", "format_version = 3")
+    toml.write_text(text.replace("\n[provenance]", f"requirements = [{json.dumps(pin)}]\n\n[provenance]", 1))
+
+
+@pytest.mark.parametrize("allowed", ["", "roman<4"])
+def test_requirements_refuses_a_pin_the_user_did_not_allow(latm, allowed):
+    """``latm requirements`` writes what a CI installs: a committed tool's pin of a package the
+    user's ``allowed_packages`` does not allow (or not at that version) is refused, naming the
+    tool and the package, and nothing is written."""
+    _committed_with(latm.root, PIN)
+    assert "word_sorting" in latm("list").stdout
+    refused = latm("requirements", env={"LATM_ALLOWED_PACKAGES": allowed})
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr, refused.stderr
+    line = refused.stderr.strip().splitlines()[-1]
+    assert "word_sorting" in line and "roman" in line and "allowed_packages" in line and "nothing was written" in line.lower(), line
+    assert not (latm.root / "toolbox" / "requirements.txt").exists()

@@ -81,3 +81,29 @@ def test_a_running_latm_builds_a_pruned_folder_again(make_workspace, monkeypatch
     assert len(removed) == 1 and not list(package_envs.home().glob("*/site"))
     (again,) = ws.making_sandbox().run(code, call)
     assert again.ok and again.value == "IV", again
+
+
+def test_a_running_latm_builds_a_pruned_image_again(make_workspace):
+    """A language server keeps a derived image's id; once its containers are gone (evicted, or
+    died) another shell's prune may remove the image. The next call builds it again, saying so as a
+    first build does, and answers."""
+    ws = make_workspace(allowed=["roman"])
+    said = []
+    sandbox = ws.making_sandbox(lambda event: said.append(event.message))
+    code = ROMAN.function.split("# Example usage")[0]
+    call = [Call(snippet="ans = to_roman_numeral(4)")]
+    (first,) = sandbox.run(code, call)
+    assert first.ok and first.value == "IV", first
+    packages = ws.packages()
+    installed = packages.installed(packages.catalog())
+    api = docker_engine.connect().api
+    for container in api.containers(all=True, filters={"ancestor": installed.image}):
+        api.remove_container(container["Id"], force=True)  # evicted or died: nothing runs the image now
+    derived_images.remove(api, derived_images.tag_for(ws.settings.sandbox_image, installed.digest))  # as prune does
+    assert not derived_images.find(api, ws.settings.sandbox_image, ws.sandbox().image["Id"], installed.digest)
+    said.clear()
+    (again,) = sandbox.run(code, call)
+    assert again.ok and again.value == "IV", again
+    assert any(m.startswith("building ") for m in said) and any(m.startswith("built ") for m in said), said
+    said.clear()
+    assert sandbox.run(code, call)[0].value == "IV" and not any(m.startswith("building ") for m in said), said

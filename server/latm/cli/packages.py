@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from latm.cli.base import Result, command
+from latm.errors import PackagesRefused
 from latm.requirement_specs import parse_allowed_list
 from latm.sandbox import package_sets, prune_package_sets
 from latm.toolbox import requirements_current, write_requirements
@@ -18,6 +19,11 @@ def requirements(ws: Workspace, args: argparse.Namespace) -> Result:
         path, ok = requirements_current(tools, ws.toolbox_dir)
         text = f"{path} is up to date" if ok else f"{path} is missing or out of date: run `latm requirements`"
         return Result(text, {"path": str(path), "up_to_date": ok}, 0 if ok else 1)
+    if any(tool.manifest.requirements for tool in tools.values()):  # a CI installs what the file names
+        try:
+            ws.packages().judge_tools(tools, ws.on_progress)
+        except PackagesRefused as err:
+            raise PackagesRefused(f"{err} Nothing was written.") from None
     path, count = write_requirements(tools, ws.toolbox_dir)
     text = (f"wrote {path}: {count} pinned package(s); install with pip install --require-hashes -r {path}" if count
             else f"no tool needs a package: there is no {path}")

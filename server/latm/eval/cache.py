@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional
 
-from latm.bookkeeping import append_record, read_records
+from latm.bookkeeping import append_record, keep, read_records
 from latm.eval.keys import count, digest
 from latm.eval.methods import NOT_CACHED, Method, Outcome
 
@@ -33,11 +33,12 @@ class AnswerCache:
     def put(self, question: str, outcome: Outcome) -> None:
         if outcome.kind in NOT_CACHED:
             return
-        append_record(self.path, {
+        record = {
             "model": self.model, "prompt": self.prompt, "question": _key(question), "answer": outcome.answer,
             "kind": outcome.kind, "error": outcome.error[:500], "tokens_in": outcome.tokens_in,
             "tokens_out": outcome.tokens_out, "latency_ms": round(outcome.latency_ms, 2),
-        })
+        }
+        keep(self.path, lambda: append_record(self.path, record))  # a lost line is paid for again, not fatal
 
     def _load(self) -> dict[str, Outcome]:
         known = {}

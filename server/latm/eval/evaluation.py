@@ -27,6 +27,7 @@ from latm.eval.outputs import write_all
 from latm.eval.runner import run_method
 from latm.eval.tally import Tally
 from latm.progress import CancelToken, ProgressCallback, ProgressEvent, no_progress
+from latm.state_folder import UnfitFolder, require_fit
 
 EVAL_DIR = Path("eval")  # under the workspace's .latm/
 PROGRESS_EVERY_S = 0.2  # progress events at most this often (the editor gets each one)
@@ -167,6 +168,10 @@ def _out_dir(ws, out: Optional[Path], name: str) -> Path:
     if out is None:
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         out = ws.state_dir / EVAL_DIR / f"{stamp}-{name}"
+        try:
+            require_fit(out.parent)
+        except UnfitFolder as err:
+            raise BadEvalInput(f"{err.strerror} Or give --out FOLDER for the results.") from None
         number = 1
         while out.exists():
             number += 1

@@ -12,7 +12,7 @@ import copy
 import dataclasses
 from typing import Optional
 
-from latm.bookkeeping import append_record, read_records
+from latm.bookkeeping import append_record, keep, read_records
 from latm.llm.ledger import Ledger
 from latm.make.new_tool import make_tool
 from latm.errors import BadEvalInput
@@ -54,7 +54,8 @@ def made_tool(ws, name: str, data: DataSet, train: int, validation: int, *,
         return existing, earlier
     made = make_tool(_counting(ws, train, validation), list(data.making), name, progress=progress, cancel=cancel)
     making = Making(name, "made", made.cost_usd, made.tokens_in, made.tokens_out, dict(made.attempts), made.notes)
-    append_record(log, {"key": key, "tool_hash": made.manifest.provenance.tool_hash} | making.record())
+    record = {"key": key, "tool_hash": made.manifest.provenance.tool_hash} | making.record()
+    keep(log, lambda: append_record(log, record))  # without it a re-run makes the tool again
     return ws.registry.get(name), making
 
 

@@ -5,7 +5,8 @@ that never stops on its own still answers in bounded time; a reply cut off at th
 (``finish_reason == "length"``) raises ``LLMTruncated`` with what came, never passes as whole.
 The limit goes as ``max_tokens``, which local servers (llama.cpp, Ollama, vLLM) take; a model that
 refuses it by name (OpenAI's reasoning models want ``max_completion_tokens``) is asked again at
-once with the other name, which the client then uses for that model.
+once with the other name, which the client then uses for that model; likewise a model that takes
+no temperature but its default (those models again) is asked again without one, and from then on.
 
 The SDK's own retries are off: this client retries 429 (honouring ``Retry-After``) and 5xx with
 backoff, and a timeout once only (a local server keeps generating the abandoned request, so more
@@ -84,6 +85,7 @@ class LLMClient:
         self._sdk_key: Optional[str] = None
         self._lock = threading.Lock()
         self._limit_names: dict[str, str] = {}  # model -> the limit's name it took after refusing the other
+        self._default_temperature: set[str] = set()  # models that refused any temperature but their default
 
     @property
     def endpoint(self) -> str:
@@ -109,7 +111,7 @@ class LLMClient:
         attempts = 1 + self.settings.max_retries
         last: Optional[_Failure] = None
         timeouts = 0
-        renamed = False
+        adapted: set[str] = set()  # what this chat stopped sending after a refusal: each at most once
         attempt = 0
         while attempt < attempts:
             attempt += 1
@@ -117,13 +119,16 @@ class LLMClient:
                 cancel.check()
             started = time.monotonic()
             name = self._limit_names.get(model, LIMIT_NAMES[0])
+            sampling = {} if model in self._default_temperature else {"temperature": temperature}
             try:
                 response = _cancellable(lambda: sdk.chat.completions.create(
-                    model=model, messages=messages, temperature=temperature, **{name: limit}, **extra), cancel)
+                    model=model, messages=messages, **sampling, **{name: limit}, **extra), cancel)
             except openai.OpenAIError as err:
-                if not renamed and self._renamed_limit(err, model, name):
+                refused = self._adapt(err, model, name, adapted)
+                if refused:
                     self._record(role, model, tool, "unsupported_parameter", started, attempt)
-                    renamed, attempt = True, attempt - 1  # asked again at once: the refusal is no failed attempt
+                    adapted.add(refused)
+                    attempt -= 1  # asked again at once: the refusal is no failed attempt
                     continue
                 last = self._classify(err, role, model)
                 self._record(role, model, tool, last.outcome, started, attempt)
@@ -142,13 +147,18 @@ class LLMClient:
             return self._reply(response, role, model, tool, started, attempt)
         raise self._exhausted(role, model, last, attempts)
 
-    def _renamed_limit(self, err: openai.OpenAIError, model: str, name: str) -> bool:
-        """When ``model`` refused the limit's ``name``, use the other name for it from now on."""
-        if not _refuses_limit_name(err, name):
-            return False
-        self._limit_names[model] = other = LIMIT_NAMES[1 - LIMIT_NAMES.index(name)]
-        log.info("the model %s takes no %s; asking again with %s", model, name, other)
-        return True
+    def _adapt(self, err: openai.OpenAIError, model: str, name: str, adapted: set[str]) -> str:
+        """What ``model`` refused by name, not ``adapted`` in this chat yet ("limit", "temperature"),
+        now changed for it from now on: the limit's other name, or no temperature; else ""."""
+        if "limit" not in adapted and _refuses_parameter(err, name):
+            self._limit_names[model] = other = LIMIT_NAMES[1 - LIMIT_NAMES.index(name)]
+            log.info("the model %s takes no %s; asking again with %s", model, name, other)
+            return "limit"
+        if "temperature" not in adapted and _refuses_parameter(err, "temperature"):
+            self._default_temperature.add(model)
+            log.info("the model %s takes only its default temperature; asking again without one", model)
+            return "temperature"
+        return ""
 
     # One SDK client, rebuilt if the key in the environment changes.
 
@@ -325,9 +335,10 @@ def _retry_after(err: openai.APIStatusError) -> Optional[float]:
     return None
 
 
-def _refuses_limit_name(err: openai.OpenAIError, name: str) -> bool:
-    """A 400 saying the server takes no parameter ``name`` (OpenAI: code ``unsupported_parameter``,
-    param ``max_tokens``, "Use 'max_completion_tokens' instead")."""
+def _refuses_parameter(err: openai.OpenAIError, name: str) -> bool:
+    """A 400 saying the server takes no parameter ``name``, or not its value (OpenAI: code
+    ``unsupported_parameter``, param ``max_tokens``, "Use 'max_completion_tokens' instead"; code
+    ``unsupported_value``, param ``temperature``, "Only the default (1) value is supported")."""
     if getattr(err, "status_code", None) != 400:
         return False
     body = err.body if isinstance(getattr(err, "body", None), dict) else {}

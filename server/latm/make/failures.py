@@ -8,13 +8,13 @@ import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
-from latm.toolbox.reading import refuse_linked_folder
+from latm.state_folder import require_fit
 
 
 def save_failed(state_dir: Path, name: str, stage: str, error: str, messages: list[dict]) -> Path:
     """Write ``.latm/failed/<name>-<time>.json`` atomically; return its path. Raises OSError."""
     folder = Path(state_dir) / "failed"
-    refuse_linked_folder(folder)
+    require_fit(folder)
     folder.mkdir(parents=True, exist_ok=True)
     now = datetime.now(timezone.utc)
     path = folder / f"{name}-{now.strftime('%Y%m%dT%H%M%S.%f')[:-3]}Z.json"

@@ -21,6 +21,7 @@ from typing import Optional
 from latm.bookkeeping import keep, utc_now
 from latm.errors import ToolboxError
 from latm.safe_git import GitMissing, committed_file
+from latm.state_folder import UnfitFolder, require_fit
 from latm.toolbox import manifest as mf
 from latm.toolbox.registry import Contents, Problem, read_contents
 from latm.toolbox.store import Basis, ToolFiles, write_text_atomic, write_tool
@@ -84,6 +85,7 @@ def keep_copy(ws, manifest: mf.Manifest, code: str) -> None:
 
 
 def _write_copy(folder: Path, manifest: mf.Manifest, code: str) -> None:
+    require_fit(folder.parent)  # a .latm/history (or NAME) committed as a link is not written through
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.new-", dir=folder.parent))
     try:
@@ -96,9 +98,17 @@ def _write_copy(folder: Path, manifest: mf.Manifest, code: str) -> None:
 
 def kept_versions(ws, name: str) -> list[int]:
     folder = history_dir(ws, name)
-    if not folder.is_dir() or folder.is_symlink():
+    if not _fit(folder) or not folder.is_dir():
         return []
     return sorted(int(p.name) for p in folder.iterdir() if p.name.isdigit())
+
+
+def _fit(folder: Path) -> bool:
+    try:
+        require_fit(folder)
+    except UnfitFolder:
+        return False
+    return True
 
 
 def kept_copy(ws, manifest: mf.Manifest, version: int) -> Contents:
@@ -111,7 +121,7 @@ def kept_copy(ws, manifest: mf.Manifest, version: int) -> Contents:
         raise ToolboxError(f"Tool '{name}' has no version {version} (its versions: {known}); see `latm history {name}`.")
     problems: list[Problem] = []
     folder = history_dir(ws, name) / str(version)
-    copy = read_contents(folder, problems) if os.path.lexists(folder) else None
+    copy = read_contents(folder, problems) if _fit(folder.parent) and os.path.lexists(folder) else None
     if copy is None:
         copy, why_not = committed_copy(ws, name, version)
         if copy is None:

@@ -6,6 +6,8 @@ description as it reads its instructions. So a tool is offered only once the use
 (``latm trust --tool NAME``: these exact files), and its description opens with what latm itself
 states; the text its author wrote (summary, docstring, signature, a worked example) follows between
 markers that say whose it is, each piece capped in length, with control and bidi characters escaped.
+The schemas carry author text too (a default, a ``Literal``'s values): escaped and capped the same
+way, and left out when still too large; arguments are checked against the schema as shown.
 
 Broken tools never reach the registry's list and unverified ones are left out here. A tool's
 definition is built once per loaded version of it (the registry swaps the ``Tool`` object when
@@ -34,6 +36,8 @@ log = logging.getLogger(__name__)
 SHOWN_CHARS = 600  # of a worked example's question or arguments in a description
 SUMMARY_CHARS = 300
 AUTHOR_CHARS = {"summary": SUMMARY_CHARS, "docstring": 1200, "signature": 300, "returns": 200}  # each, at most
+VALUE_CHARS = 300  # of a string in a schema's default or enum
+VALUES_CHARS = 1200  # of a default's or an enum's JSON: a larger one is left out of the schema
 RESULT_KEY = "result"  # structuredContent is {"result": <the function's return value>}
 BEGIN, END = "<<<tool-author-text", "tool-author-text>>>"
 _MARKER = re.compile(r"tool-author-text", re.IGNORECASE)  # the author's text cannot close the block itself
@@ -110,8 +114,9 @@ class Catalog:
         definition = types.Tool(
             name=m.name,
             description=description(tool, signature),
-            input_schema=signature.input_schema(),
-            output_schema={"type": "object", "properties": {RESULT_KEY: signature.returns}, "required": [RESULT_KEY]},
+            input_schema=shown_schema(signature.input_schema()),
+            output_schema={"type": "object", "properties": {RESULT_KEY: shown_schema(signature.returns)},
+                           "required": [RESULT_KEY]},
             annotations=types.ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=False),
         )
         return Listed(tool, signature, definition, ArgumentCheck(definition.input_schema))
@@ -140,6 +145,38 @@ def author_text(text: str, limit: int) -> str:
     """Text a tool's author wrote, fit to show an agent: controls and bidi escaped, the block's marker
     defused, at most ``limit`` characters."""
     return _short(_MARKER.sub("tool author text", escape_controls(text)), limit)
+
+
+def shown_schema(schema: object) -> object:
+    """``schema`` as an agent reads it: each ``default`` and ``enum`` (values from the tool's code)
+    with its strings as ``author_text``, and left out when its JSON is still over ``VALUES_CHARS``
+    (the function's own default applies; any value is taken)."""
+    if isinstance(schema, list):
+        return [shown_schema(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    shown = {}
+    for key, value in schema.items():
+        if key in ("default", "enum"):
+            value = _author_value(value)
+            if len(json.dumps(value, ensure_ascii=False)) > VALUES_CHARS:
+                continue
+        elif key == "properties":  # parameter names, each with its schema
+            value = {name: shown_schema(item) for name, item in value.items()}
+        else:
+            value = shown_schema(value)
+        shown[key] = value
+    return shown
+
+
+def _author_value(value: object) -> object:
+    if isinstance(value, str):
+        return author_text(value, VALUE_CHARS)
+    if isinstance(value, list):
+        return [_author_value(item) for item in value]
+    if isinstance(value, dict):
+        return {author_text(key, VALUE_CHARS): _author_value(item) for key, item in value.items()}
+    return value
 
 
 def worked_example(tool: Tool, signature: Signature) -> str:

@@ -4,7 +4,9 @@ Thread-safe: each call borrows one container for its round trip. A container who
 or stops answering (the host-side backstop: the call's timeout plus ``GRACE_S``), or retires
 (e.g. after a call that was stopped from outside), is removed and replaced by the next caller;
 ``run`` reports such a call as ``crashed`` instead of raising. A call that never reached a worker
-(its container failed to start, or was found dead) is tried again on a fresh container.
+(its container failed to start, or was found dead) is tried again on a fresh container; one whose
+image was removed from the engine meanwhile (a prune) fails at once with ``jobs.IMAGE_GONE``, for
+the caller that knows how to build it (``packaged``).
 """
 
 from __future__ import annotations
@@ -76,6 +78,8 @@ class DockerSandbox:
             except PoolClosed:
                 return jobs.error("sandbox_unavailable", "the sandbox was closed")
             except Exception as err:  # the engine went away, or the container would not start: a fresh one
+                if _image_gone(err):  # pruned while this process kept its id: the caller builds it again
+                    return jobs.error("sandbox_unavailable", f"the sandbox image was removed from the engine ({err})", jobs.IMAGE_GONE)
                 failed_start = f"could not start a sandbox container ({ATTEMPTS} tries): {err}"
                 continue
             if not container.alive():
@@ -114,6 +118,12 @@ class DockerSandbox:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _image_gone(err: Exception) -> bool:
+    import docker.errors
+
+    return isinstance(err, docker.errors.ImageNotFound)
 
 
 def _said(container: containers.Container) -> str:

@@ -29,6 +29,9 @@ def limits_from(settings: Any, timeout_s: Optional[float]) -> Limits:
     return Limits(timeout, int(settings.memory_mb), int(settings.output_limit_kb) * 1024)
 
 
+IMAGE_GONE = "ImageGone"  # the error type of a call whose (derived) image was removed from the engine
+
+
 def error(outcome: str, message: str, error_type: str = "") -> CallResult:
     return CallResult(outcome=outcome, error_type=error_type, message=message)
 

@@ -41,7 +41,15 @@ class PackagedSandbox:
         installed = self.packages.installed(locked, self.progress)
         if installed is None:
             return self.base.run(code, calls, timeout_s=timeout_s)
-        return self.base.run(code, calls, timeout_s=timeout_s, packages=installed)
+        results = self.base.run(code, calls, timeout_s=timeout_s, packages=installed)
+        gone = [i for i, result in enumerate(results) if result.error_type == jobs.IMAGE_GONE]
+        if gone:  # a prune removed the derived image this process kept: built again, once
+            self.packages.forget(installed)
+            installed = self.packages.installed(locked, self.progress)
+            again = self.base.run(code, [calls[i] for i in gone], timeout_s=timeout_s, packages=installed)
+            for i, result in zip(gone, again):
+                results[i] = result
+        return results
 
     def requirements(self, *sources: str) -> tuple[str, ...]:
         """The pins a tool records whose code and use cases are ``sources``: its packages and every

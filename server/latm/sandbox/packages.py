@@ -12,7 +12,8 @@ own Python and platform (``Target``), which may differ from the host's.
 - ``install(locked, target, folder)``: the set installed into ``folder`` with ``--no-index`` from
   those files only, hashes required, the user's pip configuration ignored.
 
-The wheel cache is ``$XDG_CACHE_HOME/latm/wheels/<sha256>/<file>``: a file is found by its hash.
+The wheel cache is ``$XDG_CACHE_HOME/latm/wheels/<sha256>/<file>``: a file is found by its hash
+(``cache_home``: without ``HOME`` or ``XDG_CACHE_HOME``, a 0700 folder of the user's own).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import logging
 import os
 import re
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -173,8 +175,32 @@ def _needs(wheel: Wheel, target: Target) -> list[str]:
 
 # ------------------------------------------------------------------------- the wheel cache
 def cache_home(environ=os.environ) -> Path:
-    """The user's latm cache: wheels, package folders, what was resolved."""
-    return userdirs.cache_dir(environ) or Path(tempfile.gettempdir()) / "latm-cache"
+    """The user's latm cache: wheels, package folders, what was resolved. Without ``HOME`` or
+    ``XDG_CACHE_HOME``, a folder of this user's own in the temporary folder (``PackagesUnavailable``
+    when another user could have put files in it)."""
+    return userdirs.cache_dir(environ) or _private_temporary_cache()
+
+
+def _private_temporary_cache() -> Path:
+    """``$TMPDIR/latm-cache-UID``, made 0700: a shared folder would let another local user plant
+    a remembered catalog, and with it the pins a make chooses."""
+    folder = Path(tempfile.gettempdir()) / f"latm-cache-{os.geteuid()}"
+    try:
+        os.mkdir(folder, 0o700)
+    except FileExistsError:
+        pass
+    except OSError as err:
+        raise PackagesUnavailable(f"Cannot make the package cache {folder} ({err.strerror}); "
+                                  "set XDG_CACHE_HOME (or HOME) to a folder of yours.") from None
+    info = os.lstat(folder)
+    why = ("is a symbolic link" if stat.S_ISLNK(info.st_mode) else "is not a folder" if not stat.S_ISDIR(info.st_mode)
+           else f"belongs to user {info.st_uid}" if info.st_uid != os.geteuid()
+           else "is writable by other users" if info.st_mode & 0o022 else "")
+    if why:
+        raise PackagesUnavailable(f"The package cache {folder} {why}, so another user could have put packages "
+                                  f"there and latm does not use it: set XDG_CACHE_HOME (or HOME) to a folder of "
+                                  f"yours, or remove {folder}.")
+    return folder
 
 
 def wheel_cache(environ=os.environ) -> Path:

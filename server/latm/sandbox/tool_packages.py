@@ -41,14 +41,26 @@ class ToolPackages:
         self.settings = settings
         self.allowed: tuple[Allowed, ...] = parse_allowed_list(settings.allowed_packages)
         self.sandbox = sandbox  # the workspace's backend (DockerSandbox or ProcessSandbox)
-        self.envs = envs or package_envs.home()  # the user's, shared by projects (never the workspace's)
-        self.cache = cache or wheel_cache()
+        self._envs, self._cache = envs, cache  # found when first needed: a standard-library tool needs neither
         self._lock = threading.Lock()
         self._target: Optional[Target] = None
         self._catalog: Optional[LockedSet] = None
         self._ready: dict[str, Installed] = {}
         self._judged: dict[tuple[Pin, ...], LockedSet] = {}  # a committed tool's pins, judged and fetched
         self._building: dict[str, threading.Lock] = {}
+
+    @property
+    def envs(self) -> Path:
+        """The ``process`` backend's package folders: the user's, shared by projects (never the workspace's)."""
+        if self._envs is None:
+            self._envs = package_envs.home()
+        return self._envs
+
+    @property
+    def cache(self) -> Path:
+        if self._cache is None:
+            self._cache = wheel_cache()
+        return self._cache
 
     # Where calls run -------------------------------------------------------------------------
     @property
@@ -184,6 +196,17 @@ class ToolPackages:
             self._judged[pins] = locked
         return locked
 
+    def judge_tools(self, tools: dict, progress: ProgressCallback = no_progress) -> None:
+        """Each tool's pins judged as solve and verify judge them (``for_pins``); ``PackagesRefused``
+        names the first tool refused. ``tools``: name -> Tool (the registry's)."""
+        for name in sorted(tools):
+            pins = parse_pins(tools[name].manifest.requirements)
+            if pins:
+                try:
+                    self.for_pins(pins, progress)
+                except PackagesRefused as err:
+                    raise PackagesRefused(f"Tool '{name}': {err}") from None
+
     def _judge(self, pins: tuple[Pin, ...], progress: ProgressCallback) -> LockedSet:
         allowed = {entry.name: entry for entry in self.allowed}
         roots = [pin for pin in pins if pin.name in allowed]
@@ -245,6 +268,12 @@ class ToolPackages:
             with self._lock:
                 self._ready[digest] = ready
             return ready
+
+    def forget(self, installed: Installed) -> None:
+        """``installed`` is gone (its image was pruned): the next ``installed`` of its set builds it again."""
+        with self._lock:
+            if self._ready.get(installed.digest) == installed:
+                del self._ready[installed.digest]
 
     def _still_ready(self, digest: str) -> Optional[Installed]:
         """What was made ready for this set, unless its folder was pruned since (a stat; an image

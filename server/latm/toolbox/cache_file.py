@@ -17,7 +17,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Optional
 
-from latm.state_folder import keep_out_of_git
+from latm.state_folder import keep_out_of_git, require_fit
 from latm.toolbox import reading
 from latm.toolbox.store import write_text_atomic
 
@@ -43,7 +43,7 @@ def read(state_dir: Path, name: str, kind: str, key: str) -> Optional[Any]:
     """The body of cache ``name`` when it is whole and was written for ``kind`` and ``key``; else None."""
     path = path_of(state_dir, name)
     try:
-        reading.refuse_linked_folder(path.parent)  # a .latm or cache/ that leads elsewhere
+        require_fit(path.parent)  # a .latm or cache/ that leads elsewhere, or not the user's
         raw = reading.read_file(path, MAX_BYTES)  # never through a link, never a fifo
     except (OSError, reading.Refused) as err:
         log.debug("no %s cache: %s", name, err)
@@ -75,7 +75,7 @@ def write(state_dir: Path, name: str, kind: str, key: str, body: Any) -> bool:
     try:
         if not keep_out_of_git(Path(state_dir)):  # .latm is a link, or cannot be made
             return False
-        reading.refuse_linked_folder(path.parent)
+        require_fit(path.parent)
         path.parent.mkdir(exist_ok=True)
         text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
         header = {"format": FORMAT, "kind": kind, "key": key, "sha256": hashlib.sha256(text.encode()).hexdigest()}

@@ -8,7 +8,6 @@ up to a size limit. Anything else is a problem with the file's path, never a rea
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import os
 import stat
@@ -120,15 +119,6 @@ def linked_to(path: Path) -> Optional[str]:
         return str(real)
     # Python 3.13 leaves a loop unresolved: a link on the way that resolving did not follow.
     return loop if any(part.is_symlink() for part in (absolute, *absolute.parents)) else None
-
-
-def refuse_linked_folder(folder: Path) -> None:
-    """Raise ``OSError(ELOOP)`` when ``folder`` is reached through a symbolic link (a repository's
-    ``.latm`` linked elsewhere): latm's own records and locks are never written through one."""
-    real = linked_to(folder)
-    if real is not None:
-        raise OSError(errno.ELOOP, f"{folder} is reached through a symbolic link (it is really {real}), "
-                                   "which latm does not follow here", str(folder))
 
 
 def _read_open_folder(folder: Path, fd: int) -> FolderRead:

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Iterator, Optional
 
 from latm.errors import ToolChanged, ToolboxError, ToolNotFound
-from latm.state_folder import keep_out_of_git
+from latm.state_folder import keep_out_of_git, require_fit
 from latm.toolbox import reading
 from latm.toolbox import manifest as mf
 from latm.toolbox.names import validate_name
@@ -105,7 +105,7 @@ def tool_lock(toolbox_dir: Path, name: str, wait_s: float = LOCK_WAIT_S) -> Iter
     """Hold the lock of the tool ``name``; ``ToolboxError`` after ``wait_s`` if another holds it."""
     lock_path = locks_dir(toolbox_dir) / f"{validate_name(name)}.lock"
     try:
-        reading.refuse_linked_folder(lock_path.parent)
+        require_fit(lock_path.parent)
         keep_out_of_git(lock_path.parent.parent)
         lock_path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
