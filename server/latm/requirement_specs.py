@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Iterable, Optional
+from typing import TYPE_CHECKING, Iterable, Optional
 
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.utils import canonicalize_name
-from packaging.version import InvalidVersion, Version
+if TYPE_CHECKING:
+    from packaging.specifiers import SpecifierSet
+
+# ``packaging`` (~60 ms) is imported where a requirement is read: most toolboxes have none, and
+# every command reads the settings and manifests that may hold them.
 
 NAME = r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?"
 _ALLOWED = re.compile(rf"\s*({NAME})\s*((?:[<>=!~][^,]*)(?:,[^,]+)*)?\s*")
@@ -40,6 +42,8 @@ class Allowed:
     text: str  # as the user wrote it
 
     def admits(self, version: str) -> bool:
+        from packaging.version import Version
+
         return self.specifier.contains(Version(version), prereleases=True)
 
     def __str__(self) -> str:
@@ -81,6 +85,9 @@ def refusal(text: str) -> Optional[str]:
 
 
 def parse_allowed(text: str) -> Allowed:
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+    from packaging.utils import canonicalize_name
+
     if not isinstance(text, str):
         raise BadRequirement(f"expected a package name as a string, got {type(text).__name__} {text!r}")
     why = refusal(text)
@@ -110,6 +117,9 @@ def parse_allowed_list(items: Iterable[str]) -> tuple[Allowed, ...]:
 
 
 def parse_pin(text: str) -> Pin:
+    from packaging.utils import canonicalize_name
+    from packaging.version import InvalidVersion, Version
+
     if not isinstance(text, str):
         raise BadRequirement(f"expected a pinned requirement as a string, got {type(text).__name__}")
     found = _PIN.fullmatch(text.strip())
