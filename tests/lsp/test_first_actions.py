@@ -10,6 +10,8 @@ import shutil
 import sys
 from pathlib import Path
 
+from lsprotocol import types
+
 from latm.lsp.actions import UNROUTED_TITLE
 
 sys.path.append(str(Path(__file__).resolve().parents[1] / "bench"))  # the benchmark's own toolbox maker
@@ -19,12 +21,16 @@ REPO_TOOLBOX = Path(__file__).resolve().parents[2] / "toolbox"
 QUESTION = "Sort the following words alphabetically: List: pear apple fig"
 
 
-async def test_the_first_menu_offers_what_needs_no_routing_and_never_a_wrong_one(root, open_editor, docker_sandbox):
-    shutil.copytree(REPO_TOOLBOX / "word_sorting", root / "toolbox" / "word_sorting")
+def write_synthetic(toolbox: Path, count: int) -> None:
     rnd = random.Random(3)
     vocabulary = sorted({"".join(rnd.choice(SYLLABLES) for _ in range(rnd.randint(2, 3))) for _ in range(2000)})
-    for i in range(200):  # enough tools that the index takes a moment to build
-        write_fast(root / "toolbox", f"synthetic_{i:05d}", synthetic_examples(rnd, vocabulary))
+    for i in range(count):
+        write_fast(toolbox, f"synthetic_{i:05d}", synthetic_examples(rnd, vocabulary))
+
+
+async def test_the_first_menu_offers_what_needs_no_routing_and_never_a_wrong_one(root, open_editor, docker_sandbox):
+    shutil.copytree(REPO_TOOLBOX / "word_sorting", root / "toolbox" / "word_sorting")
+    write_synthetic(root / "toolbox", 200)  # enough tools that the index takes a moment to build
     editor = await open_editor(root)
     doc = editor.open(root / "q.md", QUESTION + "\n")
     line = (0, 0), (0, len(QUESTION))  # selected: a question for certain
@@ -35,3 +41,20 @@ async def test_the_first_menu_offers_what_needs_no_routing_and_never_a_wrong_one
     unrouted = {key: value for key, value in routed[0].command.arguments[0].items() if key != "tool"}  # the first menu's
     solved = await editor.command("latm.solve", unrouted)
     assert solved["tool"] == "word_sorting" and solved["answer"] == "apple fig pear"
+
+
+async def test_a_toolbox_chosen_while_the_first_one_loads_is_the_one_served(root, open_editor):
+    """The editor's settings name another toolbox while the first one is still loading: once both are
+    loaded, the menu routes with the toolbox the settings name (the first one, finishing last, must not
+    be taken for it and leave the menu unrouted)."""
+    write_synthetic(root / "toolbox", 1500)  # long enough to load that the change comes meanwhile
+    shutil.copytree(REPO_TOOLBOX / "word_sorting", root / "other_tools" / "word_sorting")
+    editor = await open_editor(root)
+    doc = editor.open(root / "q.md", QUESTION + "\n")
+    line = (0, 0), (0, len(QUESTION))
+    await editor.first_actions(doc, *line)  # answered once the workspace is open (its toolbox may still load)
+    chosen = {"latm": {"toolbox": "other_tools"}}
+    editor.client.set_configuration(chosen)
+    editor.client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=chosen))
+    await editor.wait_for(lambda: len(editor.toolbox_changes()) >= 2, what="both toolboxes loaded and listed")
+    assert [a.title for a in await editor.first_actions(doc, *line)] == ["Solve with tool: word_sorting"]

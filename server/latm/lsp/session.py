@@ -175,7 +175,10 @@ class Session:
         finally:
             if self.ready is not None:
                 self.ready.set()
-        await self._serve_workspace(self.ws)
+        opened = self.ws
+        async with self._settings_lock:  # a settings change that replaces the workspace waits for this one
+            if self.ws is opened:  # else a change that came first replaced it, and served its own
+                await self._serve_workspace(opened)
 
     async def apply_settings(self) -> None:
         """Re-resolve settings after the editor's changed; swap what depends on them."""
@@ -224,7 +227,7 @@ class Session:
 
     def _load_toolbox(self, ws: Workspace) -> None:
         ws.registry.subscribe(self._on_registry_change)
-        self._start_watcher()
+        self._start_watcher(ws)
         index_for(ws)
 
     def routable(self, ws: Workspace) -> bool:
@@ -268,9 +271,8 @@ class Session:
         self.diagnostics.publish(self.ls, by_uri, folders)
         self.ls.protocol.notify(changes.TOOLBOX_CHANGED, payload)
 
-    def _start_watcher(self) -> None:
-        if self.ws is not None:
-            self.watcher = ToolboxWatcher(self.ws.registry, step_ms=WATCH_STEP_MS).start()
+    def _start_watcher(self, ws: Workspace) -> None:
+        self.watcher = ToolboxWatcher(ws.registry, step_ms=WATCH_STEP_MS).start()
 
     def _stop_watcher(self) -> None:
         if self.watcher is not None:
