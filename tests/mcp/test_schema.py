@@ -243,3 +243,20 @@ def _strings(value):
     elif isinstance(value, list):
         for item in value:
             yield from _strings(item)
+
+
+def test_a_tool_whose_cached_manifest_fails_its_check_is_left_out_not_the_whole_list(tmp_path, monkeypatch):
+    """A cache entry claiming a state its tool's files do not have fails that tool when its manifest
+    is first read: the agent's list still holds every other tool."""
+    from cache_support import rewrite_body
+    from latm.toolbox import registry_cache
+    from latm.toolbox.registry_cache import RegistryCache
+
+    monkeypatch.setattr(registry_cache, "RACY_S", -3600.0)  # the test's files are seconds old
+    toolbox, state = tmp_path / "toolbox", tmp_path / ".latm"
+    folders = [write_hand_tool(toolbox, "count_words", COUNT, "count_words"),
+               write_hand_tool(toolbox, "not_yet", COUNT.replace("count_words", "not_yet"), "not_yet", verified=False)]
+    Registry(toolbox, RegistryCache(state)).load()
+    rewrite_body(state / "cache" / "registry.json", lambda d: d["not_yet"]["tool"].__setitem__("state", "verified"))
+    catalog = Catalog(Registry(toolbox, RegistryCache(state)).load(), environ=trusting(tmp_path, *folders))
+    assert sorted(catalog.tools()) == ["count_words"]

@@ -28,6 +28,7 @@ import mcp_types as types
 
 from latm.mcp.schema import ArgumentCheck, Signature, read_signature, use_case_arguments
 from latm.safe_text import escape_controls
+from latm.errors import ToolboxError
 from latm.source import CodeProblem
 from latm.toolbox import Registry, Tool
 from latm.trust import TrustedTools
@@ -105,10 +106,10 @@ class Catalog:
         if tool.name in self.reserved:
             log.warning("tool %r is not offered over MCP: one of latm's own MCP tools has that name", tool.name)
             return None
-        m = tool.manifest
         try:
+            m = tool.manifest  # built on first use: a cache entry the files contradict fails this tool only
             signature = read_signature(tool.code, m.entry, [case.code for case in m.use_cases])
-        except CodeProblem as err:
+        except (CodeProblem, ToolboxError) as err:
             log.warning("tool %r is not offered over MCP: %s", tool.name, err)
             return None
         definition = types.Tool(

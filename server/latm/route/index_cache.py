@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 NAME, KIND = "route-index", "latm-route-index"
-CODE = cache_file.code_key(index, profile, features, manifest)
+CODE = cache_file.code_key(index, profile, features, manifest, sys.modules[__name__])  # its own format too
 
 
 class BadCache(ValueError):

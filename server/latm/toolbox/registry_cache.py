@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import os
 import stat
+import sys
 import time
 from functools import partial
 from pathlib import Path
@@ -32,7 +33,7 @@ log = logging.getLogger(__name__)
 
 NAME, KIND = "registry", "latm-registry"
 RACY_S = 2.0
-CODE = cache_file.code_key(registry, mf, reading, cache_file, st)
+CODE = cache_file.code_key(registry, mf, reading, cache_file, st, sys.modules[__name__])  # its own format too
 
 
 class BadEntry(ValueError):
