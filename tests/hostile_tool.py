@@ -6,7 +6,6 @@ and its code a bidi override."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path

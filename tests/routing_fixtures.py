@@ -3,7 +3,6 @@ stand-in tools, the scripted model server."""
 
 from __future__ import annotations
 
-import dataclasses
 import random
 from pathlib import Path
 

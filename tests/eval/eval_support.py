@@ -8,7 +8,6 @@ score as correct. The "reading" of a question is ordinary Python on its text.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess

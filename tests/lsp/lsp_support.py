@@ -4,7 +4,6 @@ client, plus the bits a test needs to read what the server sent."""
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import subprocess
 import sys

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from hostile_tool import HOSTILE, TRIGGER, raw_controls, verify, write_hostile_tool
-from lsp_support import examples_markdown, llm_env
+from lsp_support import llm_env
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 

@@ -3,7 +3,6 @@ secrets, and shutdown."""
 
 from __future__ import annotations
 
-import os
 import threading
 
 import docker
