@@ -87,7 +87,7 @@ def test_a_running_latm_builds_a_pruned_image_again(make_workspace):
     """A language server keeps a derived image's id; once its containers are gone (evicted, or
     died) another shell's prune may remove the image. The next call builds it again, saying so as a
     first build does, and answers."""
-    ws = make_workspace(allowed=["roman"])
+    ws = make_workspace(allowed=["roman"], sandbox_pool=1)  # one container: no spare starting while the test removes it
     said = []
     sandbox = ws.making_sandbox(lambda event: said.append(event.message))
     code = ROMAN.function.split("# Example usage")[0]
