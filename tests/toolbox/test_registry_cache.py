@@ -6,6 +6,7 @@ count as too recent to cache (files written by the test are seconds old)."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -88,8 +89,14 @@ def test_a_just_changed_tool_is_not_cached(tmp_path, tool_files, parsed):
     assert not (tmp_path / ".latm" / "cache" / "registry.json").exists()
 
 
-def set_summary(value):
-    return lambda data: data["good"]["tool"]["manifest"].__setitem__("summary", value)
+def edit_manifest(name, change):
+    """Change tool ``name``'s cached manifest (JSON text within the cache) with ``change(data)``."""
+    def edit(body):
+        entry = body[name]["tool"]
+        data = json.loads(entry["manifest"])
+        change(data)
+        entry["manifest"] = json.dumps(data)
+    return edit
 
 
 DAMAGE = {
@@ -120,8 +127,11 @@ def test_a_damaged_or_stale_cache_is_rebuilt_and_the_result_is_right(tmp_path, t
 
 # A manifest is checked when it is first used (routing 1,000 tools looks at none of them).
 MANIFEST_DAMAGE = {
-    "a summary of the wrong type": ("good", set_summary(5)),
-    "an example that is no table": ("good", lambda d: d["good"]["tool"]["manifest"]["examples"].__setitem__(0, "x")),
+    "a summary of the wrong type": ("good", edit_manifest("good", lambda m: m.__setitem__("summary", 5))),
+    "an example that is no table": ("good", edit_manifest("good", lambda m: m["examples"].__setitem__(0, "x"))),
+    "another tool's manifest": ("good", lambda d: d["good"]["tool"].__setitem__("manifest", d["second"]["tool"]["manifest"])),
+    "no JSON": ("good", lambda d: d["good"]["tool"].__setitem__("manifest", "{\"name\": ")),
+    "JSON that is no table": ("good", lambda d: d["good"]["tool"].__setitem__("manifest", "[1, 2]")),
 }
 
 

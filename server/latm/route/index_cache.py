@@ -34,7 +34,7 @@ class BadCache(ValueError):
 
 def save(state_dir: Path, toolbox_dir: Path, profiles: dict[str, ToolProfile], lexical: Lexical) -> bool:
     body = {
-        "profiles": {name: [p.key, p.summary, p.template, p.self_cover, list(p.document), p.example]
+        "profiles": {name: [p.key, p.summary, p.template, p.self_cover, list(p.described), p.example]
                      for name, p in profiles.items()},
         "lexical": {
             "rows": [[name, p.key if (p := lexical.profiles.get(name)) is not None else ""] for name in lexical.names],
@@ -80,16 +80,16 @@ def _profile(name: str, data: Any) -> ToolProfile:
     fields = _typed(data, list)
     if len(fields) != 6:
         raise BadCache(f"the profile of {name} has {len(fields)} fields")
-    key, summary, template, self_cover, document, example = fields
+    key, summary, template, self_cover, described, example = fields
     template = _typed(template, dict)
     if not _shares(template.values()):
         raise BadCache(f"the template of {name} holds a share that is not a number in (0, 1]")
-    document = _typed(document, list)
-    if not _all_of(str, document):
-        raise BadCache(f"the document of {name} holds a token that is not text")
+    described = _typed(described, list)
+    if not _all_of(str, described):
+        raise BadCache(f"the described tokens of {name} hold one that is not text")
     if not _shares((self_cover,)):
         raise BadCache(f"the self-coverage of {name} is not in (0, 1]")
-    return ToolProfile(name, _typed(summary, str), template, self_cover, tuple(document), _typed(example, str),
+    return ToolProfile(name, _typed(summary, str), template, self_cover, tuple(described), _typed(example, str),
                        _typed(key, str))
 
 

@@ -7,6 +7,7 @@ no tool code is read or run.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from latm.route.features import Template, features, self_coverage, template
 from latm.toolbox.registry import Tool
@@ -20,9 +21,15 @@ class ToolProfile:
     summary: str
     template: Template
     self_cover: float  # mean leave-one-out coverage of its own examples (see features.self_coverage)
-    document: tuple[str, ...]  # tokens the lexical index holds for this tool
+    described: tuple[str, ...]  # tokens of the summary and signature that the template lacks
     example: str  # the example question shown to the dispatcher model
     key: str = ""  # the key of the tool it was made from (Tool.key)
+
+    @cached_property
+    def document(self) -> tuple[str, ...]:
+        """The tokens the lexical index holds for this tool: derived, so that the index cache need
+        not hold them (only a rebuild of the lexical index reads them)."""
+        return tuple(sorted(set(self.template) | set(self.described)))
 
 
 def example_questions(tool: Tool) -> list[str]:
@@ -43,7 +50,7 @@ def profile_of(tool: Tool) -> ToolProfile:
         summary=m.summary,
         template=pattern,
         self_cover=self_coverage(found),
-        document=tuple(sorted(set(pattern) | described)),
+        described=tuple(sorted(described - set(pattern))),
         example=(questions[0] if questions else m.summary)[:EXAMPLE_CHARS],
         key=tool.key,
     )

@@ -14,6 +14,7 @@ written anew by the next load.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import stat
@@ -103,7 +104,10 @@ def encode(snapshot: Snapshot, folder: Path) -> dict:
     if snapshot.tool is None:
         return {"problems": [_problem_data(p, folder) for p in snapshot.problems]}
     tool = snapshot.tool
-    return {"tool": {"manifest": mf.to_data(tool.manifest), "code": tool.code, "key": tool.key, "state": tool.state,
+    # The manifest as JSON text within the cache: parsed when it is first used, so reading the cache
+    # does not build the 999 manifests a command does not look at.
+    manifest = json.dumps(mf.to_data(tool.manifest), ensure_ascii=False, separators=(",", ":"))
+    return {"tool": {"name": tool.manifest.name, "manifest": manifest, "code": tool.code, "key": tool.key, "state": tool.state,
                      "warnings": [_problem_data(p, folder) for p in tool.warnings]}}
 
 
@@ -113,9 +117,9 @@ def decode(entry: dict, folder: Path, state_dir: Path) -> Snapshot:
     if "tool" not in entry:
         return Snapshot(problems=[_problem(p, folder) for p in _typed(entry.get("problems"), list)])
     data = _typed(entry["tool"], dict)
-    manifest = _typed(data.get("manifest"), dict)
-    if manifest.get("name") != folder.name:
-        raise BadEntry(f"{manifest.get('name')!r} cached for the folder {folder.name!r}")
+    if data.get("name") != folder.name:
+        raise BadEntry(f"{data.get('name')!r} cached for the folder {folder.name!r}")
+    manifest = _typed(data.get("manifest"), str)
     code, key, state = _typed(data.get("code"), str), _typed(data.get("key"), str), data.get("state")
     if state not in st.STATES:
         raise BadEntry(f"{state!r} is not a tool's state")
@@ -124,11 +128,11 @@ def decode(entry: dict, folder: Path, state_dir: Path) -> Snapshot:
                          key, state))
 
 
-def manifest_of(data: dict, folder: Path, code: str, key: str, state: str, state_dir: Path) -> mf.Manifest:
+def manifest_of(text: str, folder: Path, code: str, key: str, state: str, state_dir: Path) -> mf.Manifest:
     """The manifest of a cached tool, checked as ``tool.toml`` is and against the state cached with
     it; if it does not check out, read from the tool's files, which must still be the ones cached."""
     try:
-        manifest = mf.from_data(data)
+        manifest = mf.from_data(_typed(_json(text), dict))
         if manifest.name != folder.name or st.state_of(manifest, code) != state:
             raise BadEntry(f"the manifest cached for {folder.name!r} is not of that tool in that state")
         return manifest
@@ -141,6 +145,13 @@ def manifest_of(data: dict, folder: Path, code: str, key: str, state: str, state
         raise ToolboxError(f"The tool '{folder.name}' is not what latm's toolbox cache recorded (the cache was damaged, "
                            "or the tool changed meanwhile); run the command again.")
     return tool.manifest
+
+
+def _json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError) as err:
+        raise BadEntry(f"the cached manifest is not JSON ({err})") from None
 
 
 def _problem_data(problem: Problem, folder: Path) -> list:
