@@ -6,6 +6,7 @@ count as too recent to cache (files written by the test are seconds old)."""
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
@@ -13,6 +14,7 @@ import sys
 
 import pytest
 
+from latm import collector
 from latm.errors import ToolboxError
 from latm.toolbox import cache_file, registry_cache, store
 from latm.toolbox.registry import Registry
@@ -237,3 +239,32 @@ def test_a_state_the_files_do_not_have_fails_the_tool_as_soon_as_its_manifest_is
     assert parsed() == {"hash_changed"} and not (state / "cache" / "registry.json").exists()
     same(load(toolbox, state), cold)
     assert cold.tools["hash_changed"].state == "edited"
+
+
+def test_a_load_pauses_the_garbage_collector_and_always_resumes_it(tmp_path, tool_files, settled, monkeypatch):
+    toolbox, state = project(tmp_path, tool_files)
+    seen, real = [], registry_cache._load_all
+    monkeypatch.setattr(registry_cache, "_load_all", lambda *args: (seen.append(gc.isenabled()), real(*args))[1])
+    load(toolbox, state)
+    assert seen == [False] and gc.isenabled()
+    monkeypatch.setattr(registry_cache, "_load_all", lambda *args: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        load(toolbox, state)
+    assert gc.isenabled()
+
+
+def test_overlapping_loads_resume_the_collector_when_the_last_ends_and_leave_it_as_they_found_it():
+    first, second = collector.paused(), collector.paused()  # e.g. two threads of the language server
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)
+    assert not gc.isenabled()
+    second.__exit__(None, None, None)
+    assert gc.isenabled()
+    gc.disable()  # the program's own choice
+    try:
+        with collector.paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

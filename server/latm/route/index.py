@@ -35,6 +35,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Mapping, Optional
 
+from latm import collector
 from latm.route import index_cache
 from latm.route.features import coverage, features, idf
 from latm.route.profile import ToolProfile, profile_of
@@ -229,6 +230,11 @@ def index_for(ws: Workspace) -> ToolIndex:
 
 
 def _from_cache(state_dir: Path, registry: Registry) -> ToolIndex:
+    with collector.paused():
+        return _restored(state_dir, registry)
+
+
+def _restored(state_dir: Path, registry: Registry) -> ToolIndex:
     tools = registry.tools
     index = index_cache.load(state_dir, registry.toolbox_dir) or ToolIndex()
     changed = index.changed(tools)

@@ -155,12 +155,13 @@ def _entry_kinds(fd: int) -> dict[str, Optional[str]]:
 
 def _read_fd(fd: int, name: str, limit: int) -> bytes:
     try:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            raise Refused(f"{name} is a {_kind_of_mode(mode)}, not a regular file; latm does not read it.")
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise Refused(f"{name} is a {_kind_of_mode(info.st_mode)}, not a regular file; latm does not read it.")
         chunks, size = [], 0
+        step = max(1 << 16, info.st_size + 1)  # one read for a file that does not grow meanwhile
         while size <= limit:
-            chunk = os.read(fd, min(1 << 16, limit + 1 - size))
+            chunk = os.read(fd, min(step, limit + 1 - size))
             if not chunk:
                 return b"".join(chunks)
             chunks.append(chunk)

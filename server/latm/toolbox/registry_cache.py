@@ -24,6 +24,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Optional
 
+from latm import collector
 from latm.errors import ToolboxError
 from latm.toolbox import cache_file, reading, registry
 from latm.toolbox import state as st
@@ -48,6 +49,10 @@ class RegistryCache:
         self.state_dir = Path(state_dir)
 
     def load_folders(self, toolbox_dir: Path, names: set[str]) -> dict[str, Snapshot]:
+        with collector.paused():
+            return self._load_folders(toolbox_dir, names)
+
+    def _load_folders(self, toolbox_dir: Path, names: set[str]) -> dict[str, Snapshot]:
         key = f"{CODE}:{toolbox_dir}"
         cached = cache_file.read(self.state_dir, NAME, KIND, key)
         entries = cached if isinstance(cached, dict) else {}
