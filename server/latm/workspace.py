@@ -22,7 +22,7 @@ from latm.toolbox.store import remove_leftovers
 
 if TYPE_CHECKING:
     from latm.llm import LLMClient
-    from latm.sandbox import Sandbox  # the sandbox package imports its backends: only when one is opened
+    from latm.sandbox import Sandbox
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +83,7 @@ class Workspace:
     def sandbox(self) -> Sandbox:
         with self._lock:
             if self._sandbox is None:
-                from latm.sandbox import open_sandbox  # its backends' modules: not for commands that run no code
+                from latm.sandbox import open_sandbox  # not for commands that run no code
 
                 self._sandbox = open_sandbox(self.settings, on_warning=self.on_warning)
             return self._sandbox

@@ -9,11 +9,35 @@
     package_sets(tools, base_tag), prune_package_sets(tools, base_tag)  # package images and folders: status, prune
 """
 
-from latm.sandbox.factory import open_sandbox, sandbox_status, unavailable_status
-from latm.sandbox.image import build_image
-from latm.sandbox.package_inventory import inventory as package_sets, prune as prune_package_sets
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from latm.sandbox.running import run_calls
 from latm.sandbox.types import OUTCOMES, Call, CallResult, Sandbox, SandboxStatus
+
+if TYPE_CHECKING:
+    from latm.sandbox.factory import open_sandbox, sandbox_status, unavailable_status
+    from latm.sandbox.image import build_image
+    from latm.sandbox.package_inventory import inventory as package_sets, prune as prune_package_sets
+
+# The backends, the Docker SDK's wrappers and ``packaging`` (~60 ms) load on first use: a command
+# or a language server that only reads results or types never pays for them.
+_LAZY = {"open_sandbox": ("factory", "open_sandbox"), "sandbox_status": ("factory", "sandbox_status"),
+         "unavailable_status": ("factory", "unavailable_status"), "build_image": ("image", "build_image"),
+         "package_sets": ("package_inventory", "inventory"), "prune_package_sets": ("package_inventory", "prune")}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module, attribute = _LAZY[name]
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), attribute)
+    globals()[name] = value
+    return value
+
 
 __all__ = ["open_sandbox", "sandbox_status", "unavailable_status", "build_image", "package_sets", "prune_package_sets",
            "run_calls", "Call", "CallResult", "Sandbox", "SandboxStatus", "OUTCOMES"]
