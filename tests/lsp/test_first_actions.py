@@ -10,6 +10,7 @@ import shutil
 import sys
 from pathlib import Path
 
+import pytest
 from lsprotocol import types
 
 from latm.lsp.actions import UNROUTED_TITLE
@@ -58,3 +59,43 @@ async def test_a_toolbox_chosen_while_the_first_one_loads_is_the_one_served(root
     editor.client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=chosen))
     await editor.wait_for(lambda: len(editor.toolbox_changes()) >= 2, what="both toolboxes loaded and listed")
     assert [a.title for a in await editor.first_actions(doc, *line)] == ["Solve with tool: word_sorting"]
+
+
+async def test_a_toolbox_that_failed_to_load_is_named_by_the_menu_until_it_loads(root, open_editor):
+    """The first load fails (a file stands where the toolbox folder should be): the menu says so and
+    what to do, not "still loading" for good; once the folder is repaired, picking that action
+    (latm.reloadToolbox) loads it and the menu routes again."""
+    (root / "toolbox").rmdir()
+    (root / "toolbox").write_text("not a folder\n")
+    editor = await open_editor(root)
+    await editor.wait_for(lambda: any("is not a folder" in m.message for m in editor.client.messages),
+                          what="the failed load said")
+    doc = editor.open(root / "q.md", QUESTION + "\n")
+    line = (0, 0), (0, len(QUESTION))
+    failed = await editor.first_actions(doc, *line)
+    assert [a.title for a in failed] != [UNROUTED_TITLE]
+    assert len(failed) == 1 and "did not load" in failed[0].title and "toolbox" in failed[0].title, failed
+    assert "is not a folder" in failed[0].title and "Reload" in failed[0].title, failed[0].title
+
+    with pytest.raises(Exception, match="is not a folder"):  # picked before the repair: still says why
+        await editor.command(failed[0].command.command, *failed[0].command.arguments)
+    (root / "toolbox").unlink()
+    shutil.copytree(REPO_TOOLBOX / "word_sorting", root / "toolbox" / "word_sorting")
+    reloaded = await editor.command(failed[0].command.command, *failed[0].command.arguments)
+    assert [tool["name"] for tool in reloaded["tools"]] == ["word_sorting"]
+    assert [a.title for a in await editor.first_actions(doc, *line)] == ["Solve with tool: word_sorting"]
+
+
+async def test_a_settings_change_after_a_failed_load_loads_the_repaired_toolbox(root, open_editor):
+    (root / "toolbox").rmdir()
+    (root / "toolbox").write_text("not a folder\n")
+    editor = await open_editor(root)
+    await editor.wait_for(lambda: any("is not a folder" in m.message for m in editor.client.messages),
+                          what="the failed load said")
+    (root / "toolbox").unlink()
+    shutil.copytree(REPO_TOOLBOX / "word_sorting", root / "toolbox" / "word_sorting")
+    editor.client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings={"latm": {}}))
+    await editor.wait_for(lambda: editor.toolbox_changes(), what="the repaired toolbox loaded and listed")
+    doc = editor.open(root / "q.md", QUESTION + "\n")
+    assert [a.title for a in await editor.first_actions(doc, (0, 0), (0, len(QUESTION)))] == \
+        ["Solve with tool: word_sorting"]
