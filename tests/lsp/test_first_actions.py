@@ -14,6 +14,7 @@ import pytest
 from lsprotocol import types
 
 from latm.lsp.actions import UNROUTED_TITLE
+from lsp_support import uri
 
 sys.path.append(str(Path(__file__).resolve().parents[1] / "bench"))  # the benchmark's own toolbox maker
 from route_bench import SYLLABLES, synthetic_examples, write_fast  # noqa: E402
@@ -61,6 +62,11 @@ async def test_a_toolbox_chosen_while_the_first_one_loads_is_the_one_served(root
     assert [a.title for a in await editor.first_actions(doc, *line)] == ["Solve with tool: word_sorting"]
 
 
+async def said_failed(editor, toolbox: Path) -> None:
+    await editor.wait_for(lambda: any(m.type == types.MessageType.Error and str(toolbox) in m.message
+                                      for m in editor.client.messages), what="the failed load said")
+
+
 async def test_a_toolbox_that_failed_to_load_is_named_by_the_menu_until_it_loads(root, open_editor):
     """The first load fails (a file stands where the toolbox folder should be): the menu says so and
     what to do, not "still loading" for good; once the folder is repaired, picking that action
@@ -68,8 +74,7 @@ async def test_a_toolbox_that_failed_to_load_is_named_by_the_menu_until_it_loads
     (root / "toolbox").rmdir()
     (root / "toolbox").write_text("not a folder\n")
     editor = await open_editor(root)
-    await editor.wait_for(lambda: any("is not a folder" in m.message for m in editor.client.messages),
-                          what="the failed load said")
+    await said_failed(editor, root / "toolbox")
     doc = editor.open(root / "q.md", QUESTION + "\n")
     line = (0, 0), (0, len(QUESTION))
     failed = await editor.first_actions(doc, *line)
@@ -86,15 +91,26 @@ async def test_a_toolbox_that_failed_to_load_is_named_by_the_menu_until_it_loads
     assert [a.title for a in await editor.first_actions(doc, *line)] == ["Solve with tool: word_sorting"]
 
 
-async def test_a_settings_change_after_a_failed_load_loads_the_repaired_toolbox(root, open_editor):
+def settings_changed(editor, _tool: Path) -> None:
+    editor.client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings={"latm": {}}))
+
+
+def file_created(editor, tool: Path) -> None:
+    editor.client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(
+        changes=[types.FileEvent(uri=uri(tool / "tool.py"), type=types.FileChangeType.Created)]))
+
+
+@pytest.mark.parametrize("tell", [settings_changed, file_created])
+async def test_a_repaired_toolbox_loads_at_the_next_settings_change_or_file_event(root, open_editor, tell):
+    """After a failed first load, what the editor sends next (unchanged settings, a toolbox file
+    event) loads the toolbox again: once it is repaired, the menu routes."""
     (root / "toolbox").rmdir()
     (root / "toolbox").write_text("not a folder\n")
     editor = await open_editor(root)
-    await editor.wait_for(lambda: any("is not a folder" in m.message for m in editor.client.messages),
-                          what="the failed load said")
+    await said_failed(editor, root / "toolbox")
     (root / "toolbox").unlink()
     shutil.copytree(REPO_TOOLBOX / "word_sorting", root / "toolbox" / "word_sorting")
-    editor.client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings={"latm": {}}))
+    tell(editor, root / "toolbox" / "word_sorting")
     await editor.wait_for(lambda: editor.toolbox_changes(), what="the repaired toolbox loaded and listed")
     doc = editor.open(root / "q.md", QUESTION + "\n")
     assert [a.title for a in await editor.first_actions(doc, (0, 0), (0, len(QUESTION)))] == \
