@@ -10,9 +10,11 @@ import shutil
 import sys
 from pathlib import Path
 
+import pytest
 from lsprotocol import types
 
 from latm.lsp.actions import UNROUTED_TITLE
+from lsp_support import uri
 
 sys.path.append(str(Path(__file__).resolve().parents[1] / "bench"))  # the benchmark's own toolbox maker
 from route_bench import SYLLABLES, synthetic_examples, write_fast  # noqa: E402
@@ -58,3 +60,58 @@ async def test_a_toolbox_chosen_while_the_first_one_loads_is_the_one_served(root
     editor.client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=chosen))
     await editor.wait_for(lambda: len(editor.toolbox_changes()) >= 2, what="both toolboxes loaded and listed")
     assert [a.title for a in await editor.first_actions(doc, *line)] == ["Solve with tool: word_sorting"]
+
+
+async def said_failed(editor, toolbox: Path) -> None:
+    await editor.wait_for(lambda: any(m.type == types.MessageType.Error and str(toolbox) in m.message
+                                      for m in editor.client.messages), what="the failed load said")
+
+
+async def test_a_toolbox_that_failed_to_load_is_named_by_the_menu_until_it_loads(root, open_editor):
+    """The first load fails (a file stands where the toolbox folder should be): the menu says so and
+    what to do, not "still loading" for good; once the folder is repaired, picking that action
+    (latm.reloadToolbox) loads it and the menu routes again."""
+    (root / "toolbox").rmdir()
+    (root / "toolbox").write_text("not a folder\n")
+    editor = await open_editor(root)
+    await said_failed(editor, root / "toolbox")
+    doc = editor.open(root / "q.md", QUESTION + "\n")
+    line = (0, 0), (0, len(QUESTION))
+    failed = await editor.first_actions(doc, *line)
+    assert [a.title for a in failed] != [UNROUTED_TITLE]
+    assert len(failed) == 1 and "did not load" in failed[0].title and "toolbox" in failed[0].title, failed
+    assert "is not a folder" in failed[0].title and "Reload" in failed[0].title, failed[0].title
+
+    with pytest.raises(Exception, match="is not a folder"):  # picked before the repair: still says why
+        await editor.command(failed[0].command.command, *failed[0].command.arguments)
+    (root / "toolbox").unlink()
+    shutil.copytree(REPO_TOOLBOX / "word_sorting", root / "toolbox" / "word_sorting")
+    reloaded = await editor.command(failed[0].command.command, *failed[0].command.arguments)
+    assert [tool["name"] for tool in reloaded["tools"]] == ["word_sorting"]
+    assert [a.title for a in await editor.first_actions(doc, *line)] == ["Solve with tool: word_sorting"]
+
+
+def settings_changed(editor, _tool: Path) -> None:
+    editor.client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings={"latm": {}}))
+
+
+def file_created(editor, tool: Path) -> None:
+    editor.client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(
+        changes=[types.FileEvent(uri=uri(tool / "tool.py"), type=types.FileChangeType.Created)]))
+
+
+@pytest.mark.parametrize("tell", [settings_changed, file_created])
+async def test_a_repaired_toolbox_loads_at_the_next_settings_change_or_file_event(root, open_editor, tell):
+    """After a failed first load, what the editor sends next (unchanged settings, a toolbox file
+    event) loads the toolbox again: once it is repaired, the menu routes."""
+    (root / "toolbox").rmdir()
+    (root / "toolbox").write_text("not a folder\n")
+    editor = await open_editor(root)
+    await said_failed(editor, root / "toolbox")
+    (root / "toolbox").unlink()
+    shutil.copytree(REPO_TOOLBOX / "word_sorting", root / "toolbox" / "word_sorting")
+    tell(editor, root / "toolbox" / "word_sorting")
+    await editor.wait_for(lambda: editor.toolbox_changes(), what="the repaired toolbox loaded and listed")
+    doc = editor.open(root / "q.md", QUESTION + "\n")
+    assert [a.title for a in await editor.first_actions(doc, (0, 0), (0, len(QUESTION)))] == \
+        ["Solve with tool: word_sorting"]

@@ -73,3 +73,30 @@ def test_an_import_does_not_bring_back_a_tool_deleted_while_it_ran(process_works
     with pytest.raises(ToolChanged, match="'words' was deleted while latm was importing it"):
         import_latm(ws, path, "words", progress=once(lambda: store.delete_tool(ws.toolbox_dir, "words")))
     assert not (ws.toolbox_dir / "words").exists()
+
+
+def test_a_make_trusts_only_the_files_it_wrote(scripted_llm, process_workspace, llm, monkeypatch):
+    """A make trusts its tool for agents (MCP); an edit by another process between the write and the
+    recording of that trust is not trusted with it."""
+    from latm.make import new_tool
+    from latm.mcp.catalog import Catalog
+
+    ws = process_workspace
+    script_make(scripted_llm)
+    make_tool(ws, TRAIN + VALIDATION, "word_sorting")
+    assert Catalog(ws.registry).trusted("word_sorting")  # a normal make is trusted as written
+
+    record_trust = new_tool._trust_made
+
+    def edited_first(*args, **kwargs):
+        tool_py = ws.toolbox_dir / "sorted_words" / "tool.py"
+        tool_py.write_text(tool_py.read_text() + "# another process's edit\n")
+        return record_trust(*args, **kwargs)
+
+    monkeypatch.setattr(new_tool, "_trust_made", edited_first)
+    script_make(scripted_llm)
+    make_tool(ws, TRAIN + VALIDATION, "sorted_words")
+    catalog = Catalog(ws.registry)
+    assert "another process's edit" in ws.registry.tools["sorted_words"].code
+    assert not catalog.trusted("sorted_words") and "sorted_words" not in catalog.tools()
+    assert "word_sorting" in catalog.tools()

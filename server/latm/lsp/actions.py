@@ -6,7 +6,8 @@ and routes offline, from the retrieval index alone. Nothing is solved here; an a
 
 While the routing index is still loading (the first second of a large toolbox), a question gets
 one action that routes when it is picked ("Solve with latm"), never a guess at the tools; the
-next request, once the index is there, names them.
+next request, once the index is there, names them. If that load failed, the action says why and
+loads the toolbox again when picked (after the user fixed it).
 """
 
 from __future__ import annotations
@@ -38,11 +39,12 @@ async def code_actions(session: Session, params: types.CodeActionParams) -> list
     disabled_ok = bool(caps and caps.code_action and caps.code_action.disabled_support)
     wanted = params.context.only
     return await session.lookup(_actions, ws, doc, params.range, wanted, disabled_ok, params.context.diagnostics,
-                                session.routable(ws))
+                                session.routable(ws), session.load_failure(ws))
 
 
 def _actions(ws: Workspace, doc: TextDocument, client_range: types.Range, wanted: Optional[list[str]],
-             disabled_ok: bool, diagnostics: list[types.Diagnostic], routable: bool) -> list[types.CodeAction]:
+             disabled_ok: bool, diagnostics: list[types.Diagnostic], routable: bool,
+             load_failure: Optional[str]) -> list[types.CodeAction]:
     living = living_actions(ws, doc, client_range, diagnostics, lambda kind: _wants(wanted, kind))
     sel = edits.selection(doc, client_range)
     selected = (client_range.start.line, client_range.start.character) != (
@@ -58,11 +60,19 @@ def _actions(ws: Workspace, doc: TextDocument, client_range: types.Range, wanted
         # A line that is not plainly a question still gets the tools that fit it, never "no tool fits".
         asked = selected or edits.looks_like_question(sel.text)
         if question and not routable:
-            found += [_action(UNROUTED_TITLE, SOLVE, "latm.solve", {"uri": doc.uri, "range": wire_range(client_range)})] \
-                if asked else []
+            found += [_unrouted(doc.uri, client_range, load_failure)] if asked else []
         elif question and (asked or len(question.split()) >= MIN_WORDS):
             found += _solve_actions(ws, doc, client_range, question, asked)
     return living + found
+
+
+def _unrouted(uri: str, client_range: types.Range, load_failure: Optional[str]) -> types.CodeAction:
+    """With no routing index: an action that routes when picked, or, when the toolbox failed to
+    load, one that says why and loads it again."""
+    if load_failure is not None:
+        return _action(f"Reload the latm toolbox: it did not load ({load_failure.rstrip('.')})", SOLVE,
+                       "latm.reloadToolbox", {})
+    return _action(UNROUTED_TITLE, SOLVE, "latm.solve", {"uri": uri, "range": wire_range(client_range)})
 
 
 def _wants(wanted: Optional[list[str]], kind: str) -> bool:

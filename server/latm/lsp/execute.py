@@ -16,7 +16,7 @@ from typing import Any, Awaitable, Callable
 from pygls.lsp.server import LanguageServer
 
 from latm import commit, sandbox, toolbox
-from latm.errors import LatmError
+from latm.errors import LatmError, ToolboxError
 from latm.lsp import changes, evaluate, living, make, solve
 from latm.toolbox import tool_details
 from latm.lsp.arguments import (
@@ -100,6 +100,9 @@ async def delete_tool(session: Session, args: NameArgs) -> dict:
 @command("latm.reloadToolbox", NoArgs)
 async def reload_toolbox(session: Session, _args: NoArgs) -> dict:
     ws = await session.workspace()
+    failure = await session.load_again()  # a toolbox whose load failed is loaded anew, watcher and index too
+    if failure is not None:
+        raise ToolboxError(failure)
 
     def reload() -> dict:
         ws.registry.load()

@@ -90,6 +90,9 @@ def build_server(root: Path) -> LatmLanguageServer:
     @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     async def files_changed(ls: LatmLanguageServer, params: types.DidChangeWatchedFilesParams) -> None:
         ws = await session.workspace()
+        if session.load_failure(ws) is not None:  # the user may be fixing it: a load reads all of it
+            await session.load_again()
+            return
         paths = {(types.FileChangeType(c.type), to_fs_path(c.uri)) for c in params.changes}
         names = tool_names({(kind, path) for kind, path in paths if path}, ws.toolbox_dir.resolve())
         if names:

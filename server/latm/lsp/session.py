@@ -29,7 +29,7 @@ from latm.progress import CancelToken
 from latm.route import index_for
 from latm.safe_text import escape_controls
 from latm.settings import Settings
-from latm.toolbox import ToolboxWatcher
+from latm.toolbox import Registry, ToolboxWatcher
 from latm.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -57,6 +57,8 @@ class Session:
         self.problem_filter = ProblemFilter()
         self.ws: Optional[Workspace] = None
         self._indexed: Optional[Workspace] = None  # the workspace whose routing index is loaded
+        self._failed: Optional[tuple[Workspace, str]] = None  # a workspace whose toolbox failed to load, and why
+        self._listening: Optional[Registry] = None  # the registry whose reloads go to the editor
         self.loop: Optional[asyncio.AbstractEventLoop] = None
         self.ready: Optional[asyncio.Event] = None
         self.jobs = ThreadPoolExecutor(max_workers=4, thread_name_prefix="latm-job")
@@ -189,8 +191,12 @@ class Session:
         ws = await self.workspace()
         settings, problems = await self.quickly(self.editor.resolve, self.root)
         self._report_problems(problems)
-        if settings == ws.settings:
-            return
+        if settings != ws.settings:
+            await self._take_settings(ws, settings, problems)
+        if self.ws is ws and self.load_failure(ws) is not None:  # the user may have fixed what failed
+            await self._serve_workspace(ws)
+
+    async def _take_settings(self, ws: Workspace, settings: Settings, problems: list) -> None:
         changed = {f.name for f in fields(Settings) if getattr(settings, f.name) != getattr(ws.settings, f.name)}
         log.info("settings changed: %s", ", ".join(sorted(changed)))
         _set_log_level(settings.log_level)
@@ -213,27 +219,52 @@ class Session:
             if self._running == 0:
                 await self.quickly(self._tidy_when_idle)
 
+    async def load_again(self) -> Optional[str]:
+        """Load the toolbox again if its load failed (the user says they fixed it); why it still
+        does not load, or None."""
+        async with self._settings_lock:
+            ws = self.ws
+            if ws is not None and self.load_failure(ws) is not None:
+                await self._serve_workspace(ws)
+            return self.load_failure(ws) if ws is not None else None
+
     async def _serve_workspace(self, ws: Workspace) -> None:
         """Load the new workspace's toolbox and watch it; load (or build) its routing index now, not
-        in a code action's time; then send the toolbox's list and diagnostics."""
+        in a code action's time; then send the toolbox's list and diagnostics. A failure is kept
+        (``load_failure``) until a later load succeeds, and said once."""
+        again = self.load_failure(ws)
         try:
-            await self.quickly(self._load_toolbox, ws)
+            await self.quickly(self._load_toolbox, ws, again is not None)
         except Exception as err:  # requests that need the toolbox fail each with its own message
             log.exception("loading the toolbox of %s failed", ws.root)
-            self.show(f"latm: cannot load the toolbox {ws.toolbox_dir}: {err}", types.MessageType.Error)
+            failure = str(err) if isinstance(err, LatmError) else f"cannot load the toolbox {ws.toolbox_dir}: {err}"
+            self._failed = (ws, failure)
+            if failure != again:
+                self.show(f"latm: {failure}", types.MessageType.Error)
             return
+        self._failed = None
         self._indexed = ws
         await self.quickly(self._on_registry_change, None)
 
-    def _load_toolbox(self, ws: Workspace) -> None:
-        ws.registry.subscribe(self._on_registry_change)
+    def _load_toolbox(self, ws: Workspace, again: bool) -> None:
+        registry = ws.registry
+        if again:  # read it anew: what made the last load fail may have been in it
+            registry.load()
         self._start_watcher(ws)
         index_for(ws)
+        if self._listening is not registry:  # only now: the editor hears of no change before a whole load
+            registry.subscribe(self._on_registry_change)
+            self._listening = registry
 
     def routable(self, ws: Workspace) -> bool:
         """Whether ``ws``'s routing index is loaded: until then code actions do not route (a lookup
         would wait for the load), and offer what needs no routing."""
         return self._indexed is ws
+
+    def load_failure(self, ws: Workspace) -> Optional[str]:
+        """Why ``ws``'s toolbox (or its routing index) did not load, until a load succeeds."""
+        failed = self._failed
+        return failed[1] if failed is not None and failed[0] is ws else None
 
     def _tidy_when_idle(self) -> None:
         """With no job running: close replaced workspaces, restart the sandbox if its settings changed."""
@@ -272,6 +303,7 @@ class Session:
         self.ls.protocol.notify(changes.TOOLBOX_CHANGED, payload)
 
     def _start_watcher(self, ws: Workspace) -> None:
+        self._stop_watcher()  # one started before a failed load
         self.watcher = ToolboxWatcher(ws.registry, step_ms=WATCH_STEP_MS).start()
 
     def _stop_watcher(self) -> None:

@@ -18,7 +18,7 @@ from latm.errors import Cancelled, LatmError, ToolChanged, VerificationFailed
 from latm.progress import CancelToken, ProgressCallback, no_progress
 from latm.toolbox.manifest import Example, Manifest
 from latm.toolbox.names import validate_name
-from latm.toolbox.store import ToolFiles, basis, write_tool
+from latm.toolbox.store import ToolFiles, Written, basis, save_tool
 
 log = logging.getLogger(__name__)
 
@@ -64,25 +64,26 @@ def make_tool(ws, examples: Union[ExampleScan, Sequence[Example]], name: str, *,
             requirements=sandbox.requirements(made.code, *(u.code for u in made.use_cases)),
         )
         cancel.check()
-        path = write_tool(ws.toolbox_dir, ToolFiles(manifest, made.code), based_on=based_on)
+        written = save_tool(ws.toolbox_dir, ToolFiles(manifest, made.code), based_on=based_on)
     except BaseException as err:
         explained = _explained(err, name, _keep_conversation(ws, name, maker, err))
         if explained is err:
             raise
         raise explained from err
-    _trust_made(path, name)  # before the reload, so a server offers it to agents with its first listing
+    _trust_made(written, name)  # before the reload, so a server offers it to agents with its first listing
     ws.registry.reload({name})
     history.keep_copy(ws, manifest, made.code)
-    return MakeResult(name, path, manifest, dict(maker.attempts), maker.tokens_in, maker.tokens_out,
+    return MakeResult(name, written.path, manifest, dict(maker.attempts), maker.tokens_in, maker.tokens_out,
                       maker.cost_usd, tuple(made.notes))
 
 
-def _trust_made(path: Path, name: str) -> None:
+def _trust_made(written: Written, name: str) -> None:
     """A tool latm made here is trusted as written (agents are offered it over MCP): the user asked
-    for it and their own maker model wrote it. Saving that is bookkeeping: when it fails, the tool
-    is made but not offered yet."""
+    for it and their own maker model wrote it. Only the bytes latm wrote are trusted (``written``),
+    not the folder as read again: another process's edit in between stays untrusted. Saving that
+    is bookkeeping: when it fails, the tool is made but not offered yet."""
     try:
-        trust.trust(path, trust.folder_digest(path), os.environ)
+        trust.trust(written.path, written.fingerprint.digest, os.environ)
     except (LatmError, OSError) as err:
         log.warning("%s is made but could not be recorded as trusted (%s); run `latm trust --tool %s`",
                     name, err, name)

@@ -64,29 +64,42 @@ def basis(folder: Path, work: str) -> Basis:
     return Basis(reading.read_folder(folder).fingerprint, work)
 
 
+@dataclass(frozen=True)
+class Written:
+    path: Path
+    fingerprint: reading.Fingerprint  # of the bytes written, whatever the folder holds by now
+
+
 def write_tool(toolbox_dir: Path, files: ToolFiles, *, based_on: Optional[Basis] = None) -> Path:
     """Write ``tool.py``, ``tool.toml`` and a generated ``test_tool.py``; return the folder.
     With ``based_on``, raise ``ToolChanged`` and write nothing if the folder changed since."""
+    return save_tool(toolbox_dir, files, based_on=based_on).path
+
+
+def save_tool(toolbox_dir: Path, files: ToolFiles, *, based_on: Optional[Basis] = None) -> Written:
+    """``write_tool``, also saying what exactly was written: what latm vouches for (trusts) is
+    those bytes, never what another process may have put in the folder since."""
     name = validate_name(files.manifest.name)
     provenance = replace(files.manifest.provenance, tool_hash=mf.tool_hash(files.code))
     manifest = replace(files.manifest, provenance=provenance)
     toolbox_dir = _usable_toolbox(toolbox_dir)
     toolbox_dir.mkdir(parents=True, exist_ok=True)
     target = toolbox_dir / name
+    texts = {"tool.py": files.code, "tool.toml": mf.dumps(manifest), "test_tool.py": render_tests(manifest)}
     with tool_lock(toolbox_dir, name):
         if based_on is not None:
             _require_unchanged(target, based_on)
         staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{name}.new-", dir=toolbox_dir))
         try:
-            for filename, text in (("tool.py", files.code), ("tool.toml", mf.dumps(manifest)),
-                                   ("test_tool.py", render_tests(manifest))):
+            for filename, text in texts.items():
                 _write_synced(staging / filename, text)
             os.chmod(staging, 0o755)
             _add_pytest_ini(toolbox_dir, staging)
             _swap_in(staging, target)
         finally:
             _remove(staging)  # after a swap it holds the old version
-    return target
+    staged = {filename: text.encode("utf-8") for filename, text in texts.items()}  # as _write_synced wrote them
+    return Written(target, reading.FolderRead(target, True, staged).fingerprint)
 
 
 def delete_tool(toolbox_dir: Path, name: str) -> None:

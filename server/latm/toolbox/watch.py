@@ -11,6 +11,7 @@ import threading
 from pathlib import Path
 from typing import Any, Callable, Optional
 
+from latm.errors import ToolboxError
 from latm.toolbox.names import NAME_RE
 from latm.toolbox.reading import toolbox_link_problem
 from latm.toolbox.registry import Registry
@@ -51,7 +52,11 @@ class ToolboxWatcher:
     def start(self) -> "ToolboxWatcher":
         if toolbox_link_problem(self.registry.toolbox_dir):
             return self  # refused as a whole (the registry says why): nothing is read through it
-        self.registry.toolbox_dir.mkdir(parents=True, exist_ok=True)
+        toolbox_dir = self.registry.toolbox_dir
+        if toolbox_dir.exists() and not toolbox_dir.is_dir():
+            raise ToolboxError(f"The toolbox {toolbox_dir} is not a folder; move that file away, or set `toolbox` "
+                               "to a folder, then reload the toolbox.")
+        toolbox_dir.mkdir(parents=True, exist_ok=True)
         self._thread = threading.Thread(target=self._run, name="latm-toolbox-watcher", daemon=True)
         self._thread.start()
         return self
