@@ -4,6 +4,8 @@
     results = sb.run(code, [Call(entry="f", args={"x": 1}), Call(snippet="ans = f(2)")])
     results = run_calls(sb, code, calls)       # the same; raises SandboxUnavailable if it could not run
     sb.status(); sb.close()
+    open_sandbox(settings, kept=True)          # a one-shot command's: served by the user's sandbox keeper
+    keepers(), stop_keepers()                  # `latm sandbox status` / `latm sandbox stop`
     build_image(settings, offline, progress)   # `latm sandbox build [--offline]`
     sandbox_status(settings)                   # `latm sandbox status`
     package_sets(tools, base_tag), prune_package_sets(tools, base_tag)  # package images and folders: status, prune
@@ -11,9 +13,10 @@
 
 from latm.sandbox.factory import open_sandbox, sandbox_status, unavailable_status
 from latm.sandbox.image import build_image
+from latm.sandbox.kept import in_process, keepers, stop_keepers
 from latm.sandbox.package_inventory import inventory as package_sets, prune as prune_package_sets
 from latm.sandbox.running import run_calls
 from latm.sandbox.types import OUTCOMES, Call, CallResult, Sandbox, SandboxStatus
 
-__all__ = ["open_sandbox", "sandbox_status", "unavailable_status", "build_image", "package_sets", "prune_package_sets",
+__all__ = ["open_sandbox", "sandbox_status", "keepers", "stop_keepers", "in_process", "unavailable_status", "build_image", "package_sets", "prune_package_sets",
            "run_calls", "Call", "CallResult", "Sandbox", "SandboxStatus", "OUTCOMES"]
