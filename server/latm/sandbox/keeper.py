@@ -150,11 +150,12 @@ class Keeper:
     def status(self) -> dict:
         status = self.sandbox.status()
         with self._lock:
-            idle = 0.0 if self.active else time.monotonic() - self.last
+            busy = self.active - 1  # connections other than the one asking
+            idle = 0.0 if busy else time.monotonic() - self.last
             served = self.served
         return {"pid": os.getpid(), "uid": os.geteuid(), "key": self.key, "backend": status.backend,
                 "image": status.image, "isolation": status.isolation, "warning": status.warning,
-                "warm": status.warm_containers, "served": served, "idle_s": round(idle, 3),
+                "warm": status.warm_containers, "served": served, "busy": busy, "idle_s": round(idle, 3),
                 "keep_s": self.settings.sandbox_keep_s, "up_s": round(time.monotonic() - self.started, 3)}
 
 

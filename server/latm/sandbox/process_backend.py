@@ -134,9 +134,13 @@ class ProcessSandbox:
                 threading.Thread(target=self._refill, name="latm-process-spare", daemon=True).start()
 
     def _new_worker(self, limits: jobs.Limits, extra: list) -> "_Worker":
+        scratch = self._scratch()
+        return _Worker(self._command(scratch) + extra, scratch, limits)
+
+    def _scratch(self) -> str:
         scratch = tempfile.mkdtemp(prefix="latm-sandbox-")
         os.chmod(scratch, 0o711)  # calls dropped to user 65534 must pass through to their directory
-        return _Worker(self._command(scratch) + extra, scratch, limits)
+        return scratch
 
     def warm(self) -> None:
         """From now on keep one started worker ready for the next run without packages (a

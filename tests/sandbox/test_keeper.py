@@ -1,0 +1,96 @@
+"""Issue 10: the sandbox keeper. One-shot `latm solve Q` commands share a warm sandbox held by a
+per-user keeper process: the first command starts it, the next one is served by it; a keeper
+killed between commands, or one built for other settings, is replaced; it leaves by itself."""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+import docker
+import pytest
+from keeper_support import (SECRET, gone, keeper_env, keeper_pids, keepers, latm, project, runtime,  # noqa: F401
+                            solve, wait_for)
+
+pytestmark = pytest.mark.docker
+BACKENDS = ["docker", "process"]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_second_solve_is_served_by_the_keeper_the_first_started(project, runtime, backend):
+    env = keeper_env(runtime)
+    solve(project, env, backend)
+    (first,) = keepers(project, env)
+    assert (first["backend"], first["served"]) == (backend, 1)
+    assert keeper_pids(runtime) == [first["pid"]]
+
+    solve(project, env, backend)
+    (second,) = keepers(project, env)
+    assert (second["pid"], second["served"]) == (first["pid"], 2)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_keeper_holds_no_api_key(project, runtime, backend):
+    env = keeper_env(runtime, MY_KEY=SECRET + "-mine", LATM_API_KEY_ENV="MY_KEY")
+    solve(project, env, backend)
+    (pid,) = keeper_pids(runtime)
+    environ = Path(f"/proc/{pid}/environ").read_bytes()
+    names = {entry.split(b"=", 1)[0] for entry in environ.split(b"\0") if entry}
+    assert SECRET.encode() not in environ
+    assert not names & {b"OPENAI_API_KEY", b"MY_KEY", b"LATM_API_KEY_ENV"}
+    assert b"PATH" in names  # it did get what it needs
+
+
+def test_a_keeper_killed_between_commands_is_replaced(project, runtime):
+    env = keeper_env(runtime)
+    solve(project, env, "docker")
+    (first,) = keepers(project, env)
+    os.kill(first["pid"], signal.SIGKILL)
+    wait_for(lambda: gone(first["pid"]), "the keeper to die")
+    socket = Path(first["socket"])
+    assert socket.exists()  # left behind: no one listens on it now
+
+    solve(project, env, "docker")
+    (second,) = keepers(project, env)
+    assert second["pid"] != first["pid"] and second["served"] == 1 and second["socket"] == str(socket)
+    # the killed keeper's container removed itself (its holder's stdin closed with the keeper)
+    api = docker.from_env().api
+    owner = f"/{first['pid']}/"
+    wait_for(lambda: not [c for c in api.containers(filters={"label": "latm.sandbox"})
+                          if owner in c["Labels"].get("latm.sandbox.owner", "")], "the killed keeper's containers to go")
+
+
+def test_other_settings_get_a_keeper_of_their_own(project, runtime):
+    env = keeper_env(runtime)
+    solve(project, env, "process")
+    solve(project, env | {"LATM_MEMORY_MB": "200"}, "process")
+    found = keepers(project, env)
+    assert len(found) == 2 and len({k["socket"] for k in found}) == 2
+    assert sorted(k["served"] for k in found) == [1, 1]
+
+
+def test_a_keeper_exits_after_its_idle_time(project, runtime):
+    env = keeper_env(runtime, keep_s="1")
+    solve(project, env, "process")
+    (pid,) = keeper_pids(runtime)
+    wait_for(lambda: gone(pid), "the idle keeper to exit")
+    assert not list((runtime / "latm").glob("*.sock"))  # it removed its socket
+
+
+def test_a_keep_time_of_zero_starts_no_keeper(project, runtime):
+    solve(project, keeper_env(runtime, keep_s="0"), "process")
+    assert keeper_pids(runtime) == [] and not (runtime / "latm").exists()
+
+
+def test_sandbox_stop_stops_every_keeper(project, runtime):
+    env = keeper_env(runtime)
+    solve(project, env, "process")
+    solve(project, env, "docker")
+    pids = keeper_pids(runtime)
+    assert len(pids) == 2
+    done = latm(project, env, "sandbox", "stop")
+    assert done.returncode == 0 and "stopped 2 sandbox keepers" in done.stdout, done.stderr
+    for pid in pids:
+        wait_for(lambda: gone(pid), f"keeper {pid} to stop")
+    assert keepers(project, env) == []
