@@ -69,7 +69,7 @@ def runtime():
 
 
 @pytest.fixture
-def project(tmp_path):
+def sorting_project(tmp_path):
     """A project holding the repository's verified word_sorting tool (it parses its questions)."""
     root = tmp_path / "project"
     shutil.copytree(REPO / "toolbox" / "word_sorting", root / "toolbox" / "word_sorting")

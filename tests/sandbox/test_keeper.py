@@ -10,30 +10,29 @@ from pathlib import Path
 
 import docker
 import pytest
-from keeper_support import (SECRET, gone, keeper_env, keeper_pids, keepers, latm, project, runtime,  # noqa: F401
-                            solve, wait_for)
+from keeper_support import SECRET, gone, keeper_env, keeper_pids, keepers, latm, solve, wait_for
 
 pytestmark = pytest.mark.docker
 BACKENDS = ["docker", "process"]
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_the_second_solve_is_served_by_the_keeper_the_first_started(project, runtime, backend):
+def test_the_second_solve_is_served_by_the_keeper_the_first_started(sorting_project, runtime, backend):
     env = keeper_env(runtime)
-    solve(project, env, backend)
-    (first,) = keepers(project, env)
+    solve(sorting_project, env, backend)
+    (first,) = keepers(sorting_project, env)
     assert (first["backend"], first["served"]) == (backend, 1)
     assert keeper_pids(runtime) == [first["pid"]]
 
-    solve(project, env, backend)
-    (second,) = keepers(project, env)
+    solve(sorting_project, env, backend)
+    (second,) = keepers(sorting_project, env)
     assert (second["pid"], second["served"]) == (first["pid"], 2)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_the_keeper_holds_no_api_key(project, runtime, backend):
+def test_the_keeper_holds_no_api_key(sorting_project, runtime, backend):
     env = keeper_env(runtime, MY_KEY=SECRET + "-mine", LATM_API_KEY_ENV="MY_KEY")
-    solve(project, env, backend)
+    solve(sorting_project, env, backend)
     (pid,) = keeper_pids(runtime)
     environ = Path(f"/proc/{pid}/environ").read_bytes()
     names = {entry.split(b"=", 1)[0] for entry in environ.split(b"\0") if entry}
@@ -42,17 +41,17 @@ def test_the_keeper_holds_no_api_key(project, runtime, backend):
     assert b"PATH" in names  # it did get what it needs
 
 
-def test_a_keeper_killed_between_commands_is_replaced(project, runtime):
+def test_a_keeper_killed_between_commands_is_replaced(sorting_project, runtime):
     env = keeper_env(runtime)
-    solve(project, env, "docker")
-    (first,) = keepers(project, env)
+    solve(sorting_project, env, "docker")
+    (first,) = keepers(sorting_project, env)
     os.kill(first["pid"], signal.SIGKILL)
     wait_for(lambda: gone(first["pid"]), "the keeper to die")
     socket = Path(first["socket"])
     assert socket.exists()  # left behind: no one listens on it now
 
-    solve(project, env, "docker")
-    (second,) = keepers(project, env)
+    solve(sorting_project, env, "docker")
+    (second,) = keepers(sorting_project, env)
     assert second["pid"] != first["pid"] and second["served"] == 1 and second["socket"] == str(socket)
     # the killed keeper's container removed itself (its holder's stdin closed with the keeper)
     api = docker.from_env().api
@@ -61,36 +60,36 @@ def test_a_keeper_killed_between_commands_is_replaced(project, runtime):
                           if owner in c["Labels"].get("latm.sandbox.owner", "")], "the killed keeper's containers to go")
 
 
-def test_other_settings_get_a_keeper_of_their_own(project, runtime):
+def test_other_settings_get_a_keeper_of_their_own(sorting_project, runtime):
     env = keeper_env(runtime)
-    solve(project, env, "process")
-    solve(project, env | {"LATM_MEMORY_MB": "200"}, "process")
-    found = keepers(project, env)
+    solve(sorting_project, env, "process")
+    solve(sorting_project, env | {"LATM_MEMORY_MB": "200"}, "process")
+    found = keepers(sorting_project, env)
     assert len(found) == 2 and len({k["socket"] for k in found}) == 2
     assert sorted(k["served"] for k in found) == [1, 1]
 
 
-def test_a_keeper_exits_after_its_idle_time(project, runtime):
+def test_a_keeper_exits_after_its_idle_time(sorting_project, runtime):
     env = keeper_env(runtime, keep_s="1")
-    solve(project, env, "process")
+    solve(sorting_project, env, "process")
     (pid,) = keeper_pids(runtime)
     wait_for(lambda: gone(pid), "the idle keeper to exit")
     assert not list((runtime / "latm").glob("*.sock"))  # it removed its socket
 
 
-def test_a_keep_time_of_zero_starts_no_keeper(project, runtime):
-    solve(project, keeper_env(runtime, keep_s="0"), "process")
+def test_a_keep_time_of_zero_starts_no_keeper(sorting_project, runtime):
+    solve(sorting_project, keeper_env(runtime, keep_s="0"), "process")
     assert keeper_pids(runtime) == [] and not (runtime / "latm").exists()
 
 
-def test_sandbox_stop_stops_every_keeper(project, runtime):
+def test_sandbox_stop_stops_every_keeper(sorting_project, runtime):
     env = keeper_env(runtime)
-    solve(project, env, "process")
-    solve(project, env, "docker")
+    solve(sorting_project, env, "process")
+    solve(sorting_project, env, "docker")
     pids = keeper_pids(runtime)
     assert len(pids) == 2
-    done = latm(project, env, "sandbox", "stop")
+    done = latm(sorting_project, env, "sandbox", "stop")
     assert done.returncode == 0 and "stopped 2 sandbox keepers" in done.stdout, done.stderr
     for pid in pids:
         wait_for(lambda: gone(pid), f"keeper {pid} to stop")
-    assert keepers(project, env) == []
+    assert keepers(sorting_project, env) == []

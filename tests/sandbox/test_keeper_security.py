@@ -16,8 +16,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from keeper_support import (gone, keeper_env, keeper_pids, keepers, latm, project, runtime,  # noqa: F401
-                            solve, wait_for)
+from keeper_support import keeper_env, keeper_pids, keepers, solve, wait_for
 from sandbox_settings import sandbox_settings
 
 from latm.sandbox import Call, open_sandbox
@@ -66,16 +65,16 @@ def as_nobody():
     os.setuid(NOBODY)
 
 
-def the_keeper(project, env) -> dict:
-    solve(project, env, "process")
-    (found,) = keepers(project, env)
+def the_keeper(sorting_project, env) -> dict:
+    solve(sorting_project, env, "process")
+    (found,) = keepers(sorting_project, env)
     return found
 
 
-def test_the_folder_in_the_temporary_folder_is_made_0700_and_the_users(project, runtime):
+def test_the_folder_in_the_temporary_folder_is_made_0700_and_the_users(sorting_project, runtime):
     env = keeper_env(runtime, TMPDIR=str(runtime))
     del env["XDG_RUNTIME_DIR"]
-    found = the_keeper(project, env)
+    found = the_keeper(sorting_project, env)
     folder = runtime / f"latm-{os.geteuid()}"
     info = os.lstat(folder)
     assert Path(found["socket"]).parent == folder
@@ -99,17 +98,17 @@ def others(folder: Path) -> None:
 
 
 @pytest.mark.parametrize("unfit", [loose, linked, others])
-def test_an_unfit_folder_is_refused_and_the_command_answers_in_process(project, runtime, unfit):
+def test_an_unfit_folder_is_refused_and_the_command_answers_in_process(sorting_project, runtime, unfit):
     unfit(runtime / "latm")
-    done = solve(project, keeper_env(runtime), "process")
+    done = solve(sorting_project, keeper_env(runtime), "process")
     assert keeper_pids(runtime) == []
     assert done.stderr == ""  # no noise: the sandbox simply ran in-process
     assert not list(runtime.rglob("*.sock"))
 
 
-def test_the_keeper_refuses_another_users_connection(project, runtime):
+def test_the_keeper_refuses_another_users_connection(sorting_project, runtime):
     env = keeper_env(runtime)
-    found = the_keeper(project, env)
+    found = the_keeper(sorting_project, env)
     socket_path = Path(found["socket"])
     for path, mode in ((runtime, 0o711), (socket_path.parent, 0o711), (socket_path, 0o666)):
         path.chmod(mode)  # let user 65534 reach the socket: only the keeper's own check stands
@@ -121,8 +120,8 @@ def test_the_keeper_refuses_another_users_connection(project, runtime):
 
     for path in (runtime, socket_path.parent):
         path.chmod(0o700)
-    solve(project, env, "process")
-    (after,) = keepers(project, env)
+    solve(sorting_project, env, "process")
+    (after,) = keepers(sorting_project, env)
     assert (after["pid"], after["served"]) == (found["pid"], 2)
 
 
@@ -156,9 +155,9 @@ def send_raw(path: Path, data: bytes) -> bytes:
         return sock.recv(1 << 16)
 
 
-def test_nonsense_and_a_client_killed_mid_call_leave_the_keeper_serving(project, runtime):
+def test_nonsense_and_a_client_killed_mid_call_leave_the_keeper_serving(sorting_project, runtime):
     env = keeper_env(runtime)
-    found = the_keeper(project, env)
+    found = the_keeper(sorting_project, env)
     path = Path(found["socket"])
     assert send_raw(path, os.urandom(4096)) == b""
     assert send_raw(path, b"\x00\x1eLATM1\x1f" + b"%08x%08x" % (1 << 30, 0) + b"{") == b""  # over the frame limit
@@ -176,14 +175,14 @@ def test_nonsense_and_a_client_killed_mid_call_leave_the_keeper_serving(project,
         client.send_signal(signal.SIGKILL)
         client.wait()
 
-    solve(project, env, "process")
-    (after,) = keepers(project, env)
+    solve(sorting_project, env, "process")
+    (after,) = keepers(sorting_project, env)
     assert after["pid"] == found["pid"] and after["served"] >= 3  # the solves and the killed client's run
 
 
-def test_concurrent_clients_are_served_and_a_request_cannot_raise_the_timeout(project, runtime):
+def test_concurrent_clients_are_served_and_a_request_cannot_raise_the_timeout(sorting_project, runtime):
     env = keeper_env(runtime)
-    found = the_keeper(project, env)
+    found = the_keeper(sorting_project, env)
     settings = sandbox_settings(sandbox="process", sandbox_keep_s=120.0, sandbox_pool=1)
     kept = KeptSandbox(settings, Path(found["socket"]), None)
     results: dict = {}
@@ -202,4 +201,4 @@ def test_concurrent_clients_are_served_and_a_request_cannot_raise_the_timeout(pr
                                         "calls": [{"entry": "slow", "args": [30]}]}, 1 << 20, 60)
     (result,) = reply["results"]
     assert result["outcome"] == "timeout" and "longer than 5 s" in result["message"]
-    assert keepers(project, env)[0]["served"] == found["served"] + 5  # all ran in the keeper, none in-process
+    assert keepers(sorting_project, env)[0]["served"] == found["served"] + 5  # all ran in the keeper, none in-process
