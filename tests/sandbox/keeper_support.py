@@ -61,11 +61,15 @@ def runtime():
     it is killed at the end of the test."""
     folder = Path(tempfile.mkdtemp(prefix="kp", dir="/tmp"))
     yield folder
+    kill_keepers(folder)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def kill_keepers(folder: Path) -> None:
     for pid in keeper_pids(folder):
         os.kill(pid, signal.SIGKILL)
     for pid in keeper_pids(folder):
         wait_for(lambda: gone(pid), f"keeper {pid} to die")
-    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import docker
 import pytest
-from keeper_support import SECRET, gone, keeper_env, keeper_pids, keepers, latm, solve, wait_for
+from keeper_support import SECRET, gone, keeper_env, keeper_pids, keepers, kill_keepers, latm, solve, wait_for
 
 pytestmark = pytest.mark.docker
 BACKENDS = ["docker", "process"]
@@ -93,3 +93,38 @@ def test_sandbox_stop_stops_every_keeper(sorting_project, runtime):
     for pid in pids:
         wait_for(lambda: gone(pid), f"keeper {pid} to stop")
     assert keepers(sorting_project, env) == []
+
+
+@pytest.fixture
+def own_tag(runtime):
+    """A tag of the test image of this test's own, removed (with the image it was moved to) at the end,
+    once the keepers that ran it and their containers are gone."""
+    api = docker.from_env().api
+    image = os.environ.get("LATM_SANDBOX_IMAGE", "latm-sandbox:1")
+    tag = f"latm-sandbox-keeper-test:{os.getpid()}"
+    api.tag(image, *tag.split(":"))
+    made: list[str] = []
+    yield tag, made
+    kill_keepers(runtime)
+    wait_for(lambda: not api.containers(all=True, filters={"ancestor": made[0]}) if made else True,
+             "the keepers' containers to go")
+    api.remove_image(tag, force=True)  # the image it was moved to has no other name: it goes with it
+
+
+def test_a_docker_keeper_whose_tag_names_another_image_exits(sorting_project, runtime, own_tag):
+    tag, made = own_tag
+    env = keeper_env(runtime, LATM_SANDBOX_IMAGE=tag)
+    solve(sorting_project, env, "docker")
+    (first,) = keepers(sorting_project, env)
+    api = docker.from_env().api
+    holder = api.create_container(tag, command=["--hold"])["Id"]
+    try:  # the same worker in an image of another id, under the same tag
+        made.append(api.commit(holder, repository=tag.split(":")[0], tag=tag.split(":")[1])["Id"])
+    finally:
+        api.remove_container(holder, force=True)
+
+    solve(sorting_project, env, "docker")  # answered in-process: the keeper refused to run on
+    wait_for(lambda: gone(first["pid"]), "the keeper of the replaced image to exit")
+    solve(sorting_project, env, "docker")
+    (second,) = keepers(sorting_project, env)
+    assert second["pid"] != first["pid"] and made[0].split(":")[-1][:12] in second["image"]
