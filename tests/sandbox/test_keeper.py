@@ -1,16 +1,20 @@
 """Issue 10: the sandbox keeper. One-shot `latm solve Q` commands share a warm sandbox held by a
 per-user keeper process: the first command starts it, the next one is served by it; a keeper
-killed between commands, or one built for other settings, is replaced; it leaves by itself."""
+killed between commands is replaced; one built for other settings, other latm code or an image
+its tag no longer names is never used; it leaves by itself."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 from pathlib import Path
 
 import docker
 import pytest
 from keeper_support import SECRET, gone, keeper_env, keeper_pids, keepers, kill_keepers, latm, solve, wait_for
+
+import latm as latm_package
 
 pytestmark = pytest.mark.docker
 BACKENDS = ["docker", "process"]
@@ -128,3 +132,17 @@ def test_a_docker_keeper_whose_tag_names_another_image_exits(sorting_project, ru
     solve(sorting_project, env, "docker")
     (second,) = keepers(sorting_project, env)
     assert second["pid"] != first["pid"] and made[0].split(":")[-1][:12] in second["image"]
+
+
+def test_a_changed_latm_starts_a_keeper_of_its_own(sorting_project, runtime, tmp_path):
+    env = keeper_env(runtime)
+    solve(sorting_project, env, "process")
+    changed = tmp_path / "changed"
+    shutil.copytree(Path(latm_package.__file__).parent, changed / "latm", ignore=shutil.ignore_patterns("__pycache__"))
+    with open(changed / "latm" / "sandbox" / "jobs.py", "a") as jobs:
+        jobs.write("\n# another latm version\n")
+    solve(sorting_project, env | {"PYTHONPATH": str(changed)}, "process")
+    found = keepers(sorting_project, env)
+    assert len(found) == 2 and [k["served"] for k in found] == [1, 1]
+    paths = {Path(f"/proc/{k['pid']}/environ").read_bytes().split(b"PYTHONPATH=")[1].split(b"\0")[0] for k in found}
+    assert paths == {str(changed).encode(), str(Path(latm_package.__file__).parents[1]).encode()}
