@@ -146,3 +146,11 @@ def test_a_changed_latm_starts_a_keeper_of_its_own(sorting_project, runtime, tmp
     assert len(found) == 2 and [k["served"] for k in found] == [1, 1]
     paths = {Path(f"/proc/{k['pid']}/environ").read_bytes().split(b"PYTHONPATH=")[1].split(b"\0")[0] for k in found}
     assert paths == {str(changed).encode(), str(Path(latm_package.__file__).parents[1]).encode()}
+
+
+def test_a_keeper_that_cannot_start_leaves_the_command_to_say_why(sorting_project, runtime):
+    env = keeper_env(runtime, LATM_SANDBOX_IMAGE="latm-sandbox:never-built")
+    done = latm(sorting_project, env, "solve", "--sandbox", "docker", "Sort the following words alphabetically: List: b a")
+    assert done.returncode == 1 and "latm-sandbox:never-built is not built" in done.stderr
+    assert "keeper" not in done.stderr  # the in-process sandbox's own error, as without a keeper
+    assert keeper_pids(runtime) == [] and "not built" in next((runtime / "latm").glob("*.log")).read_text()
