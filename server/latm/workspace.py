@@ -86,9 +86,11 @@ class Workspace:
     def sandbox(self) -> Sandbox:
         with self._lock:
             if self._sandbox is None:
-                from latm.sandbox import open_sandbox  # its backends' modules: not for commands that run no code
-
-                self._sandbox = open_sandbox(self.settings, on_warning=self.on_warning, kept=self.kept_sandbox)
+                if self.kept_sandbox:  # the keeper's client only: the backends load if it cannot serve
+                    from latm.sandbox import open_kept_sandbox as opener
+                else:  # its backends' modules: not for commands that run no code
+                    from latm.sandbox import open_sandbox as opener
+                self._sandbox = opener(self.settings, on_warning=self.on_warning)
             return self._sandbox
 
     def llm(self) -> LLMClient:

@@ -19,7 +19,7 @@ import pytest
 from keeper_support import keeper_env, keeper_pids, keepers, solve, wait_for
 from sandbox_settings import sandbox_settings
 
-from latm.sandbox import Call, open_sandbox
+from latm.sandbox import Call, open_kept_sandbox
 from latm.sandbox import keeper_socket as ks
 from latm.sandbox.kept import KeptSandbox, ask, open_kept
 
@@ -137,7 +137,7 @@ def test_a_socket_of_another_user_is_never_used(runtime, monkeypatch):
         assert listener.stdout.readline().strip() == "ready"
         os.rename(theirs / "s", path)  # planted where this user's keeper would listen
         assert open_kept(settings) is None
-        sandbox = open_sandbox(settings, kept=True)  # in-process instead, and it answers
+        sandbox = open_kept_sandbox(settings)  # in-process instead, and it answers
         (result,) = sandbox.run(SLOW, [Call(entry="slow", args=[0])])
         assert result.value == 0 and not isinstance(sandbox, KeptSandbox)
         assert keeper_pids(runtime) == [] and path.exists()  # nothing started, their socket left alone

@@ -4,7 +4,7 @@
     results = sb.run(code, [Call(entry="f", args={"x": 1}), Call(snippet="ans = f(2)")])
     results = run_calls(sb, code, calls)       # the same; raises SandboxUnavailable if it could not run
     sb.status(); sb.close()
-    open_sandbox(settings, kept=True)          # a one-shot command's: served by the user's sandbox keeper
+    open_kept_sandbox(settings, on_warning=...)  # a one-shot command's: served by the user's sandbox keeper
     keepers(), stop_keepers()                  # `latm sandbox status` / `latm sandbox stop`
     build_image(settings, offline, progress)   # `latm sandbox build [--offline]`
     sandbox_status(settings)                   # `latm sandbox status`
@@ -13,10 +13,11 @@
 
 from latm.sandbox.factory import open_sandbox, sandbox_status, unavailable_status
 from latm.sandbox.image import build_image
-from latm.sandbox.kept import in_process, keepers, stop_keepers
+from latm.sandbox.kept import in_process, keepers, open_kept_sandbox, stop_keepers
 from latm.sandbox.package_inventory import inventory as package_sets, prune as prune_package_sets
 from latm.sandbox.running import run_calls
 from latm.sandbox.types import OUTCOMES, Call, CallResult, Sandbox, SandboxStatus
 
-__all__ = ["open_sandbox", "sandbox_status", "keepers", "stop_keepers", "in_process", "unavailable_status", "build_image", "package_sets", "prune_package_sets",
+__all__ = ["open_sandbox", "sandbox_status", "unavailable_status", "build_image", "package_sets", "prune_package_sets",
+           "open_kept_sandbox", "keepers", "stop_keepers", "in_process",
            "run_calls", "Call", "CallResult", "Sandbox", "SandboxStatus", "OUTCOMES"]

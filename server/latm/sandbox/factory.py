@@ -22,17 +22,10 @@ def fallback_warning(reason: str) -> str:
             f"Why: {reason}")
 
 
-def open_sandbox(settings: Any, on_warning: Warn = None, kept: bool = False) -> Sandbox:
+def open_sandbox(settings: Any, on_warning: Warn = None) -> Sandbox:
     """The sandbox ``settings`` ask for. ``docker`` raises SandboxUnavailable saying what to do;
     ``auto`` falls back to ``process`` and reports the weaker isolation through ``on_warning``
-    and in ``status().warning``. ``kept``: a one-shot command's, served by the user's sandbox
-    keeper while ``sandbox_keep_s`` allows and one can be used, else in-process."""
-    if kept and settings.sandbox_keep_s > 0:
-        from latm.sandbox.kept import open_kept
-
-        found = open_kept(settings, on_warning)
-        if found is not None:
-            return found
+    and in ``status().warning``."""
     if settings.sandbox == "process":
         return ProcessSandbox(settings)
     try:

@@ -6,7 +6,9 @@ returns None when no keeper can be used, and the command opens its sandbox in-pr
 ``KeptSandbox`` is the ``Sandbox`` of the command: each run is one request to the keeper; a
 keeper that fails to answer leaves the run to an in-process sandbox, opened then.
 
-``keepers()`` and ``stop_keepers()`` are ``latm sandbox status`` and ``latm sandbox stop``.
+``open_kept_sandbox(settings)`` is either. ``keepers()`` and ``stop_keepers()`` are ``latm sandbox
+status`` and ``latm sandbox stop``. Nothing here imports the backends (``factory``) until a
+sandbox in-process is needed: a command the keeper serves never loads them.
 """
 
 from __future__ import annotations
@@ -63,11 +65,9 @@ class KeptSandbox:
 
     def local(self) -> Sandbox:
         """The in-process sandbox: for a run the keeper could not serve, and for tools' packages."""
-        from latm.sandbox.factory import open_sandbox
-
         with self._lock:
             if self._local is None:
-                self._local = open_sandbox(self.settings, on_warning=self.on_warning)
+                self._local = _in_process(self.settings, self.on_warning)
             return self._local
 
     def status(self) -> SandboxStatus:
@@ -103,6 +103,19 @@ def ask(path: Path, request: dict, limit: int, timeout: float) -> dict:
 
 
 # ------------------------------------------------------------------------------ finding one
+def open_kept_sandbox(settings: Any, on_warning: Optional[Callable[[str], None]] = None) -> Sandbox:
+    """A one-shot command's sandbox: the keeper's while ``sandbox_keep_s`` allows and one can be
+    used, else one in this process."""
+    found = open_kept(settings, on_warning) if settings.sandbox_keep_s > 0 else None
+    return found if found is not None else _in_process(settings, on_warning)
+
+
+def _in_process(settings: Any, on_warning: Optional[Callable[[str], None]]) -> Sandbox:
+    from latm.sandbox.factory import open_sandbox  # the backends: only for a sandbox in this process
+
+    return open_sandbox(settings, on_warning=on_warning)
+
+
 def open_kept(settings: Any, on_warning: Optional[Callable[[str], None]] = None) -> Optional[KeptSandbox]:
     """The keeper's sandbox for ``settings`` (started if need be), or None: use one in-process."""
     try:
