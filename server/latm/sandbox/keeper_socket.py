@@ -42,15 +42,16 @@ class KeeperUnavailable(OSError):
 
 
 # ------------------------------------------------------------------------------ the folder
-def runtime_folder(environ: Mapping[str, str] = os.environ) -> Path:
-    """The keepers' folder, made 0700 if missing and checked; raises KeeperUnavailable."""
+def runtime_folder(environ: Mapping[str, str] = os.environ, make: bool = True) -> Path:
+    """The keepers' folder, made 0700 if missing (``make``) and checked; raises KeeperUnavailable."""
     runtime = environ.get("XDG_RUNTIME_DIR", "")
     if os.path.isabs(runtime) and _private(Path(runtime)) is None:
         folder = Path(runtime) / "latm"
     else:
         folder = Path(tempfile.gettempdir()) / f"latm-{os.geteuid()}"
     try:
-        folder.mkdir(mode=0o700)
+        if make:
+            folder.mkdir(mode=0o700)
     except FileExistsError:
         pass
     except OSError as err:

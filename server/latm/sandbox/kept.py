@@ -208,7 +208,7 @@ def _spawn(settings: Any, key: str, path: Path) -> subprocess.Popen:
 def keepers() -> list[dict]:
     """The status of each keeper of this user that answers; stale sockets are removed."""
     try:
-        folder = ks.runtime_folder()
+        folder = ks.runtime_folder(make=False)
     except OSError as err:
         log.debug("no keepers: %s", err)
         return []
