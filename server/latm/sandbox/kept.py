@@ -157,6 +157,7 @@ def _start(settings: Any, key: str, path: Path) -> dict:
             if keeper.poll() is not None:
                 raise ks.KeeperUnavailable(0, f"the sandbox keeper exited ({keeper.returncode}); see {_log_path(path)}")
             time.sleep(0.01)
+        keeper.kill()  # stuck before it listens: it would never reach its idle exit
         raise ks.KeeperUnavailable(0, f"the sandbox keeper did not answer in {START_WAIT_S:g} s; see {_log_path(path)}")
     finally:
         os.close(lock)
