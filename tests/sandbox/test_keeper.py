@@ -45,6 +45,18 @@ def test_the_keeper_holds_no_api_key(sorting_project, runtime, backend):
     assert b"PATH" in names  # it did get what it needs
 
 
+def test_the_keeper_is_detached_and_logs_beside_its_socket(sorting_project, runtime):
+    env = keeper_env(runtime)
+    done = solve(sorting_project, env, "process")
+    (found,) = keepers(sorting_project, env)
+    pid = found["pid"]
+    session = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[3])
+    assert session == pid  # a session of its own: the command's terminal and signals are not its
+    assert [os.readlink(f"/proc/{pid}/fd/{fd}") for fd in (0, 1, 2)] == \
+        ["/dev/null", "/dev/null", str(Path(found["socket"]).with_suffix(".log"))]
+    assert "keeper" not in done.stdout + done.stderr
+
+
 def test_a_keeper_killed_between_commands_is_replaced(sorting_project, runtime):
     env = keeper_env(runtime)
     solve(sorting_project, env, "docker")
