@@ -21,6 +21,20 @@ def users_state_folder(tmp_path_factory):
         os.environ["XDG_STATE_HOME"] = before
 
 
+@pytest.fixture(scope="session", autouse=True)
+def no_sandbox_keeper():
+    """``latm`` subprocesses that inherit this environment start no sandbox keeper: each runs its
+    sandbox in-process (tests that count containers and processes expect that); the keeper's own
+    tests turn it on for theirs (tests/sandbox/test_keeper*.py)."""
+    before = os.environ.get("LATM_SANDBOX_KEEP_S")
+    os.environ["LATM_SANDBOX_KEEP_S"] = "0"
+    yield
+    if before is None:
+        os.environ.pop("LATM_SANDBOX_KEEP_S", None)
+    else:
+        os.environ["LATM_SANDBOX_KEEP_S"] = before
+
+
 # ------------------------------------------------------------------------------ sandbox
 BUILD_HINT = "run `latm sandbox build --offline` (with a running Docker engine) before the tests"
 

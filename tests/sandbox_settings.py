@@ -17,6 +17,8 @@ def sandbox_settings(**overrides):
 
 def clean_env(**extra: str) -> dict[str, str]:
     """This process's environment without latm or OpenAI settings, for a ``latm`` subprocess —
-    except ``LATM_SANDBOX_IMAGE``, the image a whole test run was pointed at."""
+    except ``LATM_SANDBOX_IMAGE``, the image a whole test run was pointed at. No sandbox keeper
+    (``LATM_SANDBOX_KEEP_S=0``): each command runs its sandbox in-process, as the tests expect,
+    unless ``extra`` turns it on."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LATM_", "OPENAI_")) or k == "LATM_SANDBOX_IMAGE"}
-    return env | extra
+    return env | {"LATM_SANDBOX_KEEP_S": "0"} | extra

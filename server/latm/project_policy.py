@@ -39,7 +39,7 @@ ROUTING = {
 MODELS = ("maker_model", "user_model", "dispatcher_model")
 # Keys a project may turn off but never on, trusted or not.
 USER_ONLY = {"mcp_make": "let agents make tools over MCP (`latm_make` spends the maker model's money)"}
-LIMITS = ("timeout_s", "memory_mb", "sandbox_pool", "output_limit_kb")  # for each, lower is stricter
+LIMITS = ("timeout_s", "memory_mb", "sandbox_pool", "output_limit_kb", "sandbox_keep_s")  # for each, lower is stricter
 STRENGTH = {"process": 0, "auto": 1, "docker": 2}  # auto may fall back to process; docker never does
 
 

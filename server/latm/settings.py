@@ -74,6 +74,10 @@ class Settings:
     sandbox: str = "auto"
     sandbox_image: str = "latm-sandbox:1"
     sandbox_pool: int = 2
+    # One-shot commands (`latm solve Q`) hand their calls to a per-user keeper process that holds
+    # a warm sandbox for this long after its last call (latm.sandbox.keeper); 0: every command
+    # starts its own sandbox. A project may only lower it (project_policy.LIMITS).
+    sandbox_keep_s: float = 300.0
     timeout_s: float = 5.0
     memory_mb: int = 256
     output_limit_kb: int = 1024
@@ -146,7 +150,7 @@ MAX_CONFIG_BYTES = 1 << 20  # a config is a few hundred bytes; parsing takes abo
 # an answer, and the host holds about 20 times that per reply frame.
 _BOUNDS = {
     "llm_timeout_s": (0.1, 3600), "timeout_s": (0.01, 120), "memory_mb": (16, 4096),
-    "output_limit_kb": (1, 4096), "sandbox_pool": (1, 16), "train_examples": (1, 50),
+    "output_limit_kb": (1, 4096), "sandbox_pool": (1, 16), "sandbox_keep_s": (0, 86400), "train_examples": (1, 50),
     "validation_examples": (1, 50), "max_retries": (1, 20), "maker_temperature": (0, 2),
     "user_temperature": (0, 2), "dispatcher_temperature": (0, 2),
     "route_min_fit": (0.05, 1), "route_clear_fit": (0.05, 1), "route_margin": (0, 1),

@@ -44,6 +44,9 @@ class Workspace:
         self.on_warning: Callable[[str], None] = log.warning
         self.on_progress: ProgressCallback = _logged  # package installs that no caller reports (the CLI shows them)
         self._sandbox: Optional[Sandbox] = None
+        # A one-shot command's sandbox may be held warm by the user's sandbox keeper (``sandbox_keep_s``);
+        # the servers keep their own warm in-process and leave this off.
+        self.kept_sandbox = False
         self._llm: Optional[LLMClient] = None
         self._llm_settings: Optional[Settings] = None  # the settings it was built for
         self._packages = None
@@ -83,9 +86,11 @@ class Workspace:
     def sandbox(self) -> Sandbox:
         with self._lock:
             if self._sandbox is None:
-                from latm.sandbox import open_sandbox  # not for commands that run no code
-
-                self._sandbox = open_sandbox(self.settings, on_warning=self.on_warning)
+                if self.kept_sandbox:  # the keeper's client only: the backends load if it cannot serve
+                    from latm.sandbox import open_kept_sandbox as opener
+                else:  # not for commands that run no code
+                    from latm.sandbox import open_sandbox as opener
+                self._sandbox = opener(self.settings, on_warning=self.on_warning)
             return self._sandbox
 
     def llm(self) -> LLMClient:
@@ -107,9 +112,10 @@ class Workspace:
 
     def packages(self):
         """What ``allowed_packages`` lets tools use, made ready for this workspace's sandbox."""
+        from latm.sandbox import in_process
         from latm.sandbox.tool_packages import ToolPackages
 
-        sandbox = self.sandbox()
+        sandbox = in_process(self.sandbox())  # tools with packages run in-process, also in a kept command
         with self._lock:
             if self._packages is None:
                 self._packages = ToolPackages(self.settings, sandbox)

@@ -18,6 +18,9 @@ from model_support import TEST_KEY, TEST_KEY_ENV  # noqa: E402
 from routing_fixtures import bbh_toolbox, toolbox  # noqa: F401,E402 (fixtures of test_route_pending_cli)
 from sandbox_settings import clean_env  # noqa: E402
 
+sys.path.insert(0, str(TESTS / "sandbox"))
+from keeper_support import runtime, sorting_project  # noqa: F401,E402 (fixtures of test_keeper_cli)
+
 REPO_TOOLBOX = TESTS.parent / "toolbox"
 
 

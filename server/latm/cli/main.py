@@ -93,7 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--http", type=int, metavar="PORT", help="serve http://HOST:PORT/mcp instead of stdio")
     p.add_argument("--host", default="127.0.0.1", help="with --http: the address to listen on (default: 127.0.0.1)")
     p = add("sandbox", "build the sandbox image or show which backend is active")
-    p.add_argument("action", choices=["build", "status", "prune"], help="prune: remove package images and folders no tool uses")
+    p.add_argument("action", choices=["build", "status", "prune", "stop"],
+                   help="prune: remove package images and folders no tool uses; stop: stop your sandbox keepers")
     p.add_argument("--offline", action="store_true", help="build the base from a Debian root filesystem (no registry needed)")
     p = add("requirements", "write toolbox/requirements.txt: every tool's packages, pinned with hashes, for your CI")
     p.add_argument("--check", action="store_true", help="write nothing; exit 1 when the file is missing or out of date")

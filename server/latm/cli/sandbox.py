@@ -1,5 +1,5 @@
-"""``latm sandbox build|status|prune``: the sandbox image, which backend runs tools, and the
-derived images (or folders) that hold tools' packages."""
+"""``latm sandbox build|status|prune|stop``: the sandbox image, which backend runs tools, the
+derived images (or folders) that hold tools' packages, and the user's sandbox keepers."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import dataclasses
 
 from latm.cli.base import Result, command, stderr_progress
 from latm.cli.packages import package_lines, prune_packages
-from latm.sandbox import build_image, sandbox_status
+from latm.sandbox import build_image, keepers, sandbox_status, stop_keepers
 from latm.workspace import Workspace
 
 
@@ -19,6 +19,10 @@ def sandbox(ws: Workspace, args: argparse.Namespace) -> Result:
         return Result(f"built {ws.settings.sandbox_image} ({image_id})", {"image": ws.settings.sandbox_image, "id": image_id})
     if args.action == "prune":
         return prune_packages(ws)
+    if args.action == "stop":
+        stopped = stop_keepers()
+        return Result(f"stopped {len(stopped)} sandbox keeper{'s' * (len(stopped) != 1)}"
+                      + (f" (pid {', '.join(map(str, stopped))})" if stopped else ""), {"stopped": stopped})
     status = sandbox_status(ws.settings)
     lines = [
         f"backend:          {status.backend}",
@@ -27,4 +31,12 @@ def sandbox(ws: Workspace, args: argparse.Namespace) -> Result:
         f"isolation:        {status.isolation}",
     ] + ([f"warning:          {status.warning}"] if status.warning else [])
     packages, data = package_lines(ws, status.backend)
-    return Result("\n".join(lines + packages), dataclasses.asdict(status) | data, 1 if status.backend == "unavailable" else 0)
+    kept = keepers()
+    lines += [f"keepers:          {len(kept)}"] + [_keeper_line(k) for k in kept]
+    return Result("\n".join(lines + packages), dataclasses.asdict(status) | data | {"keepers": kept},
+                  1 if status.backend == "unavailable" else 0)
+
+
+def _keeper_line(kept: dict) -> str:
+    return (f"  pid {kept.get('pid')}: {kept.get('backend')} ({kept.get('image')}), {kept.get('served')} runs, "
+            f"idle {kept.get('idle_s', 0):.0f} of {kept.get('keep_s', 0):g} s")

@@ -26,6 +26,7 @@ def solve_command(ws: Workspace, args: argparse.Namespace) -> Result:
         raise EmptyQuestion('Give a question: latm solve "QUESTION" [--tool NAME], or --batch IN.jsonl.')
     # One question needs one container: a second one warming beside it costs a start and a removal.
     ws.settings = dataclasses.replace(ws.settings, sandbox_pool=1)
+    ws.kept_sandbox = True  # the sandbox keeper holds it warm from one command to the next
     # Opening the sandbox (Docker: its SDK, the engine, the image) overlaps loading the toolbox and
     # routing; a failure is raised again, and reported, where the answer needs the sandbox.
     threading.Thread(target=_open_sandbox, args=(ws,), name="latm-open-sandbox", daemon=True).start()

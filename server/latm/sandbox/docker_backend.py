@@ -104,6 +104,24 @@ class DockerSandbox:
             return jobs.result(frame)
         return jobs.error("sandbox_unavailable", failed_start or "sandbox containers kept dying before the call reached them")
 
+    def warm(self) -> None:
+        """Start the base image's first container now, not on the first call (a keeper's sandbox)."""
+        try:
+            self.pool.release(self.pool.acquire())
+        except Exception as err:  # the first call tries again and reports
+            log.warning("could not start a sandbox container ahead of the first call: %s", err)
+
+    def image_replaced(self) -> bool:
+        """Does the image's tag now name another image than the one this sandbox runs?"""
+        import docker.errors
+
+        try:
+            return self.api.inspect_image(self.settings.sandbox_image)["Id"] != self.image["Id"]
+        except docker.errors.ImageNotFound:
+            return True
+        except Exception:  # the engine is gone: the call itself reports that
+            return False
+
     def status(self) -> SandboxStatus:
         tag = self.settings.sandbox_image
         return SandboxStatus("docker", f"{tag} ({docker_engine.short_id(self.image)})", self.pools.count(),

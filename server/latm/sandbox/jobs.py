@@ -72,14 +72,15 @@ def request(code: str, call: Any, limits: Limits) -> Union[dict, CallResult]:
             "timeout_s": limits.timeout_s, "memory_mb": limits.memory_mb, "output_limit": limits.output_limit}
 
 
+def prepared(code: Any, calls: Any, limits: Limits) -> list[Union[dict, CallResult]]:
+    """Each call's worker request, or the error that stops it before it runs (judged on the host)."""
+    text = checked_code(code)
+    return [dataclasses.replace(text) if isinstance(text, CallResult) else request(text, call, limits) for call in calls]
+
+
 def run_all(code: Any, calls: Any, limits: Limits, send: Callable[[dict], CallResult]) -> list[CallResult]:
     """Judge the job on the host, then ``send`` each runnable call's request, in order."""
-    text = checked_code(code)
-    results = []
-    for call in calls:
-        req = dataclasses.replace(text) if isinstance(text, CallResult) else request(text, call, limits)
-        results.append(req if isinstance(req, CallResult) else send(req))
-    return results
+    return [req if isinstance(req, CallResult) else send(req) for req in prepared(code, calls, limits)]
 
 
 def result(frame: dict) -> CallResult:

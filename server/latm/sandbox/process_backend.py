@@ -19,16 +19,20 @@ memory is capped per process (address space), not for the whole call.
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 from typing import Any, Optional
 
 from latm.sandbox import docker_engine, jobs
 from latm.sandbox.link import LinkDown, LinkSilent, PipeLink, WorkerSession
 from latm.sandbox.types import Call, CallResult, Installed, SandboxStatus
+
+log = logging.getLogger(__name__)
 
 NOBODY = 65534
 GRACE_S = 5.0
@@ -108,6 +112,9 @@ class ProcessSandbox:
         self.settings = settings
         self.warning = warning
         self.mode = isolation_mode()
+        self._spare: Optional[_Worker] = None  # a started worker no run has used (``warm``)
+        self._warm = self._closed = False
+        self._lock = threading.Lock()
 
     def _command(self, scratch: str) -> list:
         return worker_command(self.mode, os.geteuid(), scratch, worker_path())
@@ -116,26 +123,61 @@ class ProcessSandbox:
             packages: Optional[Installed] = None) -> list[CallResult]:
         """``packages``: calls may import what is installed in its ``site`` folder (``package_envs``)."""
         limits = jobs.limits_from(self.settings, timeout_s)
-        scratch = self._scratch()
-        worker: Optional[_Worker] = None
+        worker = None if packages else self._take_spare(limits)
         try:
-            worker = _Worker(self._command(scratch) + (packages.worker_args(packages.site) if packages else []), scratch, limits)
+            worker = worker or self._new_worker(limits, packages.worker_args(packages.site) if packages else [])
             return jobs.run_all(code, calls, limits, worker.call)
         finally:
             if worker is not None:
-                worker.stop()
-            shutil.rmtree(scratch, ignore_errors=True)
+                worker.discard()
+            if self._warm and not packages:
+                threading.Thread(target=self._refill, name="latm-process-spare", daemon=True).start()
+
+    def _new_worker(self, limits: jobs.Limits, extra: list) -> "_Worker":
+        scratch = self._scratch()
+        return _Worker(self._command(scratch) + extra, scratch, limits)
 
     def _scratch(self) -> str:
         scratch = tempfile.mkdtemp(prefix="latm-sandbox-")
         os.chmod(scratch, 0o711)  # calls dropped to user 65534 must pass through to their directory
         return scratch
 
+    def warm(self) -> None:
+        """From now on keep one started worker ready for the next run without packages (a
+        keeper's sandbox): each run still gets a worker no other run has used."""
+        self._warm = True
+        self._refill()
+
+    def _refill(self) -> None:
+        worker = self._new_worker(jobs.limits_from(self.settings, None), [])
+        try:
+            worker.start()
+            started = True
+        except (LinkDown, LinkSilent, ValueError, OSError) as err:  # the run that needs one starts its own
+            log.warning("could not start a spare process sandbox worker: %s", err)
+            started = False
+        with self._lock:
+            if started and self._spare is None and not self._closed:
+                self._spare, worker = worker, None
+        if worker is not None:
+            worker.discard()
+
+    def _take_spare(self, limits: jobs.Limits) -> Optional["_Worker"]:
+        with self._lock:
+            worker, self._spare = self._spare, None
+        if worker is not None:
+            worker.limits = limits
+        return worker
+
     def status(self) -> SandboxStatus:
         return SandboxStatus("process", interpreter(), 0, ISOLATION[self.mode], self.warning)
 
     def close(self) -> None:
-        """Nothing lasts between runs."""
+        """Nothing lasts between runs but a spare worker (``warm``), stopped here."""
+        with self._lock:
+            self._closed, worker, self._spare = True, self._spare, None
+        if worker is not None:
+            worker.discard()
 
     def __enter__(self) -> "ProcessSandbox":
         return self
@@ -152,7 +194,7 @@ class _Worker:
         self.proc: Optional[subprocess.Popen] = None
         self.session: Optional[WorkerSession] = None
 
-    def _start(self) -> None:
+    def start(self) -> None:
         env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"}
         self.proc = subprocess.Popen(self.command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, env=env, cwd=self.scratch, start_new_session=True)
@@ -164,7 +206,7 @@ class _Worker:
         for attempt in range(2):  # a worker that failed to start, or retired before this call, is replaced once
             try:
                 if self.session is None:
-                    self._start()
+                    self.start()
             except (LinkDown, LinkSilent, ValueError, OSError) as err:
                 said = self._said()
                 self.stop()
@@ -201,3 +243,7 @@ class _Worker:
                 os.killpg(self.proc.pid, 9)
                 self.proc.wait()
         self.proc = self.session = None
+
+    def discard(self) -> None:
+        self.stop()
+        shutil.rmtree(self.scratch, ignore_errors=True)
