@@ -16,17 +16,19 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from dataclasses import asdict, dataclass
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from latm.route.features import features
 from latm.questions.pending import PendingQuestion, pending_questions
 from latm.route.decision import route
-from latm.make.new_tool import MakeResult, make_tool
 from latm.errors import NotEnoughExamples, UnknownGroup
 from latm.progress import CancelToken, ProgressCallback, no_progress
 from latm.toolbox.manifest import Example
 from latm.toolbox.names import name_from_question
 from latm.workspace import Workspace
+
+if TYPE_CHECKING:
+    from latm.make.new_tool import MakeResult
 
 JOIN_AT = 0.4  # least Dice overlap with a group's template to join it (0.3 merges kinds)
 
@@ -96,6 +98,8 @@ def make_from_group(ws: Workspace, group_id: str, name: Optional[str] = None, *,
                     progress: ProgressCallback = no_progress, cancel: Optional[CancelToken] = None) -> MakeResult:
     """Make a tool from a ready group (named ``name`` or as suggested); its questions then leave pending."""
     group = find_group(ws, group_id)
+    from latm.make.new_tool import make_tool  # the maker's modules: not for a command that only answers
+
     return make_tool(ws, _examples(ws, group), name or group.suggested_name, progress=progress, cancel=cancel)
 
 

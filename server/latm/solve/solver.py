@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from typing import Callable, Optional, Sequence
+from typing import TYPE_CHECKING, Callable, Optional, Sequence
 
 from latm.errors import LLMReplyError, LLMTruncated, LLMUnavailable, VerificationFailed
-from latm.llm.client import LLMClient, LLMReply
 from latm.llm.replies import answer_code, python_blocks
 from latm.multiple_choice import is_option, to_option
 from latm.progress import CancelToken
@@ -22,6 +21,9 @@ from latm.solve import prompts
 from latm.source import ANSWER_VAR, CodeProblem, answer_snippet, call_snippet, with_ans, without_functions
 from latm.toolbox.registry import Tool
 from latm.toolbox.state import EDITED, regression_summary
+
+if TYPE_CHECKING:  # the client is handed in; a zero-model answer never loads it
+    from latm.llm.client import LLMClient, LLMReply
 
 PARSER, USER_MODEL = "parser", "user_model"
 # Why a path gave no answer; a sandbox failure is "sandbox_" + the call's outcome (e.g. sandbox_timeout).
