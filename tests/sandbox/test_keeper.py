@@ -166,3 +166,21 @@ def test_a_keeper_that_cannot_start_leaves_the_command_to_say_why(sorting_projec
     assert done.returncode == 1 and "latm-sandbox:never-built is not built" in done.stderr
     assert "keeper" not in done.stderr  # the in-process sandbox's own error, as without a keeper
     assert keeper_pids(runtime) == [] and "not built" in next((runtime / "latm").glob("*.log")).read_text()
+
+
+def test_the_code_key_covers_every_latm_module_the_sandbox_package_imports():
+    """A changed latm starts a keeper of its own only if the key reads all the code a keeper runs."""
+    import ast
+
+    from latm.sandbox.keeper_socket import KEEPER_IMPORTS
+
+    package = Path(latm_package.__file__).parent
+    outside = set()
+    for source in (package / "sandbox").glob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module == "latm":
+                outside |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("latm."):
+                outside.add(node.module.split(".")[1])
+    outside -= {"sandbox", "__version__"}
+    assert outside and outside <= set(KEEPER_IMPORTS), outside - set(KEEPER_IMPORTS)

@@ -33,11 +33,11 @@ payload = json.dumps({"op": "status"}).encode()
 frame = b"\x00\x1eLATM1\x1f" + b"%08x%08x" % (len(payload), zlib.crc32(payload)) + payload
 sock = socket.socket(socket.AF_UNIX)
 sock.connect(sys.argv[1])
-sock.sendall(frame)
 sock.settimeout(30)
 try:
+    sock.sendall(frame)  # the keeper may have closed the connection already
     print(len(sock.recv(1 << 16)))
-except ConnectionResetError:  # closed with the request unread
+except (BrokenPipeError, ConnectionResetError):  # closed with the request unread
     print(0)
 '''
 # A fake keeper of user 65534 that answers every request with a forged result.

@@ -37,6 +37,7 @@ log = logging.getLogger("latm.sandbox.keeper")
 REQUEST_WAIT_S = 10.0  # a connection must send its request within this
 MAX_CLIENTS = 32  # connections served at once; more are closed
 TICK_S = 0.5  # how often the idle time and the socket are looked at
+DRAIN_S = 150.0  # a stopping keeper waits this long at most for the runs under way (a call: at most 120 s)
 CALL_FIELDS = {f.name for f in dataclasses.fields(Call)}
 
 
@@ -49,6 +50,7 @@ class Keeper:
         self.active = 0
         self.stopping = threading.Event()
         self._lock = threading.Lock()
+        self._done = threading.Condition(self._lock)  # notified as each connection ends
         self._slots = threading.BoundedSemaphore(MAX_CLIENTS)
         self.listener: Optional[socket.socket] = None
         self.inode = 0
@@ -91,13 +93,39 @@ class Keeper:
             return False
 
     def close(self) -> None:
+        """Take no new connection, let the runs under way end, then close the sandbox: a command
+        whose call is running when the keeper stops still gets its answer."""
         self.listener.close()
-        if self._still_named():
-            os.unlink(self.path)
-        with self._lock:
+        self._unname()
+        with self._done:
+            self._done.wait_for(lambda: self.active == 0, timeout=DRAIN_S)
             busy = self.active
         log.info("keeper %s exits (served %d runs; %d connections still open)", self.key, self.served, busy)
         self.sandbox.close()
+
+    def _unname(self) -> None:
+        """Remove the socket's name if it is still this keeper's: the next command starts a new one."""
+        if self._still_named():
+            try:
+                os.unlink(self.path)
+            except FileNotFoundError:
+                pass
+
+    def _outdated(self) -> Optional[str]:
+        """Why this keeper must not serve another run: its image tag now names another image, or
+        ``auto`` fell back to ``process`` and Docker now answers (a command in-process would get it)."""
+        replaced = getattr(self.sandbox, "image_replaced", None)
+        if replaced is not None and replaced():
+            return f"the image {self.settings.sandbox_image} now names another image"
+        if self.settings.sandbox == "auto" and self.sandbox.status().backend == "process" and _docker_answers(self.settings):
+            return "Docker answers again: this keeper fell back to the process sandbox"
+        return None
+
+    def _retire(self, why: str) -> dict:
+        log.info("keeper %s stops serving: %s", self.key, why)
+        self._unname()
+        self.stopping.set()
+        return {"stale": why}
 
     # ------------------------------------------------------------------------ one client
     def _serve_one(self, conn: socket.socket) -> None:
@@ -113,26 +141,24 @@ class Keeper:
             log.exception("a request failed")
         finally:
             conn.close()
-            with self._lock:
+            with self._done:
                 self.active -= 1
+                self._done.notify_all()
             self._slots.release()
 
     def _answer(self, request: dict) -> dict:
         op = request.get("op")
-        if op == "run":
-            return self._run(request)
-        if op == "status":
-            return self.status()
+        if op in ("run", "status"):
+            outdated = self._outdated()
+            if outdated:
+                return self._retire(outdated)
+            return self._run(request) if op == "run" else self.status()
         if op == "stop":
             self.stopping.set()
             return {"stopping": os.getpid()}
         return {"error": f"unknown request {str(op)[:40]!r}"}
 
     def _run(self, request: dict) -> dict:
-        replaced = getattr(self.sandbox, "image_replaced", None)
-        if replaced is not None and replaced():
-            self.stopping.set()
-            return {"stale": f"the image {self.settings.sandbox_image} now names another image"}
         calls = request.get("calls")
         calls = [_call(c) for c in calls] if isinstance(calls, list) else []
         results = self.sandbox.run(request.get("code"), calls, timeout_s=self._timeout(request.get("timeout_s")))
@@ -157,6 +183,17 @@ class Keeper:
                 "image": status.image, "isolation": status.isolation, "warning": status.warning,
                 "warm": status.warm_containers, "served": served, "busy": busy, "idle_s": round(idle, 3),
                 "keep_s": self.settings.sandbox_keep_s, "up_s": round(time.monotonic() - self.started, 3)}
+
+
+def _docker_answers(settings: Any) -> bool:
+    from latm.errors import SandboxUnavailable
+    from latm.sandbox import docker_engine
+
+    try:
+        docker_engine.image_info(docker_engine.connect(timeout_s=5.0).api, settings.sandbox_image)
+    except SandboxUnavailable:
+        return False
+    return True
 
 
 def _call(data: Any) -> Any:

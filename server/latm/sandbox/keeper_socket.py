@@ -33,6 +33,8 @@ PREFIX = "keeper-"
 # The Docker client's variables: which engine the keeper talks to is part of its key.
 DOCKER_VARIABLES = ("DOCKER_HOST", "DOCKER_CONTEXT", "DOCKER_CONFIG", "DOCKER_CERT_PATH", "DOCKER_TLS_VERIFY")
 # What a call may do and how: a keeper serves only commands whose settings agree on all of these.
+# The latm modules outside the sandbox package that its code imports (tests/sandbox/test_keeper.py checks the list).
+KEEPER_IMPORTS = ("errors", "progress", "requirement_specs", "settings", "userdirs")
 KEYED_SETTINGS = ("sandbox", "sandbox_image", "sandbox_pool", "timeout_s", "memory_mb", "output_limit_kb",
                   "sandbox_keep_s")
 
@@ -85,10 +87,12 @@ def _private(folder: Path) -> Optional[str]:
 
 # ------------------------------------------------------------------------------ the key
 def code_key() -> str:
-    """A digest of the code a keeper runs: the sandbox package and the worker files it starts."""
+    """A digest of the code a keeper runs: the sandbox package, the worker files it starts, and the
+    latm modules outside the package that it imports."""
     here = Path(__file__).resolve().parent
     digest = hashlib.sha256()
-    for path in sorted(here.glob("*.py")) + [here / "recipe" / "worker.py", here / "recipe" / "protocol.py"]:
+    imported = [here.parent / f"{name}.py" for name in KEEPER_IMPORTS]
+    for path in sorted(here.glob("*.py")) + [here / "recipe" / "worker.py", here / "recipe" / "protocol.py"] + imported:
         data = path.read_bytes()
         digest.update(b"%s %d\n" % (path.name.encode(), len(data)) + data)
     return digest.hexdigest()

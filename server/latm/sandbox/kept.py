@@ -132,11 +132,16 @@ def open_kept(settings: Any, on_warning: Optional[Callable[[str], None]] = None)
 
 
 def _hello(path: Path, settings: Any) -> Optional[dict]:
-    """The keeper's status, or None when no one listens there (a stale socket, or none)."""
+    """The keeper's status, or None when no one listens there (a stale socket, or none) or the
+    keeper says it must not serve any more (it has given up its socket's name: a new one starts)."""
     try:
-        return ask(path, {"op": "status"}, ks.max_frame(settings), HELLO_WAIT_S)
+        found = ask(path, {"op": "status"}, ks.max_frame(settings), HELLO_WAIT_S)
     except (FileNotFoundError, ConnectionRefusedError):
         return None
+    if "stale" in found:
+        log.debug("the sandbox keeper at %s retires: %s", path, found["stale"])
+        return None
+    return found
 
 
 def _start(settings: Any, key: str, path: Path) -> dict:
@@ -216,7 +221,9 @@ def keepers() -> list[dict]:
     found = []
     for path in ks.keeper_sockets(folder):
         try:
-            found.append(ask(path, {"op": "status"}, 1 << 20, HELLO_WAIT_S) | {"socket": str(path)})
+            answer = ask(path, {"op": "status"}, 1 << 20, HELLO_WAIT_S)
+            if "stale" not in answer:  # a retiring keeper is on its way out: not listed
+                found.append(answer | {"socket": str(path)})
         except ConnectionRefusedError:
             _forget(path)
         except (OSError, ValueError) as err:
