@@ -107,3 +107,19 @@ def test_an_auto_keeper_started_while_the_engine_was_down_does_not_pin_later_com
         stop_keepers()
         wait_for(lambda: keeper_pids(runtime) == [], "the keepers to exit")
         proxy.stop()
+
+
+def test_the_log_keeps_what_the_keepers_before_wrote(runtime, monkeypatch):  # noqa: F811
+    """A keeper's log is appended to: the traceback of one that crashed is still there after the
+    next one starts."""
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
+    settings = sandbox_settings(sandbox="process", sandbox_keep_s=120.0)
+    try:
+        for _ in range(2):
+            assert isinstance(open_kept_sandbox(settings), KeptSandbox)
+            stop_keepers()
+            wait_for(lambda: keeper_pids(runtime) == [], "the keeper to exit")
+        (log,) = (runtime / "latm").glob("*.log")
+        assert log.read_text().count(" serves the process sandbox on ") == 2, log.read_text()
+    finally:
+        stop_keepers()

@@ -22,8 +22,9 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Iterator, Optional
 
 import latm
 from latm.sandbox import jobs
@@ -36,6 +37,7 @@ START_WAIT_S = 30.0  # for a keeper to answer once started (its imports, the eng
 HELLO_WAIT_S = 5.0
 FIRST_START_S = 60.0  # on top of the calls' time: the keeper may still be starting its first container
 GRACE_S = 5.0
+MAX_LOG_BYTES = 1 << 20  # the keepers of one key share a log, started anew past this size
 # The keeper's whole environment: where things are, the locale, and which Docker engine.
 KEPT_VARIABLES = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "XDG_RUNTIME_DIR", "XDG_STATE_HOME",
                   "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "LATM_SANDBOX_IMAGE", *ks.DOCKER_VARIABLES)
@@ -122,7 +124,7 @@ def open_kept(settings: Any, on_warning: Optional[Callable[[str], None]] = None)
         folder = ks.runtime_folder()
         key = ks.keeper_key(settings)
         path = ks.socket_path(folder, key)
-        found = _hello(path, settings) or _start(settings, key, path)
+        found = _hello(path, ks.max_frame(settings)) or _start(settings, key, path)
     except (OSError, ValueError) as err:
         log.debug("no sandbox keeper (%s): the sandbox runs in this process", err)
         return None
@@ -131,11 +133,11 @@ def open_kept(settings: Any, on_warning: Optional[Callable[[str], None]] = None)
     return KeptSandbox(settings, path, on_warning)
 
 
-def _hello(path: Path, settings: Any) -> Optional[dict]:
+def _hello(path: Path, limit: int) -> Optional[dict]:
     """The keeper's status, or None when no one listens there (a stale socket, or none) or the
     keeper says it must not serve any more (it has given up its socket's name: a new one starts)."""
     try:
-        found = ask(path, {"op": "status"}, ks.max_frame(settings), HELLO_WAIT_S)
+        found = ask(path, {"op": "status"}, limit, HELLO_WAIT_S)
     except (FileNotFoundError, ConnectionRefusedError):
         return None
     if "stale" in found:
@@ -144,19 +146,28 @@ def _hello(path: Path, settings: Any) -> Optional[dict]:
     return found
 
 
-def _start(settings: Any, key: str, path: Path) -> dict:
-    """Start the keeper (one command at a time does, under a lock) and wait for its answer."""
+@contextmanager
+def _starting(path: Path) -> Iterator[None]:
+    """Held while a keeper for ``path`` is started, or its socket found stale and removed."""
     lock = os.open(path.with_suffix(".lock"), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
     try:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        found = _hello(path, settings)  # started by another command meanwhile
+        yield
+    finally:
+        os.close(lock)
+
+
+def _start(settings: Any, key: str, path: Path) -> dict:
+    """Start the keeper (one command at a time does, under a lock) and wait for its answer."""
+    with _starting(path):
+        found = _hello(path, ks.max_frame(settings))  # started by another command meanwhile
         if found:
             return found
         _remove_stale(path)
         keeper = _spawn(settings, key, path)
         deadline = time.monotonic() + START_WAIT_S
         while time.monotonic() < deadline:
-            found = _hello(path, settings)
+            found = _hello(path, ks.max_frame(settings))
             if found:
                 return found
             if keeper.poll() is not None:
@@ -164,8 +175,6 @@ def _start(settings: Any, key: str, path: Path) -> dict:
             time.sleep(0.01)
         keeper.kill()  # stuck before it listens: it would never reach its idle exit
         raise ks.KeeperUnavailable(0, f"the sandbox keeper did not answer in {START_WAIT_S:g} s; see {_log_path(path)}")
-    finally:
-        os.close(lock)
 
 
 def _remove_stale(path: Path) -> None:
@@ -180,8 +189,12 @@ def _remove_stale(path: Path) -> None:
 
 
 def _forget(path: Path) -> None:
+    """Remove ``path`` if, under the start lock, still no one listens (a command may have just
+    started a keeper there)."""
     try:
-        _remove_stale(path)
+        with _starting(path):
+            if _hello(path, 1 << 20) is None:
+                _remove_stale(path)
     except OSError as err:
         log.debug("%s stays: %s", path, err)
 
@@ -199,7 +212,9 @@ def keeper_environment(environ: dict, api_key_env: str) -> dict:
 
 def _spawn(settings: Any, key: str, path: Path) -> subprocess.Popen:
     keyed = {name: getattr(settings, name) for name in ks.KEYED_SETTINGS}
-    log_fd = os.open(_log_path(path), os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    log_fd = os.open(_log_path(path), os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    if os.fstat(log_fd).st_size > MAX_LOG_BYTES:  # the keepers before kept theirs (a crash's traceback) until now
+        os.ftruncate(log_fd, 0)
     try:
         return subprocess.Popen(
             [sys.executable, "-m", "latm.sandbox.keeper", "--socket", str(path), "--key", key,
