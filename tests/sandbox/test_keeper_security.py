@@ -16,7 +16,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from keeper_support import keeper_env, keeper_pids, keepers, solve, wait_for
+from keeper_support import keeper_env, keeper_pids, keepers, latm, solve, wait_for
 from sandbox_settings import sandbox_settings
 
 from latm.sandbox import Call, open_kept_sandbox
@@ -104,6 +104,9 @@ def test_an_unfit_folder_is_refused_and_the_command_answers_in_process(sorting_p
     assert keeper_pids(runtime) == []
     assert done.stderr == ""  # no noise: the sandbox simply ran in-process
     assert not list(runtime.rglob("*.sock"))
+    status = latm(sorting_project, keeper_env(runtime), "sandbox", "status")
+    said = next(line for line in status.stdout.splitlines() if line.startswith("keepers:"))
+    assert f"{runtime / 'latm'} " in said and "no sandbox keeper is used" in said, status.stdout  # but the status says why
 
 
 def test_the_keeper_refuses_another_users_connection(sorting_project, runtime):

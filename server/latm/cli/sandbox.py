@@ -8,7 +8,7 @@ import dataclasses
 
 from latm.cli.base import Result, command, stderr_progress
 from latm.cli.packages import package_lines, prune_packages
-from latm.sandbox import build_image, keepers, sandbox_status, stop_keepers
+from latm.sandbox import build_image, keeper_folder_problem, keepers, sandbox_status, stop_keepers
 from latm.workspace import Workspace
 
 
@@ -32,7 +32,8 @@ def sandbox(ws: Workspace, args: argparse.Namespace) -> Result:
     ] + ([f"warning:          {status.warning}"] if status.warning else [])
     packages, data = package_lines(ws, status.backend)
     kept = keepers()
-    lines += [f"keepers:          {len(kept)}"] + [_keeper_line(k) for k in kept]
+    unusable = keeper_folder_problem()
+    lines += [f"keepers:          {len(kept)}" + (f" ({unusable})" if unusable else "")] + [_keeper_line(k) for k in kept]
     return Result("\n".join(lines + packages), dataclasses.asdict(status) | data | {"keepers": kept},
                   1 if status.backend == "unavailable" else 0)
 

@@ -46,11 +46,7 @@ class KeeperUnavailable(OSError):
 # ------------------------------------------------------------------------------ the folder
 def runtime_folder(environ: Mapping[str, str] = os.environ, make: bool = True) -> Path:
     """The keepers' folder, made 0700 if missing (``make``) and checked; raises KeeperUnavailable."""
-    runtime = environ.get("XDG_RUNTIME_DIR", "")
-    if os.path.isabs(runtime) and _private(Path(runtime)) is None:
-        folder = Path(runtime) / "latm"
-    else:
-        folder = Path(tempfile.gettempdir()) / f"latm-{os.geteuid()}"
+    folder = folder_path(environ)
     try:
         if make:
             folder.mkdir(mode=0o700)
@@ -60,6 +56,19 @@ def runtime_folder(environ: Mapping[str, str] = os.environ, make: bool = True) -
         raise KeeperUnavailable(err.errno, f"cannot make {folder}: {err.strerror}") from None
     require_private(folder)
     return folder
+
+
+def folder_path(environ: Mapping[str, str] = os.environ) -> Path:
+    """Where the keepers' folder is, whatever is there."""
+    runtime = environ.get("XDG_RUNTIME_DIR", "")
+    if os.path.isabs(runtime) and _private(Path(runtime)) is None:
+        return Path(runtime) / "latm"
+    return Path(tempfile.gettempdir()) / f"latm-{os.geteuid()}"
+
+
+def unfit(folder: Path) -> Optional[str]:
+    """Why ``folder``, which exists, cannot hold keepers; None when it can, or is not there."""
+    return _private(folder) if os.path.lexists(folder) else None
 
 
 def require_private(folder: Path) -> None:

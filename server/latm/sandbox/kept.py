@@ -226,6 +226,14 @@ def _spawn(settings: Any, key: str, path: Path) -> subprocess.Popen:
 
 
 # ------------------------------------------------------------------------------ the user's keepers
+def keeper_folder_problem() -> Optional[str]:
+    """Why no keeper can be used, when the keepers' folder exists but is unfit (e.g. another user
+    made it first); None when it is fit or not made yet."""
+    folder = ks.folder_path()
+    problem = ks.unfit(folder)
+    return f"{folder} {problem}; no sandbox keeper is used (remove it, or set XDG_RUNTIME_DIR)" if problem else None
+
+
 def keepers() -> list[dict]:
     """The status of each keeper of this user that answers; stale sockets are removed."""
     try:
