@@ -53,7 +53,7 @@ class Keeper:
         self._done = threading.Condition(self._lock)  # notified as each connection ends
         self._slots = threading.BoundedSemaphore(MAX_CLIENTS)
         self.listener: Optional[socket.socket] = None
-        self.inode = 0
+        self.identity: tuple = ()  # the socket file's (device, inode) once it is named
 
     # ------------------------------------------------------------------------ listening
     def listen(self) -> None:
@@ -65,7 +65,7 @@ class Keeper:
         listener.listen(64)
         listener.settimeout(TICK_S)
         os.rename(fresh, self.path)
-        self.listener, self.inode = listener, os.lstat(self.path).st_ino
+        self.listener, self.identity = listener, _identity(os.lstat(self.path))
 
     def serve(self) -> None:
         while not self.stopping.is_set() and not self._idle_out() and self._still_named():
@@ -88,7 +88,7 @@ class Keeper:
     def _still_named(self) -> bool:
         """Is ``path`` still this keeper's socket? (Removed or replaced: nobody new can reach it.)"""
         try:
-            return os.lstat(self.path).st_ino == self.inode
+            return _identity(os.lstat(self.path)) == self.identity
         except OSError:
             return False
 
@@ -183,6 +183,10 @@ class Keeper:
                 "image": status.image, "isolation": status.isolation, "warning": status.warning,
                 "warm": status.warm_containers, "served": served, "busy": busy, "idle_s": round(idle, 3),
                 "keep_s": self.settings.sandbox_keep_s, "up_s": round(time.monotonic() - self.started, 3)}
+
+
+def _identity(info: os.stat_result) -> tuple:
+    return info.st_dev, info.st_ino  # not the change time: a chmod of the socket changes it
 
 
 def _docker_answers(settings: Any) -> bool:
