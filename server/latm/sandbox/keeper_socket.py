@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
+from latm.sandbox import docker_engine
 from latm.sandbox.recipe.protocol import FrameReader, encode_frame
 
 SUFFIX = ".sock"
@@ -99,9 +100,8 @@ def code_key() -> str:
     """A digest of the code a keeper runs: the sandbox package, the worker files it starts, and the
     latm modules outside the package that it imports."""
     here = Path(__file__).resolve().parent
-    digest = hashlib.sha256()
-    imported = [here.parent / f"{name}.py" for name in KEEPER_IMPORTS]
-    for path in sorted(here.glob("*.py")) + [here / "recipe" / "worker.py", here / "recipe" / "protocol.py"] + imported:
+    digest = hashlib.sha256(docker_engine.worker_sha256().encode())  # the recipe is a package of its own
+    for path in sorted(here.glob("*.py")) + [here.parent / f"{name}.py" for name in KEEPER_IMPORTS]:
         data = path.read_bytes()
         digest.update(b"%s %d\n" % (path.name.encode(), len(data)) + data)
     return digest.hexdigest()
