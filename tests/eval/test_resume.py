@@ -30,6 +30,12 @@ def held_after(respond, count, release):
     return answer
 
 
+def _ctrl_c_as_in_a_terminal() -> None:
+    """SIGINT as a user's shell leaves it: a test run started in the background (``nohup … &``)
+    ignores it, and a child would inherit that and never see the Ctrl-C this test sends."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def wait_for(condition, what):
     deadline = time.monotonic() + WAIT_S
     while not condition():
@@ -46,7 +52,8 @@ def test_an_interrupted_run_is_resumed_from_the_cache(scripted_llm, project, tmp
     args = ["eval", str(data), "--tool", "word_sorting", "--methods", "user-direct", "--concurrency", "2", "--json"]
 
     first = subprocess.Popen([sys.executable, "-m", "latm", *args, "--out", str(tmp_path / "first"), "--root", str(project)],
-                             cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             preexec_fn=_ctrl_c_as_in_a_terminal)
     wait_for(lambda: len(scripted_llm.chat_requests()) >= 8, "8 requests")
     first.send_signal(signal.SIGINT)
     release.set()  # the held requests answer now, whether or not latm waits for them on Ctrl-C
